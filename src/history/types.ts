@@ -1,0 +1,228 @@
+/**
+ * The history: one append-only log of everything that happened in a scenario. Checkers read only
+ * this; the report renders only this (plus summary.json). Every event carries a monotonic time
+ * (`t`, milliseconds since the scenario's clock started, from performance.now) and a wall-clock
+ * time (`wall`, ISO 8601), because Alertmanager's own timestamps are wall-clock.
+ *
+ * Serialised as JSONL: one event per line, in append order (which is also `seq` order).
+ */
+
+export type NodeId = string; // "n1", "n2", ... in start order; stable across restarts of the node
+
+export type LabelSet = Record<string, string>;
+
+interface EventBase {
+  /** Position in the log, from 0, gap-free. */
+  seq: number;
+  /** Milliseconds since the scenario clock's origin (monotonic). */
+  t: number;
+  /** Wall-clock time of the same instant, ISO 8601 with milliseconds. */
+  wall: string;
+}
+
+/** The scenario began: what ran, with which seed and timers. First event of every history. */
+export interface ScenarioStartEvent extends EventBase {
+  type: 'scenario.start';
+  scenario: string;
+  suite: string;
+  seed: number;
+  runtime: string;
+  nodes: NodeDescriptor[];
+  timers: Timers;
+  /** Receivers whose route has send_resolved on (so resolutions are required too). */
+  sendResolved: Record<string, boolean>;
+  /** repeat_interval per receiver in ms (the dedup horizon the exactly-once checker uses). */
+  repeatIntervalMs: Record<string, number>;
+}
+
+export interface NodeDescriptor {
+  id: NodeId;
+  /** What the user asked for: "0.25.0", "tsam", "tsam:no-dedup", "/path/to/alertmanager". */
+  version: string;
+  /** What the binary itself reports (`--version`), e.g. "0.28.1+ds". */
+  reportedVersion?: string;
+  impl: 'alertmanager' | 'tsam';
+  /** The externalURL this node puts in its webhooks: how a notification is attributed to a sender. */
+  externalURL: string;
+  apiURL: string;
+  /** Cluster peer name (deterministic where the version supports --cluster.peer-name). */
+  peerName?: string;
+  /** Where the version came from (provider name and path), for the report. */
+  source?: string;
+}
+
+/** The timers that bound how long things take; checkers derive windows from these. */
+export interface Timers {
+  peerTimeoutMs: number;
+  gossipIntervalMs: number;
+  pushPullIntervalMs: number;
+  settleTimeoutMs: number;
+  groupWaitMs: number;
+  groupIntervalMs: number;
+  repeatIntervalMs: number;
+  resendIntervalMs: number;
+  /** How long a silence may take to be listed by every node before the checker calls it late. */
+  silencePropagationMs: number;
+}
+
+export type Phase = 'resolve' | 'start' | 'drive' | 'quiesce' | 'check' | 'teardown';
+
+export interface PhaseEvent extends EventBase {
+  type: 'phase';
+  phase: Phase;
+}
+
+export type NodeLifecycle = 'starting' | 'started' | 'ready' | 'stopping' | 'stopped' | 'exited' | 'killed' | 'paused' | 'resumed';
+
+export interface NodeEvent extends EventBase {
+  type: 'node';
+  node: NodeId;
+  state: NodeLifecycle;
+  pid?: number;
+  /** Exit code or signal, for exited/stopped/killed. */
+  exit?: { code: number | null; signal: string | null };
+  message?: string;
+}
+
+/**
+ * A client operation, Jepsen-style: an `invoke` and later exactly one `complete` with the same
+ * `op` id. `ok: false` means the operation definitely failed; `ok: null` means indeterminate
+ * (timeout: it may or may not have taken effect).
+ */
+export type OpKind =
+  | 'alerts.post'
+  | 'silence.create'
+  | 'silence.expire'
+  | 'silences.list'
+  | 'alerts.list'
+  | 'status';
+
+export interface OpInvokeEvent extends EventBase {
+  type: 'op.invoke';
+  op: number;
+  kind: OpKind;
+  node: NodeId;
+  /** For alerts.post: the alerts as posted. For silence.create: the silence. Etc. */
+  value?: unknown;
+}
+
+export interface OpCompleteEvent extends EventBase {
+  type: 'op.complete';
+  op: number;
+  kind: OpKind;
+  node: NodeId;
+  ok: boolean | null;
+  /** silence.create → { silenceID }; lists → the list; failures → { error } */
+  value?: unknown;
+  error?: string;
+}
+
+/**
+ * A logical alert transition of the workload (the intent, independent of which nodes it was sent
+ * to): the no-loss checker expects a notification for each.
+ */
+export interface AlertIntentEvent extends EventBase {
+  type: 'alert.fire' | 'alert.resolve';
+  /** Stable identity of the alert: its label set, serialised with sorted keys (see labelKey). */
+  alert: string;
+  labels: LabelSet;
+  /** Nodes the workload sends this alert to. */
+  targets: NodeId[];
+}
+
+/** One alert inside a captured notification. */
+export interface NotifiedAlert {
+  status: 'firing' | 'resolved';
+  labels: LabelSet;
+  /** labelKey(labels): the identity checkers use (implementation-independent). */
+  key: string;
+  fingerprint: string;
+  startsAt: string;
+  endsAt: string;
+}
+
+/** One webhook request the capture received. */
+export interface NotificationEvent extends EventBase {
+  type: 'notification';
+  /** Capture-assigned id, unique within the scenario. */
+  id: number;
+  receiver: string;
+  groupKey: string;
+  status: 'firing' | 'resolved';
+  /** The sending node, from externalURL; undefined if the URL matched no node (reported as evidence). */
+  sender?: NodeId;
+  externalURL: string;
+  userAgent: string;
+  alerts: NotifiedAlert[];
+  groupLabels: LabelSet;
+  truncatedAlerts: number;
+  /** What the capture answered (200 normally; 5xx/drop when the receiver is faulted). */
+  answered: number | 'dropped' | 'slow';
+  /** Only answered === 200 counts as delivered: Alertmanager writes its nflog only after success. */
+  delivered: boolean;
+}
+
+/** A periodic sample of one node's /api/v2/status. */
+export interface StatusSampleEvent extends EventBase {
+  type: 'status.sample';
+  node: NodeId;
+  /** "ready" | "settling" | "disabled", or "unreachable" when the API did not answer. */
+  clusterStatus: string;
+  peers: string[];
+}
+
+/** A periodic sample of the silences one node lists. */
+export interface SilencesSampleEvent extends EventBase {
+  type: 'silences.sample';
+  node: NodeId;
+  /** IDs with state active or pending; undefined when the node did not answer. */
+  active?: string[];
+  expired?: string[];
+}
+
+/** A fault of the nemesis. A fault counts only from `applied` to `removed` (both verified). */
+export interface FaultEvent extends EventBase {
+  type: 'fault';
+  fault: number;
+  state: 'requested' | 'applied' | 'removed' | 'failed';
+  kind: string;
+  /** Human-readable: "isolate n1", "latency 200ms±50 on n1->n2", ... */
+  description: string;
+  /** For partitions: the components (each a list of node ids). Used by at-most-k. */
+  components?: NodeId[][];
+  nodes?: NodeId[];
+  detail?: unknown;
+}
+
+/** Free-form log lines worth keeping next to evidence (node log excerpts, harness notes). */
+export interface NoteEvent extends EventBase {
+  type: 'note';
+  node?: NodeId;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export type HistoryEvent =
+  | ScenarioStartEvent
+  | PhaseEvent
+  | NodeEvent
+  | OpInvokeEvent
+  | OpCompleteEvent
+  | AlertIntentEvent
+  | NotificationEvent
+  | StatusSampleEvent
+  | SilencesSampleEvent
+  | FaultEvent
+  | NoteEvent;
+
+export type HistoryEventType = HistoryEvent['type'];
+
+/** Distributes Omit over the union, so callers can pass one event without seq/t/wall. */
+export type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
+export type NewEvent = DistributiveOmit<HistoryEvent, 'seq' | 't' | 'wall'>;
+
+/** The implementation-independent identity of an alert: its labels, sorted by name. */
+export function labelKey(labels: LabelSet): string {
+  const names = Object.keys(labels).sort();
+  return '{' + names.map((n) => `${n}=${JSON.stringify(labels[n])}`).join(',') + '}';
+}

@@ -1,0 +1,61 @@
+import type { CheckResult, Verdict } from '../checkers/types.js';
+import type { NodeDescriptor, Timers } from '../history/types.js';
+
+/**
+ * summary.json: what a run concluded. Written by `amchaos run` and by the vitest reporter; read by
+ * the report (`amchaos report DIR` re-renders from summary.json + history.jsonl).
+ */
+export interface RunSummary {
+  schema: 1;
+  runId: string;
+  verdict: Verdict;
+  /** The exact command that replays this run (argv, with --seed pinned). */
+  command: string[];
+  seed: number;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  machine: { hostname: string; platform: string; arch: string; cpus: number; memoryBytes: number; node: string; kernel: string };
+  scenarios: ScenarioSummary[];
+  /** Relative paths inside the run directory. */
+  files: { history: string; junit?: string; html?: string; logsDir: string };
+}
+
+export interface ScenarioSummary {
+  /** Unique in the run: "<suite>/<cluster label>", e.g. "exactly-once/0.25.0+0.28.1+0.33.1". */
+  id: string;
+  suite: string;
+  /** The cluster as asked for, one entry per node ("0.25.0", "tsam", ...). */
+  versions: string[];
+  runtime: string;
+  clustered: boolean;
+  seed: number;
+  verdict: Verdict;
+  /** Set when the verdict is fail but every failing check is an expected (known upstream) failure. */
+  expectedFailure?: string;
+  nodes: NodeDescriptor[];
+  timers: Timers;
+  checks: CheckSummary[];
+  startedAt: string;
+  durationMs: number;
+  /** Seq range of this scenario's events in history.jsonl (scenario.start .. last event). */
+  historyRange: [number, number];
+  /** Per node, the log file (relative to the run dir). */
+  logs: Record<string, string>;
+  /** Figures of the scenario as a whole (notifications received, per-link bytes, ...). */
+  figures: Record<string, unknown>;
+  /** A scenario that could not run says why (the error code and message). */
+  error?: { code: string; message: string; hint?: string };
+}
+
+export interface CheckSummary extends Omit<CheckResult, 'evidence'> {
+  evidenceCount: number;
+  /** The first evidence items (the report loads the rest from history). */
+  evidence: CheckResult['evidence'];
+}
+
+export const EXIT = { pass: 0, fail: 1, unknown: 2, badArguments: 254 } as const;
+
+export function exitCodeFor(verdict: Verdict): number {
+  return verdict === 'pass' ? EXIT.pass : verdict === 'fail' ? EXIT.fail : EXIT.unknown;
+}

@@ -1,0 +1,97 @@
+import type { NodeId, Timers } from '../history/types.js';
+import type { ResolvedVersion } from '../versions/types.js';
+
+/**
+ * A runtime is where nodes live: `process` (loopback, rootless), `netns` (one network namespace and
+ * IP per node, root), `docker` (containers). Runtimes start and stop nodes and give each node an
+ * identity; they never decide verdicts. The core (run/, nemesis/) talks only to these interfaces.
+ */
+export type RuntimeName = 'process' | 'netns' | 'docker';
+
+export interface RuntimeCapabilities {
+  /** Per-link faults (partitions, latency, loss, UDP/TCP cuts) between nodes. */
+  linkFaults: boolean;
+  /** SIGSTOP/SIGCONT (or docker pause). */
+  pause: boolean;
+}
+
+/** What the core asks a runtime to run for one node. */
+export interface NodeSpec {
+  id: NodeId;
+  /** 0-based start position. */
+  index: number;
+  version: ResolvedVersion;
+  /** The alertmanager.yml content for this node (the runtime writes it where the node can read it). */
+  config: string;
+  /** Whether the node joins the cluster; false = `--cluster.listen-address=` (the no-cluster control). */
+  clustered: boolean;
+  /** Deterministic peer name, passed as --cluster.peer-name where the version supports it. */
+  peerName: string;
+  timers: Timers;
+  logLevel: 'debug' | 'info';
+  /** Extra flags for this node, after the harness's own. */
+  extraArgs: string[];
+}
+
+export interface ClusterSpec {
+  runId: string;
+  /** Scenario-unique label used in names of every resource (netns, iptables comments, containers). */
+  scenarioId: string;
+  nodes: NodeSpec[];
+  /** A directory the runtime owns for this cluster (configs, storage, logs); removed by the core. */
+  workDir: string;
+  /** host:port of the capture receiver as the harness listens on it (loopback). */
+  captureAddress: { host: string; port: number };
+}
+
+export interface RuntimeNode {
+  readonly id: NodeId;
+  readonly spec: NodeSpec;
+  /** Base URL the harness uses for this node's HTTP API (may go through a proxy). */
+  readonly apiURL: string;
+  /** --web.external-url of this node: the capture attributes notifications by it. */
+  readonly externalURL: string;
+  /** host:port the node's cluster listener is bound to (what peers dial). */
+  readonly clusterAddress: string;
+  /** The node's log file on the host (both log formats). */
+  readonly logFile: string;
+  readonly storageDir: string;
+  /** pid of the node's main process while running. */
+  readonly pid: number | undefined;
+  readonly running: boolean;
+
+  /** Starts the process (again). Resolves once the web API answers; cluster readiness is the core's job. */
+  start(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves after the process has exited. */
+  stop(opts?: { graceMs?: number }): Promise<void>;
+  /** SIGKILL; resolves after exit. */
+  kill(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Deletes the node's storage (for restart-with-wiped-storage). Only while stopped. */
+  wipeStorage(): Promise<void>;
+  /** Resolves when the process exits (for crash detection). */
+  onExit(listener: (exit: { code: number | null; signal: string | null }) => void): () => void;
+  /** The last `n` lines of the node's log. */
+  logTail(n: number): Promise<string[]>;
+}
+
+export interface RuntimeCluster {
+  readonly runtime: RuntimeName;
+  readonly capabilities: RuntimeCapabilities;
+  readonly nodes: RuntimeNode[];
+  /** Starts every node (in index order, so ULID names sort by position on old versions). */
+  startAll(): Promise<void>;
+  /** Stops every node and removes everything this cluster created (processes, namespaces, rules). */
+  destroy(): Promise<void>;
+}
+
+export interface Runtime {
+  readonly name: RuntimeName;
+  readonly capabilities: RuntimeCapabilities;
+  /** Throws AmchaosError (NEEDS_ROOT, RUNTIME_UNSUPPORTED) if this runtime cannot run here, before anything starts. */
+  preflight(spec: ClusterSpec): Promise<void>;
+  createCluster(spec: ClusterSpec): Promise<RuntimeCluster>;
+  /** Removes what a killed earlier run left (resources carry the run id prefix). */
+  sweep(): Promise<string[]>;
+}

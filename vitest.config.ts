@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests sit beside the code (src/**/*.test.ts); cluster suites live in suites/.
+// Cluster suites start real processes on a 2-core machine: files run one at a time, tests inside a
+// file decide their own concurrency.
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'suites/**/*.test.ts', 'bench/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+    pool: 'forks',
+    reporters: ['default'],
+  },
+});
