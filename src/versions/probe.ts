@@ -1,0 +1,66 @@
+import { execFileCollect } from '../util/exec.js';
+import { AmchaosError } from '../errors/index.js';
+
+export interface ProbedBinary {
+  /** Normalised "X.Y.Z" (Debian suffixes such as "+ds" stripped). */
+  version: string;
+  /** Exactly what `--version` printed after "version ", e.g. "0.28.1+ds". */
+  reportedVersion: string;
+  features: { peerName: boolean; clusterLabel: boolean };
+}
+
+const VERSION_RE = /alertmanager, version (\S+)/;
+
+/**
+ * Asks a binary what it is. Flags differ across versions (--cluster.peer-name is 0.30+), so the
+ * runtime passes only what `--help` lists rather than guessing from the version number.
+ */
+export async function probeBinary(binary: string): Promise<ProbedBinary> {
+  let version;
+  let help;
+  try {
+    version = await execFileCollect(binary, ['--version'], { timeoutMs: 10_000 });
+    help = await execFileCollect(binary, ['--help'], { timeoutMs: 10_000 });
+  } catch (e) {
+    throw new AmchaosError('AMCHAOS_UNKNOWN_VERSION', `cannot run ${binary}: ${(e as Error).message}`, {
+      hint: 'Check that the path points to an Alertmanager binary for this machine.',
+      cause: e,
+    });
+  }
+  const m = VERSION_RE.exec(version.stdout + version.stderr);
+  if (!m) {
+    throw new AmchaosError('AMCHAOS_UNKNOWN_VERSION', `${binary} does not look like Alertmanager: --version printed ${JSON.stringify((version.stdout + version.stderr).slice(0, 200))}`, {
+      hint: 'Give the path of an alertmanager binary (it prints "alertmanager, version X.Y.Z").',
+    });
+  }
+  const reportedVersion = m[1]!;
+  const helpText = help.stdout + help.stderr;
+  return {
+    version: normaliseVersion(reportedVersion),
+    reportedVersion,
+    features: {
+      peerName: helpText.includes('--cluster.peer-name'),
+      clusterLabel: helpText.includes('--cluster.label'),
+    },
+  };
+}
+
+/** "0.28.1+ds" → "0.28.1"; "v0.27.0" → "0.27.0". */
+export function normaliseVersion(v: string): string {
+  const m = /^v?(\d+\.\d+\.\d+)/.exec(v);
+  return m ? m[1]! : v;
+}
+
+export function isSemver(v: string): boolean {
+  return /^v?\d+\.\d+\.\d+$/.test(v);
+}
+
+export function compareSemver(a: string, b: string): number {
+  const pa = normaliseVersion(a).split('.').map(Number);
+  const pb = normaliseVersion(b).split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
