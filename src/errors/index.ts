@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'AMCHAOS_FAULT_NOT_VERIFIED'
   | 'AMCHAOS_TIMEOUT'
   | 'AMCHAOS_INTERRUPTED'
+  /** A run directory (summary.json, history.jsonl) the report cannot read. */
+  | 'AMCHAOS_INVALID_RUN_DIR'
   | 'AMCHAOS_INTERNAL';
 
 export class AmchaosError extends Error {
@@ -68,4 +70,5 @@ export const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'AMCHAOS_RUNTIME_UNSUPPORTED',
   'AMCHAOS_TEMPLATES_CONFLICT',
   'AMCHAOS_NEEDS_ROOT',
+  'AMCHAOS_INVALID_RUN_DIR',
 ]);
