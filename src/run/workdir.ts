@@ -1,0 +1,81 @@
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Every run owns one work directory, <tmp>/amchaos-work/<run-id>/, holding the node configs and
+ * storage of all its scenarios, and an owner.json naming the harness pid. Every node's command
+ * line contains that path, which is how the start-up sweep finds what a killed run left behind.
+ */
+export function workRoot(): string {
+  return process.env['AMCHAOS_WORK_DIR'] ?? join(tmpdir(), 'amchaos-work');
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `amc-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+export async function createRunWorkDir(runId: string): Promise<string> {
+  const dir = join(workRoot(), runId);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'owner.json'), JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), argv: process.argv }) + '\n');
+  return dir;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function processesMentioning(path: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(path)) pids.push(pid);
+  }
+  return pids;
+}
+
+/**
+ * Removes what killed runs left: kills every process whose command line names a stale run's work
+ * directory, then deletes the directory. A run is stale when its owner pid is gone.
+ */
+export async function sweepStaleRuns(): Promise<string[]> {
+  const removed: string[] = [];
+  const root = workRoot();
+  for (const runId of await readdir(root).catch(() => [] as string[])) {
+    const dir = join(root, runId);
+    let owner: { pid?: number } = {};
+    try {
+      owner = JSON.parse(await readFile(join(dir, 'owner.json'), 'utf8')) as { pid?: number };
+    } catch {
+      /* no owner file: a run killed before it wrote one; stale */
+    }
+    if (owner.pid !== undefined && owner.pid !== process.pid && alive(owner.pid)) continue;
+    if (owner.pid === process.pid) continue;
+    for (const pid of await processesMentioning(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        removed.push(`process ${pid} of ${runId}`);
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+    removed.push(`work dir ${dir}`);
+  }
+  return removed;
+}
+
+export async function removeRunWorkDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
