@@ -51,14 +51,15 @@ export class ProcessRuntime implements Runtime {
   }
 }
 
-async function templatesPlan(n: NodeSpec): Promise<TemplatesPlan> {
+/** Exported for tests: `root` decides between a private mount namespace and a refusal. */
+export async function templatesPlan(n: NodeSpec, root = isRoot()): Promise<TemplatesPlan> {
   const t = n.version.templates;
   if (!t || t.dir === t.mountAt) return { kind: 'none' };
   // Same templates already at the compiled-in path (e.g. the system package of the same version)?
   const want = await readFile(join(t.dir, 'default.tmpl'), 'utf8').catch(() => undefined);
   const have = await readFile(join(t.mountAt, 'default.tmpl'), 'utf8').catch(() => undefined);
   if (want !== undefined && want === have) return { kind: 'none' };
-  if (!isRoot()) {
+  if (!root) {
     throw new AmchaosError(
       'AMCHAOS_TEMPLATES_CONFLICT',
       `node ${n.id} (${n.version.requested}) reads its templates from ${t.mountAt}, which holds ${have === undefined ? 'nothing' : 'another version\'s templates'}`,
