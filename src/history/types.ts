@@ -156,10 +156,17 @@ export interface NotificationEvent extends EventBase {
   alerts: NotifiedAlert[];
   groupLabels: LabelSet;
   truncatedAlerts: number;
-  /** What the capture answered (200 normally; 5xx/drop when the receiver is faulted). */
+  /**
+   * What the capture answered: the HTTP status it sent (200 normally; the fault's code when the
+   * receiver is faulted); 'dropped' = connection destroyed without an answer (drop fault, or the
+   * receiver went down while holding it); 'slow' = a slow answer was held and the sender hung up
+   * before it was sent. The event is appended once this is known, so `t` is the answer time.
+   */
   answered: number | 'dropped' | 'slow';
-  /** Only answered === 200 counts as delivered: Alertmanager writes its nflog only after success. */
+  /** Only a 2xx answer counts as delivered: Alertmanager writes its nflog only after success. */
   delivered: boolean;
+  /** Scenario time the request arrived (differs from `t` only for slow answers). */
+  receivedT?: number;
 }
 
 /** A periodic sample of one node's /api/v2/status. */
