@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'AMCHAOS_RUNTIME_UNSUPPORTED'
   | 'AMCHAOS_TEMPLATES_CONFLICT'
   | 'AMCHAOS_FAULT_NOT_VERIFIED'
+  /** A host network command (ip, iptables) failed while building or removing a runtime's network. */
+  | 'AMCHAOS_NETWORK_SETUP_FAILED'
   | 'AMCHAOS_TIMEOUT'
   | 'AMCHAOS_INTERRUPTED'
   /** A run directory (summary.json, history.jsonl) the report cannot read. */
