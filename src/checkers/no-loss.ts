@@ -1,0 +1,438 @@
+import type { AlertIntentEvent, HistoryEvent, LabelSet } from '../history/types.js';
+import { labelKey } from '../history/types.js';
+import {
+  firstAtLeast,
+  mergeIntervals,
+  overlapsAny,
+  subtractIntervals,
+  type Interval,
+} from './intervals.js';
+import {
+  capEvidence,
+  deriveWindows,
+  fmtT,
+  percentile,
+  unknownResult,
+  viewScenario,
+  type ScenarioView,
+} from './scenario.js';
+import { describeSilence, mutedIntervals, reconstructSilences, type SilenceRecord } from './silences.js';
+import type { CheckResult, Evidence } from './types.js';
+
+export const NO_LOSS = 'no-loss';
+
+export interface NoLossOptions {
+  /** HTTP/scheduling slack added to flush windows (default 1000 ms). */
+  deliveryMarginMs?: number;
+  /** Override the derived firing deadline (ms after the alert became due). */
+  fireDeadlineMs?: number;
+  /** Override the derived resolution deadline (ms after the resolve). */
+  resolveDeadlineMs?: number;
+  maxEvidence?: number;
+}
+
+interface Delivery {
+  t: number;
+  seq: number;
+  receiver: string;
+  sender: string | undefined;
+}
+
+/** One firing episode of an alert: from a fire intent to the resolve that ended it (flaps merged). */
+interface Episode {
+  key: string;
+  labels: LabelSet;
+  fire: AlertIntentEvent;
+  resolve?: AlertIntentEvent;
+  start: number;
+  end: number;
+  /** Start of the next episode of the same alert (deliveries from then on belong to it). */
+  nextStart: number;
+  flapsMerged: number;
+}
+
+type Outcome = 'delivered' | 'lost' | 'pending' | 'uncertain';
+
+/** Index of the first element of a time-sorted list at or after t. */
+function firstAtOrAfter<T extends { t: number }>(list: readonly T[], t: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.t >= t) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function firstIn<T extends { t: number }>(list: readonly T[] | undefined, from: number, to: number, pred?: (x: T) => boolean): T | undefined {
+  if (!list) return undefined;
+  for (let i = firstAtOrAfter(list, from); i < list.length && list[i]!.t < to; i++) {
+    if (!pred || pred(list[i]!)) return list[i];
+  }
+  return undefined;
+}
+
+/**
+ * The deadline for a delivery due from `from`: from + dur, pushed back by every blocking window
+ * (fault, node outage, not ready, teardown) that starts before it: to that window's end + dur +
+ * the workload's resend interval (a restarted node only gets the alert again at the next resend).
+ */
+function extendDeadline(from: number, dur: number, blocking: readonly Interval[], resendMs: number): number {
+  let d = from + dur;
+  for (const w of blocking) {
+    if (w.end <= from) continue;
+    if (w.start > d) break;
+    if (w.end === Infinity) return Infinity;
+    d = Math.max(d, w.end + dur + resendMs);
+  }
+  return d;
+}
+
+/** Alerts some alerts.list answer showed as inhibited, with the times it did. */
+function inhibitedObservations(view: ScenarioView): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const c of view.completes) {
+    if (c.kind !== 'alerts.list' || c.ok !== true) continue;
+    const list = Array.isArray(c.value) ? c.value : (c.value as { alerts?: unknown } | undefined)?.alerts;
+    if (!Array.isArray(list)) continue;
+    for (const a of list as { labels?: LabelSet; status?: { inhibitedBy?: unknown[] } }[]) {
+      if (!a?.labels || !Array.isArray(a.status?.inhibitedBy) || a.status.inhibitedBy.length === 0) continue;
+      const key = labelKey(a.labels);
+      let ts = out.get(key);
+      if (!ts) out.set(key, (ts = []));
+      ts.push(c.t);
+    }
+  }
+  return out;
+}
+
+/**
+ * no-loss: every fired alert that was not silenced or inhibited reaches the receiver at least
+ * once, firing, after it was fired; every resolution reaches, resolved, each receiver that had
+ * been notified of the alert firing and has send_resolved on. See README.md for the windows.
+ */
+export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOptions = {}): CheckResult {
+  const v = viewScenario(history);
+  if (!v.ok) return unknownResult(NO_LOSS, v.reason, [{ kind: 'history', message: v.reason, events: v.events }]);
+  const view = v.view;
+  if (view.intents.length === 0) return unknownResult(NO_LOSS, 'the workload recorded no alert.fire/alert.resolve intents');
+
+  const w = deriveWindows(view, options.deliveryMarginMs ?? 1000);
+  const fireDeadlineMs = options.fireDeadlineMs ?? w.fireDeadlineMs;
+  const resolveDeadlineMs = options.resolveDeadlineMs ?? w.resolveDeadlineMs;
+  const resendMs = view.timers.resendIntervalMs;
+  const propagationMs = view.timers.silencePropagationMs;
+  const observedEnd = view.endT;
+  const horizon = Math.min(observedEnd, view.teardownAt ?? Infinity);
+  const silences = reconstructSilences(view);
+  const inhibited = inhibitedObservations(view);
+
+  // Windows in which a missing delivery is excused (the obligation waits for their end). Partitions
+  // between peers are not among them: Alertmanager fails open, so no alert may be lost to one.
+  const blockingList: Interval[] = [];
+  if (view.readyAt !== undefined) blockingList.push({ start: -Infinity, end: view.readyAt });
+  for (const f of view.faults) if (!f.components) blockingList.push({ start: f.start, end: f.end });
+  for (const d of view.nodeDown) blockingList.push({ start: d.start, end: d.end });
+  if (view.teardownAt !== undefined) blockingList.push({ start: view.teardownAt, end: Infinity });
+  const blocking = mergeIntervals(blockingList);
+
+  // Deliveries per alert key, in arrival order.
+  const firingDeliveries = new Map<string, Delivery[]>();
+  const resolvedDeliveries = new Map<string, Delivery[]>();
+  for (const n of view.notifications) {
+    if (!n.delivered) continue;
+    for (const a of n.alerts) {
+      const idx = a.status === 'resolved' ? resolvedDeliveries : firingDeliveries;
+      const key = a.key ?? labelKey(a.labels);
+      let list = idx.get(key);
+      if (!list) idx.set(key, (list = []));
+      list.push({ t: n.t, seq: n.seq, receiver: n.receiver, sender: n.sender });
+    }
+  }
+
+  const counts = {
+    fires: 0,
+    resolves: 0,
+    episodes: 0,
+    firingObligations: 0,
+    resolveObligations: 0,
+    lostFiring: 0,
+    lostResolved: 0,
+    pending: 0,
+    uncertain: 0,
+    exemptShortLived: 0,
+    exemptSilenced: 0,
+    exemptFault: 0,
+    exemptInhibited: 0,
+    exemptNotSent: 0,
+    flapsMerged: 0,
+    orphanResolves: 0,
+    resolutionsNotRequired: 0,
+  };
+  const latencies: number[] = [];
+  const lostEvidence: Evidence[] = [];
+  const otherEvidence: Evidence[] = [];
+
+  const byKey = new Map<string, AlertIntentEvent[]>();
+  for (const e of view.intents) {
+    if (e.type === 'alert.fire') counts.fires++;
+    else counts.resolves++;
+    let l = byKey.get(e.alert);
+    if (!l) byKey.set(e.alert, (l = []));
+    l.push(e);
+  }
+
+  for (const [key, intents] of byKey) {
+    const labels = intents[0]!.labels;
+    const muted = mutedIntervals(silences, labels, propagationMs);
+    const certainCuts = mergeIntervals([...muted.certain, ...blocking]);
+    const allCuts = mergeIntervals([...muted.certain, ...muted.uncertain, ...blocking]);
+    const episodes = buildEpisodes(key, labels, intents, allCuts, w.resolveFlushWindowMs, counts);
+    counts.episodes += episodes.length;
+    const inhibitedAt = inhibited.get(key) ?? [];
+
+    for (const ep of episodes) {
+      if (ep.fire.targets.length === 0) {
+        counts.exemptNotSent++;
+        continue;
+      }
+      if (inhibitedAt.some((t) => t >= ep.start && t < ep.end)) {
+        counts.exemptInhibited++;
+        continue;
+      }
+      const firing = judgeFiring(ep, allCuts, certainCuts, blocking, w.flushWindowMs, horizon);
+      if (firing.kind === 'exempt') {
+        if (firing.reason === 'short-lived') counts.exemptShortLived++;
+        else if (firing.reason === 'silenced') counts.exemptSilenced++;
+        else counts.exemptFault++;
+      } else if (firing.kind === 'unfinished') {
+        counts.pending++;
+        otherEvidence.push({
+          kind: 'pending',
+          message: `alert ${key} fired at ${fmtT(ep.start)} had not been firing unmuted for a whole flush window when the history ended at ${fmtT(observedEnd)}`,
+          events: [ep.fire.seq],
+          data: { alert: key },
+        });
+      } else {
+        counts.firingObligations++;
+        const due = firing.from;
+        const deadline = extendDeadline(due, fireDeadlineMs, blocking, resendMs);
+        const got = firstIn(firingDeliveries.get(key), ep.start, ep.nextStart);
+        const outcome: Outcome = got ? 'delivered' : deadline > observedEnd ? 'pending' : firing.certain ? 'lost' : 'uncertain';
+        if (got) latencies.push(got.t - ep.start);
+        record(outcome, 'firing', ep, due, deadline, undefined, muted.silences);
+      }
+
+      // Resolutions: every receiver that was told the alert fired and sends resolved notifications.
+      if (!ep.resolve) continue;
+      const r = ep.resolve.t;
+      const receivers = new Set<string>();
+      const fd = firingDeliveries.get(key) ?? [];
+      for (let i = firstAtOrAfter(fd, ep.start); i < fd.length && fd[i]!.t < ep.nextStart; i++) receivers.add(fd[i]!.receiver);
+      for (const receiver of [...receivers].sort()) {
+        const sendResolved = view.start.sendResolved[receiver];
+        if (sendResolved === false) {
+          counts.resolutionsNotRequired++;
+          continue;
+        }
+        // A resolved alert muted at its first flush after the resolve is dropped for good.
+        const resolveSpan = { start: r, end: r + w.resolveFlushWindowMs };
+        if (overlapsAny(muted.certain, resolveSpan.start, resolveSpan.end)) {
+          counts.exemptSilenced++;
+          continue;
+        }
+        counts.resolveObligations++;
+        const deadline = extendDeadline(r, resolveDeadlineMs, blocking, resendMs);
+        const got = firstIn(resolvedDeliveries.get(key), r, ep.nextStart, (d) => d.receiver === receiver);
+        const maybeMuted = overlapsAny(muted.uncertain, resolveSpan.start, resolveSpan.end);
+        const outcome: Outcome = got
+          ? 'delivered'
+          : deadline > observedEnd
+            ? 'pending'
+            : sendResolved === undefined || maybeMuted
+              ? 'uncertain'
+              : 'lost';
+        record(outcome, 'resolved', ep, r, deadline, receiver, muted.silences, sendResolved === undefined);
+      }
+    }
+  }
+
+  function record(
+    outcome: Outcome,
+    what: 'firing' | 'resolved',
+    ep: Episode,
+    due: number,
+    deadline: number,
+    receiver: string | undefined,
+    involved: SilenceRecord[],
+    configMissing = false,
+  ): void {
+    if (outcome === 'delivered') return;
+    const intent = what === 'firing' ? ep.fire : ep.resolve!;
+    const where = receiver ? ` to receiver ${receiver}` : '';
+    const data: Record<string, unknown> = {
+      alert: ep.key,
+      labels: ep.labels,
+      intentT: intent.t,
+      dueFrom: due,
+      deadline: Number.isFinite(deadline) ? deadline : null,
+      targets: intent.targets,
+      ...(receiver ? { receiver } : {}),
+    };
+    if (outcome === 'lost') {
+      if (what === 'firing') counts.lostFiring++;
+      else counts.lostResolved++;
+      lostEvidence.push({
+        kind: what === 'firing' ? 'lost-firing' : 'lost-resolution',
+        message:
+          what === 'firing'
+            ? `alert ${ep.key} fired at ${fmtT(ep.start)} (sent to ${intent.targets.join(', ')}) was never delivered firing; it was due from ${fmtT(due)} and should have arrived by ${fmtT(deadline)}`
+            : `alert ${ep.key} resolved at ${fmtT(intent.t)} was notified firing${where} but its resolution never arrived there (deadline ${fmtT(deadline)})`,
+        events: [intent.seq],
+        data,
+      });
+    } else if (outcome === 'pending') {
+      counts.pending++;
+      otherEvidence.push({
+        kind: 'pending',
+        message: `alert ${ep.key} ${what === 'firing' ? 'fired' : 'resolved'} at ${fmtT(intent.t)}: not delivered ${what}${where} yet, and the history ended at ${fmtT(view.endT)} before its deadline ${fmtT(deadline)}`,
+        events: [intent.seq],
+        data,
+      });
+    } else {
+      counts.uncertain++;
+      const why = configMissing
+        ? `scenario.start does not say whether receiver ${receiver} has send_resolved`
+        : `only a silence whose matchers could not be evaluated or whose create was indeterminate could explain it: ${involved
+            .filter((s) => s.matchers === undefined || s.status !== 'created')
+            .map(describeSilence)
+            .join('; ')}`;
+      otherEvidence.push({
+        kind: 'uncertain',
+        message: `alert ${ep.key} ${what} at ${fmtT(intent.t)} was not delivered${where}, but ${why}`,
+        events: [intent.seq, ...involved.map((s) => s.invokeSeq)],
+        data,
+      });
+    }
+  }
+
+  const figures: CheckResult['figures'] = {
+    ...counts,
+    firingLatencyP50Ms: percentile(latencies, 50),
+    firingLatencyP95Ms: percentile(latencies, 95),
+    firingLatencyMaxMs: latencies.length > 0 ? Math.max(...latencies) : null,
+    fireDeadlineMs,
+    resolveDeadlineMs,
+    flushWindowMs: w.flushWindowMs,
+  };
+  const { evidence, truncated } = capEvidence([...lostEvidence, ...otherEvidence], options.maxEvidence ?? 100);
+  if (truncated > 0) figures['evidenceTruncated'] = truncated;
+
+  const lost = counts.lostFiring + counts.lostResolved;
+  if (lost > 0) {
+    return {
+      name: NO_LOSS,
+      verdict: 'fail',
+      summary: `${counts.lostFiring} firing and ${counts.lostResolved} resolved notification(s) lost`,
+      figures,
+      evidence,
+    };
+  }
+  if (counts.pending + counts.uncertain > 0) {
+    return unknownResult(
+      NO_LOSS,
+      `nothing provably lost, but ${counts.pending} delivery(ies) were still due when the history ended and ${counts.uncertain} could not be judged`,
+      evidence,
+      figures,
+    );
+  }
+  if (counts.firingObligations + counts.resolveObligations === 0) {
+    return unknownResult(NO_LOSS, `no delivery was required: all ${counts.episodes} firing episode(s) were exempt (muted, short-lived or during faults)`, evidence, figures);
+  }
+  return {
+    name: NO_LOSS,
+    verdict: 'pass',
+    summary: `all ${counts.firingObligations} firing and ${counts.resolveObligations} resolved notification(s) that were due were delivered`,
+    figures,
+    evidence,
+  };
+}
+
+/**
+ * Splits an alert's intents into episodes. A resolve followed by a re-fire before Alertmanager
+ * certainly flushed the resolved state (no unmuted, fault-free stretch of group_interval + margin
+ * in between) is a flap: the nflog may still list the alert as firing, so no new notification is
+ * owed; the two episodes merge.
+ */
+function buildEpisodes(
+  key: string,
+  labels: LabelSet,
+  intents: readonly AlertIntentEvent[],
+  cuts: readonly Interval[],
+  resolveFlushWindowMs: number,
+  counts: { flapsMerged: number; orphanResolves: number },
+): Episode[] {
+  const out: Episode[] = [];
+  let open: Episode | undefined;
+  for (const e of intents) {
+    if (e.type === 'alert.fire') {
+      if (open && open.resolve === undefined) continue; // a resend of a firing alert
+      const prev = out[out.length - 1];
+      if (prev?.resolve) {
+        const gap = subtractIntervals({ start: prev.resolve.t, end: e.t }, cuts);
+        if (!firstAtLeast(gap, resolveFlushWindowMs)) {
+          delete prev.resolve;
+          prev.end = Infinity;
+          prev.flapsMerged++;
+          counts.flapsMerged++;
+          open = prev;
+          continue;
+        }
+        prev.nextStart = e.t;
+      }
+      open = { key, labels, fire: e, start: e.t, end: Infinity, nextStart: Infinity, flapsMerged: 0 };
+      out.push(open);
+    } else if (open && open.resolve === undefined) {
+      open.resolve = e;
+      open.end = e.t;
+    } else {
+      counts.orphanResolves++;
+    }
+  }
+  return out;
+}
+
+type FiringJudgement =
+  | { kind: 'due'; from: number; certain: boolean }
+  | { kind: 'exempt'; reason: 'short-lived' | 'silenced' | 'fault' }
+  | { kind: 'unfinished' };
+
+/**
+ * When did the episode owe a firing notification? At the start of the first stretch of at least
+ * a flush window (max(group_wait, group_interval) + margin) in which the alert fired, was not
+ * muted and no blocking window was open: some flush then certainly included it. Only the observed
+ * part of the episode counts (up to `horizon`, the end of the history or teardown); a stretch cut
+ * short by the horizon is "unfinished" (a flush may still have come).
+ */
+function judgeFiring(
+  ep: Episode,
+  allCuts: readonly Interval[],
+  certainCuts: readonly Interval[],
+  blocking: readonly Interval[],
+  flushWindowMs: number,
+  horizon: number,
+): FiringJudgement {
+  if (ep.start >= horizon) return { kind: 'unfinished' };
+  const span: Interval = { start: ep.start, end: Math.min(ep.end, horizon) };
+  const pieces = subtractIntervals(span, allCuts);
+  const due = firstAtLeast(pieces, flushWindowMs);
+  if (due) return { kind: 'due', from: due.start, certain: true };
+  const certainOnly = firstAtLeast(subtractIntervals(span, certainCuts), flushWindowMs);
+  if (certainOnly) return { kind: 'due', from: certainOnly.start, certain: false };
+  const last = pieces[pieces.length - 1];
+  if (last && last.end >= horizon) return { kind: 'unfinished' };
+  if (span.end - span.start < flushWindowMs) return { kind: 'exempt', reason: 'short-lived' };
+  if (firstAtLeast(subtractIntervals(span, blocking), flushWindowMs)) return { kind: 'exempt', reason: 'silenced' };
+  return { kind: 'exempt', reason: 'fault' };
+}
