@@ -22,6 +22,10 @@ export type ErrorCode =
   | 'AMCHAOS_NETWORK_SETUP_FAILED'
   | 'AMCHAOS_TIMEOUT'
   | 'AMCHAOS_INTERRUPTED'
+  /** A named thing (e.g. a proxy or toxic) does not exist. */
+  | 'AMCHAOS_NOT_FOUND'
+  /** A named thing (e.g. a proxy or toxic) already exists. */
+  | 'AMCHAOS_CONFLICT'
   /** A run directory (summary.json, history.jsonl) the report cannot read. */
   | 'AMCHAOS_INVALID_RUN_DIR'
   | 'AMCHAOS_INTERNAL';
