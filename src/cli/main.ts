@@ -1,0 +1,150 @@
+import { Command, CommanderError, Option } from 'commander';
+import { AmchaosError, BAD_INPUT_CODES, isAmchaosError } from '../errors/index.js';
+import { EXIT } from '../run/summary.js';
+import { listVersions } from '../versions/index.js';
+import { defaultResolveOptions } from '../versions/resolve.js';
+import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, TIMER_FLAGS, timersFromFlags } from './options.js';
+
+/**
+ * amchaos's command line. Bad input exits 254 before anything starts; a run exits 0 (pass),
+ * 1 (fail) or 2 (unknown); Ctrl-C tears everything down and exits 130.
+ */
+function buildProgram(): Command {
+  const program = new Command('amchaos')
+    .description('Chaos and integration tests for Prometheus Alertmanager clusters')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError('(run `amchaos <command> --help` for the options)');
+
+  const run = program
+    .command('run')
+    .description('start clusters, run a suite against each, check, and write a report')
+    .requiredOption('--suite <name>', 'the suite to run (see `amchaos suites`)')
+    .option('--versions <list>', 'comma-separated clusters; join versions with + for one mixed cluster', '0.33.1')
+    .option('--nodes <n>', 'size of each unmixed cluster', '3')
+    .option('--runtime <name>', 'process | netns | docker', 'process')
+    .option('--out <dir>', 'run directory (default reports/<run-id>)')
+    .option('--seed <n>', 'replay a run with its seed')
+    .option('--no-cluster', 'start the same nodes without peering (the control that must fail)')
+    .option('--config <file>', 'your alertmanager.yml: routing kept, receivers replaced by the capture')
+    .option('--alerts <file>', 'YAML list of alert label sets to fire instead of generated ones')
+    .option('--groups <n>', 'number of generated alert groups', '4')
+    .option('--receiver-port <port>', 'port of the capturing receiver on 127.0.0.1 (default: any free port)')
+    .option('--log-level <level>', 'node log level: debug | info', 'debug');
+  for (const [flag, , help] of TIMER_FLAGS) run.addOption(new Option(`--${flag} <duration>`, help));
+  run.action(async (flags: Record<string, unknown>) => {
+    const { runCommand } = await import('../run/run.js');
+    const nodes = parseNodes(String(flags['nodes']));
+    const groups = parseNodes(String(flags['groups']));
+    const logLevel = String(flags['logLevel']);
+    if (logLevel !== 'debug' && logLevel !== 'info') {
+      throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `--log-level must be debug or info, got "${logLevel}"`);
+    }
+    const code = await runCommand({
+      suite: String(flags['suite']),
+      clusters: parseVersionsList(String(flags['versions']), nodes),
+      runtime: parseRuntime(String(flags['runtime'])),
+      ...(flags['out'] ? { outDir: String(flags['out']) } : {}),
+      ...(flags['seed'] !== undefined ? { seed: parseSeed(String(flags['seed'])) } : {}),
+      clustered: flags['cluster'] !== false,
+      ...(flags['config'] ? { configFile: String(flags['config']) } : {}),
+      ...(flags['alerts'] ? { alertsFile: String(flags['alerts']) } : {}),
+      groups,
+      ...(flags['receiverPort'] ? { receiverPort: parsePort(String(flags['receiverPort']), '--receiver-port') } : {}),
+      logLevel,
+      timers: timersFromFlags(flags),
+      argv: process.argv.slice(2),
+    });
+    process.exitCode = code;
+  });
+
+  program
+    .command('suites')
+    .description('list the suites')
+    .action(async () => {
+      const { SUITES } = await import('../../suites/index.js');
+      for (const s of Object.values(SUITES)) process.stdout.write(`${s.name.padEnd(18)} ${s.summary}\n`);
+    });
+
+  program
+    .command('versions')
+    .description('list the Alertmanager versions that resolve here, and from where')
+    .option('--offline', 'do not consider fetching')
+    .action(async (flags: { offline?: boolean }) => {
+      const list = await listVersions(defaultResolveOptions({ fetch: !flags.offline }));
+      const rows = list.map((v) => [v.version, v.provider, v.state, v.where ?? '']);
+      const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 8));
+      process.stdout.write(['VERSION', 'PROVIDER', 'STATE', 'WHERE'].map((h, i) => h.padEnd(widths[i] ?? 0)).join('  ') + '\n');
+      for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd() + '\n');
+      process.stdout.write('\nAlso: any binary by path (/opt/am/alertmanager), upstream:X.Y.Z (release tarball; AMCHAOS_UPSTREAM_URL sets a mirror).\n');
+    });
+
+  program
+    .command('report')
+    .description('re-render the HTML report and JUnit XML of a run directory (or of every run in a reports folder)')
+    .argument('<dir>', 'a run directory (with summary.json) or a folder of runs')
+    .action(async (dir: string) => {
+      const { reportCommand } = await import('../report/index.js');
+      const { exitCodeFor } = await import('../run/summary.js');
+      const r = await reportCommand(dir);
+      for (const d of r.rendered) process.stdout.write(`rendered ${d}\n`);
+      for (const f of r.failed) process.stderr.write(`could not render ${f.dir}: ${f.error}\n`);
+      if (r.index) process.stdout.write(`index ${r.index}\n`);
+      // A single run's re-render exits like the run did; a folder exits 0 unless a run failed to render.
+      process.exitCode = r.verdict ? exitCodeFor(r.verdict) : r.failed.length > 0 ? 2 : 0;
+    });
+
+  program
+    .command('proxy')
+    .description('run the link proxy on its own (Toxiproxy HTTP API, TCP + UDP)')
+    .option('--listen <addr>', 'host:port of the HTTP API', '127.0.0.1:8474')
+    .action(async (flags: { listen: string }) => {
+      const { runProxyCommand } = await import('../proxy/cli.js');
+      await runProxyCommand({ listen: flags.listen });
+    });
+
+  program
+    .command('sweep')
+    .description('remove what killed runs left behind (processes, namespaces, firewall rules, temp dirs)')
+    .action(async () => {
+      const { sweepEverything } = await import('../run/sweep.js');
+      const removed = await sweepEverything();
+      process.stdout.write(removed.length ? removed.map((r) => `removed ${r}`).join('\n') + '\n' : 'nothing to remove\n');
+    });
+
+  program
+    .command('tsam')
+    .description('run tsam, the TypeScript Alertmanager (takes the same flags as alertmanager)')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[flags...]')
+    .action(async () => {
+      const at = process.argv.indexOf('tsam');
+      process.argv = [process.argv[0]!, process.argv[1]!, ...process.argv.slice(at + 1)];
+      await import('../tsam/main.js');
+    });
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are not errors; anything else commander rejects is bad input.
+      process.exitCode = e.exitCode === 0 ? 0 : EXIT.badArguments;
+      return;
+    }
+    if (isAmchaosError(e)) {
+      process.stderr.write(e.format() + '\n');
+      process.exitCode = BAD_INPUT_CODES.has(e.code) ? EXIT.badArguments : e.code === 'AMCHAOS_INTERRUPTED' ? 130 : EXIT.unknown;
+      return;
+    }
+    process.stderr.write(`amchaos: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = EXIT.unknown;
+  }
+}
+
+await main();

@@ -1,0 +1,203 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, hostname, release, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CaptureReceiver } from '../capture/capture.js';
+import { combineVerdicts } from '../checkers/types.js';
+import { AmchaosError, isAmchaosError } from '../errors/index.js';
+import { History } from '../history/history.js';
+import type { LabelSet, Timers } from '../history/types.js';
+import type { RuntimeName } from '../runtime/types.js';
+import { checkConfigWithAmtool, defaultConfig, userConfig, type ClusterConfig } from '../topology/config.js';
+import { resolveVersion } from '../versions/index.js';
+import type { ResolvedVersion } from '../versions/types.js';
+import { loadAlertsFile } from '../workload/alerts-file.js';
+import { generateAlerts } from '../workload/generate.js';
+import { SUITES } from '../../suites/index.js';
+import { getRuntime } from './runtime-registry.js';
+import { assertRuntimeFits, runScenario, type ScenarioPlan } from './scenario.js';
+import { exitCodeFor, type RunSummary, type ScenarioSummary } from './summary.js';
+import { sweepEverything } from './sweep.js';
+import { createRunWorkDir, newRunId, removeRunWorkDir } from './workdir.js';
+import { seedFor } from './seed.js';
+
+export interface RunOptions {
+  suite: string;
+  /** One entry per cluster; each entry lists the version of every node. */
+  clusters: string[][];
+  runtime: RuntimeName;
+  outDir?: string;
+  seed?: number;
+  clustered: boolean;
+  configFile?: string;
+  alertsFile?: string;
+  groups: number;
+  receiverPort?: number;
+  logLevel: 'debug' | 'info';
+  timers: Timers;
+  /** The arguments as given, to print the replay command. */
+  argv: string[];
+  /** Progress lines; default: stderr. */
+  log?: (line: string) => void;
+  /** Abort from outside (vitest); the CLI wires SIGINT/SIGTERM. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  summary: RunSummary;
+  runDir: string;
+}
+
+/** The CLI's `run`: returns the exit code (0 pass, 1 fail, 2 unknown); bad input throws before anything starts. */
+export async function runCommand(opts: RunOptions): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    process.stderr.write(`\namchaos: ${sig}: stopping every node and cleaning up...\n`);
+    controller.abort(new AmchaosError('AMCHAOS_INTERRUPTED', `interrupted by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { summary, runDir } = await runSuite({ ...opts, signal: controller.signal });
+    if (controller.signal.aborted) return 130;
+    printSummary(summary, runDir);
+    return exitCodeFor(summary.verdict);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Validates everything, then runs one scenario per cluster and writes the run directory. */
+export async function runSuite(opts: RunOptions): Promise<RunResult> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  // ---- Resolve: every input is checked before anything starts. ----
+  const suite = SUITES[opts.suite];
+  if (!suite) {
+    throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `unknown suite "${opts.suite}"`, {
+      hint: `Suites: ${Object.keys(SUITES).join(', ')} (amchaos suites lists them).`,
+    });
+  }
+  const runtime = await getRuntime(opts.runtime);
+  assertRuntimeFits(suite, runtime);
+  const resolved = new Map<string, ResolvedVersion>();
+  for (const v of new Set(opts.clusters.flat())) {
+    resolved.set(v, await resolveVersion(v, { cacheDir: (await import('../util/fs.js')).defaultCacheDir(), fetch: true, log }));
+  }
+  const userConfigText = opts.configFile ? await readInput(opts.configFile, 'AMCHAOS_INVALID_CONFIG', '--config') : undefined;
+  const configFor = (captureBase: string): ClusterConfig =>
+    userConfigText !== undefined ? userConfig(userConfigText, opts.configFile!, captureBase) : defaultConfig(captureBase, opts.timers);
+  // Validate the config (as it will run) with every distinct amtool of the versions in play.
+  const probeConfig = configFor('http://127.0.0.1:9');
+  const amtools = new Set([...resolved.values()].map((v) => v.amtool).filter((a): a is string => a !== undefined));
+  for (const amtool of amtools) await checkConfigWithAmtool(amtool, probeConfig.yaml, opts.configFile ?? 'the generated config');
+  const alerts: LabelSet[] | undefined = opts.alertsFile ? (await loadAlertsFile(opts.alertsFile)).map((a) => a.labels) : undefined;
+
+  const runId = newRunId();
+  const seed = opts.seed ?? Math.floor(Math.random() * 0xffffffff);
+  const runDir = resolve(opts.outDir ?? join('reports', runId));
+  const clusters = opts.clusters.map((names) => names.map((n) => resolved.get(n)!));
+  const plans: ScenarioPlan[] = clusters.map((versions, i) => {
+    const label = opts.clusters[i]!.every((v) => v === opts.clusters[i]![0]) ? `${opts.clusters[i]![0]}x${versions.length}` : opts.clusters[i]!.join('+');
+    const id = `${suite.name}/${label}${opts.clustered ? '' : '/no-cluster'}`;
+    const scenarioSeed = seedFor(seed, id);
+    return {
+      id,
+      suite,
+      versions,
+      runtime,
+      clustered: opts.clustered,
+      seed: scenarioSeed,
+      timers: opts.timers,
+      config: configFor,
+      alerts: alerts ?? generateAlerts({ seed: scenarioSeed, groups: opts.groups, alertsPerGroup: { min: 1, max: 3 } }).map((a) => a.labels),
+      logLevel: opts.logLevel,
+    };
+  });
+  for (const p of plans) await runtime.preflight({ runId, scenarioId: p.id, workDir: '/nonexistent', captureAddress: { host: '127.0.0.1', port: 0 }, nodes: [] });
+
+  // ---- Start: sweep leftovers of killed runs, then capture, then each scenario in turn. ----
+  const swept = await sweepEverything();
+  for (const s of swept) log(`sweep: removed ${s}`);
+  await mkdir(runDir, { recursive: true });
+  const workDir = await createRunWorkDir(runId);
+  const history = new History({ file: join(runDir, 'history.jsonl') });
+  const capture = new CaptureReceiver({ history, ...(opts.receiverPort ? { port: opts.receiverPort } : {}) });
+  const startedAt = new Date();
+  const scenarios: ScenarioSummary[] = [];
+  const signal = opts.signal ?? new AbortController().signal;
+  try {
+    await capture.start();
+    log(`run ${runId}: suite ${suite.name}, ${plans.length} cluster(s), runtime ${runtime.name}, seed ${seed} → ${runDir}`);
+    for (const plan of plans) {
+      if (signal.aborted) break;
+      const s = await runScenario(plan, { runId, workDir, outDir: runDir, history, capture, signal, log });
+      scenarios.push(s);
+      log(`[${s.id}] ${s.verdict.toUpperCase()}${s.expectedFailure ? ' (expected: ' + s.expectedFailure + ')' : ''} — ${s.checks.map((c) => `${c.name} ${c.verdict}`).join(', ') || s.error?.message}`);
+    }
+  } finally {
+    await capture.stop().catch(() => undefined);
+    await history.close();
+    await removeRunWorkDir(workDir);
+  }
+  const finishedAt = new Date();
+  const summary: RunSummary = {
+    schema: 1,
+    runId,
+    verdict: combineVerdicts(scenarios.map((s) => (s.expectedFailure ? 'pass' : s.verdict))),
+    command: replayCommand(opts.argv, seed),
+    seed,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    machine: { hostname: hostname(), platform: process.platform, arch: process.arch, cpus: cpus().length, memoryBytes: totalmem(), node: process.version, kernel: release() },
+    scenarios,
+    files: { history: 'history.jsonl', logsDir: 'logs', junit: 'junit.xml', html: 'index.html' },
+  };
+  await writeFile(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  await writeReport(runDir, log);
+  return { summary, runDir };
+}
+
+async function writeReport(runDir: string, log: (l: string) => void): Promise<void> {
+  try {
+    const { renderRunReport, renderRunIndex } = await import('../report/index.js');
+    await renderRunReport(runDir);
+    await renderRunIndex(resolve(runDir, '..'));
+  } catch (e) {
+    log(`report: could not render (${isAmchaosError(e) ? e.message : (e as Error).stack}); summary.json and history.jsonl are complete`);
+  }
+}
+
+/** The command that replays this run: the same arguments with --seed pinned. */
+export function replayCommand(argv: string[], seed: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--seed') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--seed=')) continue;
+    out.push(a);
+  }
+  return ['npx', 'amchaos', ...out, '--seed', String(seed)];
+}
+
+async function readInput(file: string, code: 'AMCHAOS_INVALID_CONFIG', flag: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw new AmchaosError(code, `${flag} ${file}: ${(e as Error).message}`, { hint: `Give the path of a readable file to ${flag}.` });
+  }
+}
+
+function printSummary(summary: RunSummary, runDir: string): void {
+  const lines = [`verdict: ${summary.verdict.toUpperCase()}  (seed ${summary.seed})`];
+  for (const s of summary.scenarios) {
+    lines.push(`  ${s.verdict.padEnd(7)} ${s.id}${s.expectedFailure ? `  [expected failure: ${s.expectedFailure}]` : ''}`);
+    for (const c of s.checks) lines.push(`           ${c.verdict.padEnd(7)} ${c.name}: ${c.summary}`);
+    if (s.error) lines.push(`           error: ${s.error.message}`);
+  }
+  lines.push(`report: ${join(runDir, 'index.html')}`, `replay: ${summary.command.join(' ')}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,243 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runChecks } from '../checkers/index.js';
+import { combineVerdicts, type CheckResult } from '../checkers/types.js';
+import type { CaptureReceiver } from '../capture/capture.js';
+import { AlertmanagerClient } from '../client/client.js';
+import { AmchaosError, isAmchaosError } from '../errors/index.js';
+import type { History } from '../history/history.js';
+import type { HistoryEvent, LabelSet, NodeDescriptor, Timers } from '../history/types.js';
+import type { Runtime, RuntimeCluster } from '../runtime/types.js';
+import type { ClusterConfig } from '../topology/config.js';
+import type { ResolvedVersion } from '../versions/types.js';
+import { ClusterSampler } from '../workload/sampler.js';
+import type { CheckSummary, ScenarioSummary } from './summary.js';
+import type { ScenarioContext, ScenarioNode, SuiteDefinition } from './suite.js';
+import { waitClusterReady } from './ready.js';
+
+export interface ScenarioPlan {
+  /** "<suite>/<cluster label>" */
+  id: string;
+  suite: SuiteDefinition;
+  versions: ResolvedVersion[];
+  runtime: Runtime;
+  clustered: boolean;
+  seed: number;
+  timers: Timers;
+  /** Builds the config once the runtime says where nodes reach the capture. */
+  config: (captureBase: string) => ClusterConfig;
+  alerts: LabelSet[];
+  logLevel: 'debug' | 'info';
+}
+
+export interface ScenarioEnv {
+  runId: string;
+  /** The run's work dir (configs, storage), removed after the run. */
+  workDir: string;
+  /** The run's output dir (logs are copied here). */
+  outDir: string;
+  history: History;
+  capture: CaptureReceiver;
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+/** How often every node's status and silences are sampled into the history. */
+const SAMPLE_EVERY_MS = 200;
+
+/**
+ * Runs one scenario: start the cluster, wait until it is ready, let the suite drive it, quiesce,
+ * check the history, and tear everything down — always, also after a failure or Ctrl-C.
+ */
+export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise<ScenarioSummary> {
+  const { history, capture, signal } = env;
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const firstSeq = history.all().length;
+  const workDir = join(env.workDir, plan.id.replace(/[^A-Za-z0-9._-]+/g, '_'));
+  const captureBase = capture.address.url;
+  const config = plan.config(captureBase);
+  const log = (m: string) => env.log(`[${plan.id}] ${m}`);
+
+  let cluster: RuntimeCluster | undefined;
+  let sampler: ClusterSampler | undefined;
+  const clients: AlertmanagerClient[] = [];
+  const figures: Record<string, unknown> = {};
+  let error: ScenarioSummary['error'];
+  let nodes: NodeDescriptor[] = [];
+  const logs: Record<string, string> = {};
+
+  try {
+    history.append({ type: 'phase', phase: 'start' });
+    cluster = await plan.runtime.createCluster({
+      runId: env.runId,
+      scenarioId: plan.id,
+      workDir,
+      captureAddress: { host: capture.address.host, port: capture.address.port },
+      nodes: plan.versions.map((version, index) => ({
+        id: `n${index + 1}`,
+        index,
+        version,
+        config: config.yaml,
+        clustered: plan.clustered,
+        // Zero-padded so names sort in start order, as ULIDs do on versions without --cluster.peer-name.
+        peerName: `n${String(index + 1).padStart(2, '0')}`,
+        timers: plan.timers,
+        logLevel: plan.logLevel,
+        extraArgs: [],
+      })),
+    });
+    nodes = cluster.nodes.map((n) => ({
+      id: n.id,
+      version: n.spec.version.requested,
+      ...(n.spec.version.reportedVersion ? { reportedVersion: n.spec.version.reportedVersion } : {}),
+      impl: n.spec.version.impl,
+      externalURL: n.externalURL,
+      apiURL: n.apiURL,
+      ...(n.spec.version.features.peerName && plan.clustered ? { peerName: n.spec.peerName } : {}),
+      source: n.spec.version.source,
+    }));
+    history.append({
+      type: 'scenario.start',
+      scenario: plan.id,
+      suite: plan.suite.name,
+      seed: plan.seed,
+      runtime: plan.runtime.name,
+      nodes,
+      timers: plan.timers,
+      sendResolved: config.sendResolved,
+      repeatIntervalMs: config.repeatIntervalMs,
+    });
+    capture.setSenders(Object.fromEntries(cluster.nodes.map((n) => [n.externalURL, n.id])));
+    for (const n of cluster.nodes) {
+      n.onExit((exit) => history.append({ type: 'node', node: n.id, state: 'exited', exit }));
+    }
+
+    const tStart = performance.now();
+    await cluster.startAll();
+    for (const n of cluster.nodes) history.append({ type: 'node', node: n.id, state: 'started', ...(n.pid ? { pid: n.pid } : {}) });
+    const scenarioNodes: ScenarioNode[] = cluster.nodes.map((n, i) => {
+      const client = new AlertmanagerClient({ node: n.id, url: n.apiURL, timeoutMs: 5_000 });
+      clients.push(client);
+      return { id: n.id, descriptor: nodes[i]!, runtime: n, client };
+    });
+    sampler = new ClusterSampler({ history, clients, intervalMs: SAMPLE_EVERY_MS });
+    sampler.start();
+    const readyMs = await waitClusterReady(scenarioNodes, {
+      clustered: plan.clustered,
+      timeoutMs: plan.timers.settleTimeoutMs + 30_000,
+      signal,
+    });
+    for (const n of cluster.nodes) history.append({ type: 'node', node: n.id, state: 'ready' });
+    figures['startToReadyMs'] = Math.round(performance.now() - tStart);
+    figures['readyWaitMs'] = Math.round(readyMs);
+    log(`${cluster.nodes.length} nodes ${plan.clustered ? 'clustered and ready' : 'up (unclustered)'} in ${figures['startToReadyMs']} ms`);
+
+    history.append({ type: 'phase', phase: 'drive' });
+    const ctx: ScenarioContext = {
+      id: plan.id,
+      suite: plan.suite.name,
+      seed: plan.seed,
+      clustered: plan.clustered,
+      timers: plan.timers,
+      config,
+      history,
+      nodes: scenarioNodes,
+      cluster,
+      capture,
+      alerts: plan.alerts,
+      signal,
+      sleep: (ms) => sleep(ms, undefined, { signal }),
+      waitUntil: async (predicate, timeoutMs, everyMs = 50) => {
+        const deadline = performance.now() + timeoutMs;
+        for (;;) {
+          if (await predicate()) return true;
+          if (performance.now() >= deadline) return false;
+          await sleep(everyMs, undefined, { signal });
+        }
+      },
+      log,
+      figures,
+    };
+    await plan.suite.drive(ctx);
+    history.append({ type: 'phase', phase: 'quiesce' });
+  } catch (e) {
+    if (signal.aborted) {
+      error = { code: 'AMCHAOS_INTERRUPTED', message: 'interrupted' };
+    } else if (isAmchaosError(e)) {
+      error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+      const tail = e.details['logTail'];
+      if (Array.isArray(tail)) for (const l of tail) history.append({ type: 'note', level: 'error', message: String(l) });
+    } else {
+      error = { code: 'AMCHAOS_INTERNAL', message: (e as Error).stack ?? String(e) };
+    }
+    history.append({ type: 'note', level: 'error', message: `scenario aborted: ${error.code}: ${error.message}` });
+    log(`error: ${error.message}`);
+  } finally {
+    history.append({ type: 'phase', phase: 'teardown' });
+    await sampler?.stop();
+    await cluster?.destroy().catch((e: unknown) => log(`teardown: ${(e as Error).message}`));
+    for (const c of clients) await c.close().catch(() => undefined);
+    if (cluster) {
+      const logDir = join(env.outDir, 'logs', plan.id.replace(/[^A-Za-z0-9._-]+/g, '_'));
+      await mkdir(logDir, { recursive: true });
+      for (const n of cluster.nodes) {
+        const dest = join(logDir, `${n.id}.log`);
+        await copyFile(n.logFile, dest).catch(() => undefined);
+        logs[n.id] = relative(env.outDir, dest);
+      }
+    }
+  }
+
+  history.append({ type: 'phase', phase: 'check' });
+  const events = history.all().slice(firstSeq);
+  const checks = error ? [] : judge(plan, events);
+  const lastSeq = history.all().length - 1;
+  const failing = checks.filter((c) => c.verdict === 'fail');
+  const verdict = error ? 'unknown' : combineVerdicts(checks.map((c) => c.verdict));
+  const allExpected = failing.length > 0 && failing.every((c) => c.expectedFailure);
+  figures['notifications'] = events.filter((e) => e.type === 'notification').length;
+  return {
+    id: plan.id,
+    suite: plan.suite.name,
+    versions: plan.versions.map((v) => v.requested),
+    runtime: plan.runtime.name,
+    clustered: plan.clustered,
+    seed: plan.seed,
+    verdict,
+    ...(allExpected ? { expectedFailure: [...new Set(failing.map((c) => c.expectedFailure!))].join('; ') } : {}),
+    nodes,
+    timers: plan.timers,
+    checks: checks.map(summariseCheck),
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    historyRange: [firstSeq, lastSeq],
+    logs,
+    figures,
+    ...(error ? { error } : {}),
+  };
+}
+
+function judge(plan: ScenarioPlan, events: readonly HistoryEvent[]): CheckResult[] {
+  const results = runChecks(events, plan.suite.checks);
+  return results.map((r) => {
+    if (r.verdict !== 'fail') return r;
+    const reason = plan.suite.expectedFailure?.(plan.versions, r.name, plan.clustered);
+    return reason ? { ...r, expectedFailure: reason } : r;
+  });
+}
+
+const EVIDENCE_IN_SUMMARY = 20;
+
+function summariseCheck(c: CheckResult): CheckSummary {
+  return { ...c, evidenceCount: c.evidence.length, evidence: c.evidence.slice(0, EVIDENCE_IN_SUMMARY) };
+}
+
+export function assertRuntimeFits(suite: SuiteDefinition, runtime: Runtime): void {
+  if (suite.needs?.linkFaults && !runtime.capabilities.linkFaults) {
+    throw new AmchaosError('AMCHAOS_RUNTIME_UNSUPPORTED', `suite ${suite.name} injects link faults, which the ${runtime.name} runtime cannot do`, {
+      hint: 'Run it with --runtime netns (needs root).',
+    });
+  }
+}

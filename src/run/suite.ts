@@ -1,0 +1,80 @@
+import type { AlertmanagerClient } from '../client/client.js';
+import type { CaptureReceiver } from '../capture/capture.js';
+import type { History } from '../history/history.js';
+import type { LabelSet, NodeDescriptor, Timers } from '../history/types.js';
+import type { RuntimeCluster, RuntimeNode } from '../runtime/types.js';
+import type { ClusterConfig } from '../topology/config.js';
+import type { ResolvedVersion } from '../versions/types.js';
+
+/**
+ * A suite: what to do to a running cluster (drive) and which checkers judge the history. The
+ * same definition runs from `amchaos run --suite NAME` and from the vitest files in suites/.
+ * Suites know nothing of runtimes or the CLI; the scenario runner (run/scenario.ts) gives them a
+ * ready cluster in a ScenarioContext and tears it down afterwards, whatever happens.
+ */
+export interface SuiteDefinition {
+  name: string;
+  /** One line for `amchaos suites` and the report. */
+  summary: string;
+  /** Checker names (src/checkers) that judge this suite. */
+  checks: string[];
+  /** Runtime capabilities the suite needs (link faults need netns or docker). */
+  needs?: { linkFaults?: boolean };
+  /**
+   * Known upstream behaviour: a reason when a failing check is expected for this cluster (the
+   * verdict stays fail; the scenario says it was expected and why). Never used to hide a bug.
+   */
+  expectedFailure?(cluster: readonly ResolvedVersion[], check: string, clustered: boolean): string | undefined;
+  drive(ctx: ScenarioContext): Promise<void>;
+}
+
+export interface ScenarioNode {
+  id: string;
+  descriptor: NodeDescriptor;
+  runtime: RuntimeNode;
+  client: AlertmanagerClient;
+}
+
+export interface ScenarioContext {
+  id: string;
+  suite: string;
+  seed: number;
+  clustered: boolean;
+  timers: Timers;
+  config: ClusterConfig;
+  history: History;
+  nodes: ScenarioNode[];
+  cluster: RuntimeCluster;
+  capture: CaptureReceiver;
+  /** The alert label sets to fire (from --alerts, or generated from the seed). */
+  alerts: LabelSet[];
+  signal: AbortSignal;
+  /** Abortable sleep on the scenario clock. */
+  sleep(ms: number): Promise<void>;
+  /** Polls `predicate` every `everyMs` until it holds or `timeoutMs` passes; returns whether it held. */
+  waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs: number, everyMs?: number): Promise<boolean>;
+  /** A progress line (the CLI prints it; vitest keeps it quiet). */
+  log(message: string): void;
+  /** Figures the suite wants in the summary (thresholds found, counts). */
+  figures: Record<string, unknown>;
+}
+
+/**
+ * The windows a suite waits for, derived from the timers (see docs/architecture.md): the
+ * position-k node acts around group_wait + k × peer_timeout after an alert arrives, so a
+ * duplicate can appear until the last position has had its turn.
+ */
+export function deliveryWindows(timers: Timers, nodes: number, config: ClusterConfig) {
+  const lastPosition = Math.max(0, nodes - 1) * timers.peerTimeoutMs;
+  // Slack for the last node's pipeline to run and its webhook to land, on a loaded 2-core machine.
+  const slack = Math.max(1_000, Math.round(timers.peerTimeoutMs / 2));
+  return {
+    /** From an alert reaching every node to the first notification of its group. */
+    firstDelivery: config.groupWaitMs + timers.resendIntervalMs + slack,
+    /** After the first delivery of a transition, how long a duplicate may still come. */
+    duplicateWindow: lastPosition + slack,
+    /** From resolving alerts to the resolved notification (next flush + the last position's wait). */
+    resolveDelivery: config.groupIntervalMs + timers.resendIntervalMs + slack,
+    slack,
+  };
+}

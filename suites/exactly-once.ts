@@ -1,0 +1,29 @@
+import type { SuiteDefinition } from '../src/run/suite.js';
+import { awaitDeliveriesThenDuplicates, keysOf, newAlertSource, windows } from './lib.js';
+
+/**
+ * exactly-once: identical alerts are fired at every node (as Prometheus does in an HA setup);
+ * a healthy, settled cluster must notify each group transition — firing, then resolved — exactly
+ * once, and lose nothing. With --no-cluster the same nodes cannot dedup: that control must fail
+ * with the duplicates as evidence, which proves the checker can fail.
+ */
+export const exactlyOnce: SuiteDefinition = {
+  name: 'exactly-once',
+  summary: 'identical alerts to every node: one notification per group transition, none lost',
+  checks: ['no-loss', 'exactly-once'],
+  async drive(ctx) {
+    const source = newAlertSource(ctx);
+    try {
+      const keys = keysOf(ctx);
+      const w = windows(ctx);
+      await source.fire(ctx.alerts.map((labels) => ({ labels })));
+      ctx.log(`fired ${keys.length} alerts at ${ctx.nodes.length} nodes; waiting for deliveries and the duplicate window (${w.duplicateWindow} ms)`);
+      await awaitDeliveriesThenDuplicates(ctx, keys, 'firing', w.firstDelivery);
+      await source.resolve();
+      ctx.log('resolved every alert; waiting for resolved notifications and the duplicate window');
+      await awaitDeliveriesThenDuplicates(ctx, keys, 'resolved', w.resolveDelivery);
+    } finally {
+      await source.stop();
+    }
+  },
+};

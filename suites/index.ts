@@ -1,0 +1,9 @@
+import type { SuiteDefinition } from '../src/run/suite.js';
+import { exactlyOnce } from './exactly-once.js';
+import { silences } from './silences.js';
+
+/** Every suite, by name: `amchaos run --suite NAME` and the vitest files both use these. */
+export const SUITES: Readonly<Record<string, SuiteDefinition>> = {
+  [exactlyOnce.name]: exactlyOnce,
+  [silences.name]: silences,
+};

@@ -1,0 +1,55 @@
+import { labelKey, type NotificationEvent } from '../src/history/types.js';
+import { deliveryWindows, type ScenarioContext } from '../src/run/suite.js';
+import { AlertSource } from '../src/workload/alert-source.js';
+
+/**
+ * Shared steps of the suites: fire alerts at every node and wait for their deliveries, then
+ * give every later cluster position its turn to send a (wrong) duplicate before moving on.
+ */
+export function newAlertSource(ctx: ScenarioContext): AlertSource {
+  const source = new AlertSource({
+    history: ctx.history,
+    clients: ctx.nodes.map((n) => n.client),
+    resendIntervalMs: ctx.timers.resendIntervalMs,
+  });
+  source.start();
+  return source;
+}
+
+export function windows(ctx: ScenarioContext) {
+  return deliveryWindows(ctx.timers, ctx.nodes.length, ctx.config);
+}
+
+/** Keys of alerts that reached the receiver (delivered, 2xx) with this status. */
+export function deliveredKeys(notifications: readonly NotificationEvent[], status: 'firing' | 'resolved'): Set<string> {
+  const keys = new Set<string>();
+  for (const n of notifications) {
+    if (!n.delivered) continue;
+    for (const a of n.alerts) if (a.status === status) keys.add(a.key);
+  }
+  return keys;
+}
+
+/**
+ * Waits until every alert in `keys` was delivered with `status` (or the window passes), then the
+ * duplicate window: a cluster that dedups correctly sends nothing more in it.
+ */
+export async function awaitDeliveriesThenDuplicates(
+  ctx: ScenarioContext,
+  keys: readonly string[],
+  status: 'firing' | 'resolved',
+  windowMs: number,
+): Promise<boolean> {
+  const w = windows(ctx);
+  const all = await ctx.waitUntil(() => {
+    const got = deliveredKeys(ctx.capture.notifications(), status);
+    return keys.every((k) => got.has(k));
+  }, windowMs + w.duplicateWindow);
+  if (!all) ctx.log(`not every ${status} alert was delivered within ${windowMs + w.duplicateWindow} ms (the checkers will say which)`);
+  await ctx.sleep(w.duplicateWindow);
+  return all;
+}
+
+export function keysOf(ctx: ScenarioContext): string[] {
+  return ctx.alerts.map((labels) => labelKey(labels));
+}
