@@ -66,11 +66,19 @@ export class History {
   }
 }
 
-export function ofType<T extends HistoryEvent['type']>(
-  events: readonly HistoryEvent[],
-  type: T,
-): Extract<HistoryEvent, { type: T }>[] {
-  return events.filter((e): e is Extract<HistoryEvent, { type: T }> => e.type === type);
+/**
+ * The event type(s) whose `type` can be T. Distributes over the union, so events that carry
+ * several types (AlertIntentEvent: alert.fire | alert.resolve) narrow too; a plain
+ * Extract<HistoryEvent, { type: T }> gives never for those.
+ */
+export type EventOfType<T extends HistoryEvent['type'], E = HistoryEvent> = E extends { type: infer U }
+  ? T extends U
+    ? E & { type: T }
+    : never
+  : never;
+
+export function ofType<T extends HistoryEvent['type']>(events: readonly HistoryEvent[], type: T): EventOfType<T>[] {
+  return events.filter((e): e is EventOfType<T> => e.type === type);
 }
 
 /** Reads a history.jsonl; a history may hold several scenarios, each starting with scenario.start. */

@@ -1,0 +1,10 @@
+export { AlertSource } from './alert-source.js';
+export type { AlertSourceOptions, AlertSourceStats } from './alert-source.js';
+export { loadAlertsFile, parseAlertsYaml } from './alerts-file.js';
+export { generateAlerts } from './generate.js';
+export type { GenerateOptions } from './generate.js';
+export { ClusterSampler } from './sampler.js';
+export type { ClusterSamplerOptions } from './sampler.js';
+export { SilenceOps, matchersForAlert, matchersForGroup } from './silences.js';
+export type { CreateSilenceOptions, SilenceOpsOptions } from './silences.js';
+export type { AlertSpec } from './types.js';
