@@ -368,25 +368,33 @@ export function deriveWindows(view: ScenarioView, deliveryMarginMs = 1000): Deri
  * with all peers again, when there are samples), and from the check/teardown phase on.
  */
 export function disturbedIntervals(view: ScenarioView, settleMarginMs: number): Interval[] {
+  const healed = healer(view, settleMarginMs);
+  const list: Interval[] = [];
+  list.push({ start: -Infinity, end: view.readyAt ?? Infinity });
+  for (const f of view.faults) list.push({ start: f.start, end: healed(f.end) });
+  for (const d of view.nodeDown) list.push({ start: d.start, end: healed(d.end) });
+  if (view.teardownAt !== undefined) list.push({ start: view.teardownAt, end: Infinity });
+  return mergeIntervals(list);
+}
+
+/**
+ * When the cluster counts as settled again after a disturbance that ended at `end`: end + the
+ * settle margin, and, when there are status samples after `end`, not before they show every
+ * expected member ready with all peers (plus a gossip margin). Infinity if that never happens.
+ */
+export function healer(view: ScenarioView, settleMarginMs: number): (end: number) => number {
   const peered = fullyPeeredIntervals(view);
   const gossip = deriveWindows(view).gossipMarginMs;
-  const healedAt = (end: number): number => {
+  const lastSample = view.statusSamples[view.statusSamples.length - 1]?.t ?? -Infinity;
+  return (end: number): number => {
     if (end === Infinity) return Infinity;
     let healed = end + settleMarginMs;
-    if (view.statusSamples.some((s) => s.t >= end)) {
-      // First instant at or after `end` when everyone is peered again.
-      const at = intervalAt(peered, end);
-      const next = at ? end : peered.find((p) => p.start >= end)?.start;
+    if (lastSample >= end) {
+      const next = intervalAt(peered, end) ? end : peered.find((p) => p.start >= end)?.start;
       healed = next === undefined ? Infinity : Math.max(healed, next + gossip);
     }
     return healed;
   };
-  const list: Interval[] = [];
-  list.push({ start: -Infinity, end: view.readyAt ?? Infinity });
-  for (const f of view.faults) list.push({ start: f.start, end: healedAt(f.end) });
-  for (const d of view.nodeDown) list.push({ start: d.start, end: healedAt(d.end) });
-  if (view.teardownAt !== undefined) list.push({ start: view.teardownAt, end: Infinity });
-  return mergeIntervals(list);
 }
 
 /** The result a checker returns when it cannot judge. */
