@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAmchaosError } from '../errors/index.js';
+import { AmchaosError, isAmchaosError } from '../errors/index.js';
 import { History, ofType } from '../history/history.js';
 import { AlertmanagerClient, nodeApiErrorDetails } from './client.js';
 import { failedOutcome, OpRecorder, RecordingClient } from './recording.js';
@@ -287,6 +287,19 @@ describe('AlertmanagerClient failures without a node', () => {
       await client.close();
       await new Promise((r) => rude.close(r));
     }
+  });
+
+  it('classifies outcomes: connect failures definite, answers definite for reads, writes careful', () => {
+    const err = (failure: string, status?: number) =>
+      new AmchaosError('AMCHAOS_NODE_API', 'x', { details: { node: 'n1', url: 'u', operation: 'o', method: 'GET', path: '/', failure, status } });
+    expect(failedOutcome('silence.create', err('unreachable'))).toBe(false);
+    expect(failedOutcome('silence.create', err('refused'))).toBe(false);
+    expect(failedOutcome('silence.create', err('timeout'))).toBeNull();
+    expect(failedOutcome('silence.create', err('http', 422))).toBe(false);
+    expect(failedOutcome('silence.create', err('http', 500))).toBeNull();
+    expect(failedOutcome('alerts.post', err('http', 400))).toBeNull();
+    expect(failedOutcome('silences.list', err('http', 500))).toBe(false);
+    expect(failedOutcome('status', new Error('not ours'))).toBeNull();
   });
 
   it('bad URLs are rejected at construction', () => {

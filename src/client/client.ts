@@ -38,12 +38,13 @@ export interface RequestOptions {
 
 /**
  * How a request failed. `http`: the node answered with a non-2xx status. `refused`: nothing
- * listened (the request certainly had no effect). `timeout`: no full answer within the timeout.
+ * listened (the request certainly had no effect). `unreachable`: no connection could be made
+ * (no route, connect timeout), so nothing was sent either. `timeout`: no full answer within the timeout.
  * `aborted`: the caller's signal fired. `network`: the connection broke some other way (reset,
  * closed mid-answer), so the request may or may not have reached the node. `bad-response`: a 2xx
  * answer whose body was not what the API promises.
  */
-export type FailureKind = 'http' | 'refused' | 'timeout' | 'aborted' | 'network' | 'bad-response';
+export type FailureKind = 'http' | 'refused' | 'unreachable' | 'timeout' | 'aborted' | 'network' | 'bad-response';
 
 export interface NodeApiErrorDetails extends Record<string, unknown> {
   node: NodeId;
@@ -61,6 +62,9 @@ export interface NodeApiErrorDetails extends Record<string, unknown> {
 }
 
 const BODY_EXCERPT = 500;
+
+/** Errors that happen before a connection exists: the request was certainly not sent. */
+const CONNECT_FAILURES: ReadonlySet<string> = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** The details of an AMCHAOS_NODE_API error, or undefined for any other error. */
 export function nodeApiErrorDetails(e: unknown): NodeApiErrorDetails | undefined {
@@ -250,6 +254,11 @@ export class AlertmanagerClient {
       if (errno === 'ECONNREFUSED') {
         throw this.error(c, path, 'refused', 'connection refused', { errno }, e, {
           hint: `nothing listens at ${this.url}: is node ${this.node} running?`,
+        });
+      }
+      if (errno !== undefined && CONNECT_FAILURES.has(errno)) {
+        throw this.error(c, path, 'unreachable', `cannot connect (${errno})`, { errno }, e, {
+          hint: `${this.url} cannot be reached: is node ${this.node} partitioned from the harness, or its address wrong?`,
         });
       }
       throw this.error(c, path, 'network', `connection failed (${errno ?? (e as Error).message})`, errno ? { errno } : {}, e);

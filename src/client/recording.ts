@@ -30,7 +30,7 @@ const WRITES: ReadonlySet<OpKind> = new Set<OpKind>(['alerts.post', 'silence.cre
 
 /**
  * The `ok` of an op.complete for a failed operation: false when the operation certainly had no
- * effect, null when it may have had one (Jepsen's "info"). Refused connections are definite. A
+ * effect, null when it may have had one (Jepsen's "info"). Refused or impossible connections are definite. A
  * timeout, an abort or a broken connection are indeterminate. An HTTP error answer is definite,
  * except for writes answered 5xx (the node may have failed half way) and alerts.post answered 4xx
  * (Alertmanager stores the valid alerts of a batch and still answers 400).
@@ -42,6 +42,7 @@ export function failedOutcome(kind: OpKind, e: unknown): false | null {
   const write = WRITES.has(kind);
   switch (d.failure) {
     case 'refused':
+    case 'unreachable':
       return false;
     case 'timeout':
     case 'aborted':
