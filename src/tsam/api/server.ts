@@ -1,0 +1,532 @@
+/**
+ * The HTTP API on node:http: /api/v2 (alerts, alert groups, silences, status, receivers) with the
+ * real binary's status codes, JSON shapes and key order, plus /-/healthy, /-/ready and /-/reload.
+ * Everything is served under the route prefix (the path of --web.external-url), like Alertmanager.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Compat } from '../compat/compat.js';
+import type { Config } from '../config/config.js';
+import type { AlertStore, Alert } from '../alerts/alerts.js';
+import { newAlert, resolvedAt } from '../alerts/alerts.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { Route } from '../dispatch/route.js';
+import { goString, goStringMap, strfmtDateTime } from '../gojson/gojson.js';
+import type { Inhibitor } from '../inhibit/inhibitor.js';
+import { compareGo, goQuote } from '../labels/gostring.js';
+import { isValidLabelName, type LabelSet } from '../labels/labelset.js';
+import { compileGoRegexp, Matcher, MatcherError, parseMatcher } from '../labels/matcher.js';
+import type { Logger } from '../log/logger.js';
+import type { Silences, SilenceState } from '../silences/silences.js';
+import { SilenceNotFoundError, SilenceValidationError } from '../silences/silences.js';
+import { emptySilence, goTimeToMs, msToGoTime, type PbMatcher, type PbMatcherType, type PbSilence } from '../statepb/statepb.js';
+import {
+  convertBool,
+  parseDateTime,
+  parseJsonBody,
+  PlainError,
+  stringMap,
+  SwaggerError,
+  typeError,
+  UUID_RE,
+} from './decode.js';
+
+export interface ClusterView {
+  name?: string;
+  status: 'ready' | 'settling' | 'disabled';
+  peers: { name: string; address: string }[];
+}
+
+export interface ApiDeps {
+  compat: Compat;
+  logger: Logger;
+  alerts: AlertStore;
+  silences: Silences;
+  inhibitor: () => Inhibitor;
+  dispatcher: () => Dispatcher;
+  route: () => Route;
+  config: () => Config;
+  cluster: () => ClusterView;
+  startedAt: number;
+  routePrefix: string;
+  reload: () => Promise<void>;
+}
+
+interface Reply {
+  status: number;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Vary: 'Origin' };
+
+function json(status: number, value: unknown): Reply {
+  return { status, body: JSON.stringify(value), headers: JSON_HEADERS };
+}
+
+function jsonText(status: number, text: string): Reply {
+  return { status, body: text, headers: JSON_HEADERS };
+}
+
+function empty(status: number): Reply {
+  return { status, headers: { 'Cache-Control': 'no-store', Vary: 'Origin' } };
+}
+
+const API_METHODS: [RegExp, string[]][] = [
+  [/^\/alerts$/, ['POST', 'GET']],
+  [/^\/alerts\/groups$/, ['GET']],
+  [/^\/silences$/, ['POST', 'GET']],
+  [/^\/silence\/[^/]+$/, ['GET', 'DELETE']],
+  [/^\/status$/, ['GET']],
+  [/^\/receivers$/, ['GET']],
+];
+
+const PB_TYPE: Record<string, PbMatcherType> = { '=': 0, '=~': 1, '!=': 2, '!~': 3 };
+
+export class ApiServer {
+  private readonly server: http.Server;
+
+  constructor(private readonly deps: ApiDeps) {
+    this.server = http.createServer({ keepAlive: true }, (req, res) => {
+      void this.handle(req, res);
+    });
+    this.server.keepAliveTimeout = 60_000;
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let reply: Reply;
+    try {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      reply = await this.route(req, Buffer.concat(chunks).toString('utf8'));
+    } catch (e) {
+      this.deps.logger.error('API request failed', { method: req.method, url: req.url, err: e });
+      reply = { status: 500, body: 'internal error\n', headers: { 'Content-Type': 'text/plain; charset=utf-8' } };
+    }
+    const headers: Record<string, string | number> = { ...(reply.headers ?? {}) };
+    headers['Content-Length'] = reply.body === undefined ? 0 : Buffer.byteLength(reply.body);
+    res.writeHead(reply.status, headers);
+    res.end(req.method === 'HEAD' ? undefined : reply.body);
+  }
+
+  private async route(req: http.IncomingMessage, body: string): Promise<Reply> {
+    const url = new URL(req.url ?? '/', 'http://tsam');
+    const method = req.method ?? 'GET';
+    const prefix = this.deps.routePrefix;
+    if (prefix !== '' && !(url.pathname === prefix || url.pathname.startsWith(prefix + '/'))) {
+      return { status: 404, body: '404 page not found\n', headers: { 'Content-Type': 'text/plain; charset=utf-8' } };
+    }
+    const path = url.pathname.slice(prefix.length) || '/';
+
+    if (path === '/-/healthy' || path === '/-/ready') {
+      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowedText('GET, HEAD, OPTIONS');
+      return { status: 200, body: 'OK', headers: { 'Content-Type': 'text/plain; charset=utf-8' } };
+    }
+    if (path === '/-/reload') {
+      if (method !== 'POST') return methodNotAllowedText('OPTIONS, POST');
+      try {
+        await this.deps.reload();
+        return { status: 200 };
+      } catch (e) {
+        return {
+          status: 500,
+          body: `failed to reload config: ${(e as Error).message}\n`,
+          headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' },
+        };
+      }
+    }
+    if (path.startsWith('/api/v1/')) {
+      if (!this.deps.compat.apiV1Gone) return { status: 404, body: '404 page not found\n' };
+      return json(410, {
+        status: 'deprecated',
+        error:
+          'The Alertmanager v1 API was deprecated in version 0.16.0 and is removed as of version 0.27.0 - please use the equivalent route in the v2 API',
+      });
+    }
+    if (!path.startsWith('/api/v2/')) {
+      return { status: 404, body: '404 page not found\n', headers: { 'Content-Type': 'text/plain; charset=utf-8' } };
+    }
+    const sub = path.slice('/api/v2'.length);
+    const entry = API_METHODS.find(([re]) => re.test(sub));
+    if (!entry) return json(404, { code: 404, message: `path ${url.pathname} was not found` });
+    if (!entry[1].includes(method)) {
+      const r = json(405, { code: 405, message: `method ${method} is not allowed, but [${entry[1].join(',')}] are` });
+      r.headers = { ...r.headers, Allow: entry[1].join(',') };
+      return r;
+    }
+    try {
+      if (method === 'POST') {
+        const ct = (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase();
+        if (ct !== 'application/json') {
+          return json(415, { code: 415, message: `unsupported media type ${JSON.stringify(ct)}, only [application/json] are allowed` });
+        }
+      }
+      const q = url.searchParams;
+      if (sub === '/alerts') return method === 'POST' ? this.postAlerts(body) : this.getAlerts(q);
+      if (sub === '/alerts/groups') return this.getAlertGroups(q);
+      if (sub === '/silences') return method === 'POST' ? this.postSilence(body) : this.getSilences(q);
+      if (sub.startsWith('/silence/')) {
+        const id = decodeURIComponent(sub.slice('/silence/'.length));
+        return method === 'GET' ? this.getSilence(id) : this.deleteSilence(id);
+      }
+      if (sub === '/status') return this.getStatus();
+      return this.getReceivers();
+    } catch (e) {
+      if (e instanceof SwaggerError) return jsonText(e.status, e.body());
+      if (e instanceof PlainError) return jsonText(e.status, JSON.stringify(e.message));
+      throw e;
+    }
+  }
+
+  // ------------------------------------------------------------------ alerts
+
+  private postAlerts(body: string): Reply {
+    const what = 'alerts';
+    const parsed = parseJsonBody(body, what);
+    if (!Array.isArray(parsed)) throw typeError(what, parsed, 'models.PostableAlerts');
+    interface Raw { labels?: LabelSet; annotations?: LabelSet; startsAt: number; endsAt: number; generatorURL: string }
+    const raws: Raw[] = [];
+    for (const item of parsed) {
+      if (item === null) { raws.push({ startsAt: 0, endsAt: 0, generatorURL: '' }); continue; }
+      if (typeof item !== 'object' || Array.isArray(item)) throw typeError(what, item, 'models.PostableAlert');
+      const o = item as Record<string, unknown>;
+      const gen = o['generatorURL'];
+      if (gen !== undefined && gen !== null && typeof gen !== 'string') throw typeError(what, gen, 'strfmt.URI', 'PostableAlert.generatorURL');
+      raws.push({
+        labels: stringMap(o['labels'], what, 'Alert.labels'),
+        annotations: stringMap(o['annotations'], what, 'PostableAlert.annotations'),
+        startsAt: o['startsAt'] === undefined || o['startsAt'] === null ? 0 : parseDateTime(o['startsAt'], what, 'PostableAlert.startsAt'),
+        endsAt: o['endsAt'] === undefined || o['endsAt'] === null ? 0 : parseDateTime(o['endsAt'], what, 'PostableAlert.endsAt'),
+        generatorURL: typeof gen === 'string' ? gen : '',
+      });
+    }
+    raws.forEach((r, i) => {
+      if (r.labels === undefined) throw new SwaggerError(422, 602, `${i}.labels in body is required`);
+    });
+
+    const now = Date.now();
+    const resolveTimeout = this.deps.config().resolveTimeoutMs;
+    const utf8 = this.deps.compat.utf8LabelNames;
+    const errs: string[] = [];
+    const valid: Alert[] = [];
+    for (const r of raws) {
+      let startsAt = r.startsAt;
+      let endsAt = r.endsAt;
+      let timeout = false;
+      if (startsAt === 0) startsAt = endsAt === 0 ? now : endsAt;
+      if (endsAt === 0) {
+        timeout = true;
+        endsAt = now + resolveTimeout;
+      }
+      const labels: LabelSet = {};
+      for (const [k, v] of Object.entries(r.labels!)) if (v !== '') labels[k] = v;
+      const annotations = r.annotations ?? {};
+      const err = validateAlert(labels, annotations, startsAt, endsAt, utf8);
+      if (err) {
+        errs.push(err);
+        continue;
+      }
+      valid.push(newAlert({ labels, annotations, startsAt, endsAt, updatedAt: now, generatorURL: r.generatorURL, timeout }));
+    }
+    this.deps.alerts.put(valid);
+    if (errs.length > 0) return jsonText(400, JSON.stringify(errs.join('\n')));
+    return empty(200);
+  }
+
+  private parseFilter(q: URLSearchParams): Matcher[] {
+    const out: Matcher[] = [];
+    for (const f of q.getAll('filter')) {
+      try {
+        out.push(parseMatcher(f, this.deps.compat.utf8LabelNames));
+      } catch (e) {
+        throw new PlainError(400, (e as Error).message);
+      }
+    }
+    return out;
+  }
+
+  /** The alert's current status, recomputed from silences and inhibitions like setAlertStatus. */
+  private status(a: Alert): { silencedBy: string[]; inhibitedBy: string[]; state: string } {
+    const inhibitedBy = this.deps.inhibitor().mutedBy(a.labels);
+    const silencedBy = this.deps.silences.mutedBy(a.labels);
+    return { silencedBy, inhibitedBy, state: silencedBy.length > 0 || inhibitedBy.length > 0 ? 'suppressed' : 'active' };
+  }
+
+  private alertFilter(q: URLSearchParams): (a: Alert, now: number) => boolean {
+    const matchers = this.parseFilter(q);
+    const active = convertBool(q.get('active'), true);
+    const silenced = convertBool(q.get('silenced'), true);
+    const inhibited = convertBool(q.get('inhibited'), true);
+    return (a, now) => {
+      if (resolvedAt(a, now)) return false;
+      const st = this.status(a);
+      if (!active && st.state === 'active') return false;
+      if (!silenced && st.silencedBy.length > 0) return false;
+      if (!inhibited && st.inhibitedBy.length > 0) return false;
+      for (const m of matchers) if (!m.matchesSet(a.labels)) return false;
+      return true;
+    };
+  }
+
+  private receiverFilter(q: URLSearchParams): ((names: string[]) => boolean) | undefined {
+    const r = q.get('receiver');
+    if (r === null || r === '') return undefined;
+    let re;
+    try {
+      re = compileGoRegexp(`^(?:${r})$`);
+    } catch (e) {
+      throw new PlainError(400, `failed to parse receiver param: ${(e as Error).message}`);
+    }
+    return (names) => names.some((n) => re.matches(n));
+  }
+
+  private gettableAlert(a: Alert, receivers: string[]): string {
+    const st = this.status(a);
+    const status = this.deps.compat.alertStatusMutedBy
+      ? { inhibitedBy: st.inhibitedBy, mutedBy: [], silencedBy: st.silencedBy, state: st.state }
+      : { inhibitedBy: st.inhibitedBy, silencedBy: st.silencedBy, state: st.state };
+    // Hand-built so label maps come out with Go's sorted keys.
+    return (
+      `{"annotations":${goStringMap(a.annotations)},"endsAt":"${strfmtDateTime(a.endsAt)}",` +
+      `"fingerprint":"${a.fingerprint}","receivers":${JSON.stringify(receivers.map((name) => ({ name })))},` +
+      `"startsAt":"${strfmtDateTime(a.startsAt)}","status":${JSON.stringify(status)},` +
+      `"updatedAt":"${strfmtDateTime(a.updatedAt)}",` +
+      (a.generatorURL !== '' ? `"generatorURL":${goString(a.generatorURL)},` : '') +
+      `"labels":${goStringMap(a.labels)}}`
+    );
+  }
+
+  private getAlerts(q: URLSearchParams): Reply {
+    const filter = this.alertFilter(q);
+    const recvFilter = this.receiverFilter(q);
+    const route = this.deps.route();
+    const now = Date.now();
+    const out: { fp: string; json: string }[] = [];
+    for (const a of this.deps.alerts.list()) {
+      const receivers = route.match(a.labels).map((r) => r.opts.receiver);
+      if (recvFilter && !recvFilter(receivers)) continue;
+      if (!filter(a, now)) continue;
+      out.push({ fp: a.fingerprint, json: this.gettableAlert(a, receivers) });
+    }
+    out.sort((x, y) => (x.fp < y.fp ? -1 : x.fp > y.fp ? 1 : 0));
+    return jsonText(200, `[${out.map((o) => o.json).join(',')}]`);
+  }
+
+  private getAlertGroups(q: URLSearchParams): Reply {
+    const filter = this.alertFilter(q);
+    const recvFilter = this.receiverFilter(q);
+    const now = Date.now();
+    const { groups, receivers } = this.deps.dispatcher().listGroups((a) => filter(a, now));
+    const parts: string[] = [];
+    for (const g of groups) {
+      if (recvFilter && !recvFilter([g.receiver])) continue;
+      const alerts = g.alerts.map((a) => this.gettableAlert(a, receivers.get(a.fingerprint) ?? []));
+      parts.push(`{"alerts":[${alerts.join(',')}],"labels":${goStringMap(g.labels)},"receiver":${JSON.stringify({ name: g.receiver })}}`);
+    }
+    return jsonText(200, `[${parts.join(',')}]`);
+  }
+
+  // ------------------------------------------------------------------ silences
+
+  private silenceJson(s: PbSilence): Record<string, unknown> {
+    const sets = this.deps.silences.matcherSets(s);
+    return {
+      id: s.id,
+      status: { state: this.deps.silences.state(s) },
+      updatedAt: strfmtDateTime(s.updatedAt === undefined ? 0 : goTimeToMs(s.updatedAt)),
+      comment: s.comment,
+      createdBy: s.createdBy,
+      endsAt: strfmtDateTime(s.endsAt === undefined ? 0 : goTimeToMs(s.endsAt)),
+      matchers: (sets[0] ?? []).map((m) => ({
+        isEqual: m.type === 0 || m.type === 1,
+        isRegex: m.type === 1 || m.type === 3,
+        name: m.name,
+        value: m.pattern,
+      })),
+      startsAt: strfmtDateTime(s.startsAt === undefined ? 0 : goTimeToMs(s.startsAt)),
+    };
+  }
+
+  private getSilences(q: URLSearchParams): Reply {
+    const matchers = this.parseFilter(q);
+    const order: Record<SilenceState, number> = { active: 0, pending: 1, expired: 2 };
+    const sils = this.deps.silences
+      .list()
+      .filter((s) => {
+        const byName = new Map<string, string>();
+        for (const m of this.deps.silences.matcherSets(s)[0] ?? []) byName.set(m.name, m.pattern);
+        return matchers.every((m) => byName.has(m.name) && m.matches(byName.get(m.name)!));
+      })
+      .map((s) => ({ s, state: this.deps.silences.state(s) }));
+    sils.sort((a, b) => {
+      if (a.state !== b.state) return order[a.state] - order[b.state];
+      const key = (x: PbSilence): bigint => (a.state === 'pending' ? x.startsAt ?? 0n : x.endsAt ?? 0n);
+      const ka = key(a.s);
+      const kb = key(b.s);
+      const c = ka < kb ? -1 : ka > kb ? 1 : 0;
+      return a.state === 'expired' ? -c : c;
+    });
+    return json(200, sils.map(({ s }) => this.silenceJson(s)));
+  }
+
+  private getSilence(id: string): Reply {
+    if (!UUID_RE.test(id)) return json(422, { code: 601, message: `silenceID in path must be of type uuid: ${JSON.stringify(id)}` });
+    const s = this.deps.silences.get(id);
+    if (!s) return empty(404);
+    return json(200, this.silenceJson(s));
+  }
+
+  private deleteSilence(id: string): Reply {
+    if (!UUID_RE.test(id)) return json(422, { code: 601, message: `silenceID in path must be of type uuid: ${JSON.stringify(id)}` });
+    try {
+      this.deps.silences.expire(id);
+    } catch (e) {
+      if (e instanceof SilenceNotFoundError) return empty(404);
+      return jsonText(500, JSON.stringify((e as Error).message));
+    }
+    return empty(200);
+  }
+
+  private postSilence(body: string): Reply {
+    const what = 'silence';
+    const parsed = parseJsonBody(body, what);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw typeError(what, parsed, 'models.PostableSilence');
+    }
+    const o = parsed as Record<string, unknown>;
+    const str = (k: string): string | undefined => {
+      const v = o[k];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== 'string') throw typeError(what, v, 'string', `PostableSilence.${k}`);
+      return v;
+    };
+    const id = str('id');
+    const comment = str('comment');
+    const createdBy = str('createdBy');
+    const endsAt = o['endsAt'] === undefined || o['endsAt'] === null ? undefined : parseDateTime(o['endsAt'], what, 'Silence.endsAt');
+    const startsAt = o['startsAt'] === undefined || o['startsAt'] === null ? undefined : parseDateTime(o['startsAt'], what, 'Silence.startsAt');
+    const rawMatchers = o['matchers'];
+    if (rawMatchers !== undefined && rawMatchers !== null && !Array.isArray(rawMatchers)) {
+      throw typeError(what, rawMatchers, 'models.Matchers', 'Silence.matchers');
+    }
+    const ms = (rawMatchers ?? undefined) as unknown[] | undefined;
+    const decoded = (ms ?? []).map((m) => {
+      if (m === null) return {};
+      if (typeof m !== 'object' || Array.isArray(m)) throw typeError(what, m, 'models.Matcher', 'Silence.matchers');
+      const mo = m as Record<string, unknown>;
+      for (const k of ['isEqual', 'isRegex']) {
+        if (mo[k] !== undefined && mo[k] !== null && typeof mo[k] !== 'boolean') throw typeError(what, mo[k], 'bool', `Matcher.${k}`);
+      }
+      for (const k of ['name', 'value']) {
+        if (mo[k] !== undefined && mo[k] !== null && typeof mo[k] !== 'string') throw typeError(what, mo[k], 'string', `Matcher.${k}`);
+      }
+      return mo as { isEqual?: boolean; isRegex?: boolean; name?: string; value?: string };
+    });
+
+    // Swagger validation, fields in alphabetical order; the first error is the answer.
+    if (!comment) throw new SwaggerError(422, 602, 'comment in body is required');
+    if (!createdBy) throw new SwaggerError(422, 602, 'createdBy in body is required');
+    if (endsAt === undefined) throw new SwaggerError(422, 602, 'endsAt in body is required');
+    if (ms === undefined) throw new SwaggerError(422, 602, 'matchers in body is required');
+    if (ms.length < 1) throw new SwaggerError(422, 612, 'matchers in body should have at least 1 items');
+    decoded.forEach((m, i) => {
+      if (m.isRegex === undefined || m.isRegex === null) throw new SwaggerError(422, 602, `matchers.${i}.isRegex in body is required`);
+      if (!m.name) throw new SwaggerError(422, 602, `matchers.${i}.name in body is required`);
+      if (!m.value) throw new SwaggerError(422, 602, `matchers.${i}.value in body is required`);
+    });
+    if (startsAt === undefined) throw new SwaggerError(422, 602, 'startsAt in body is required');
+
+    if (startsAt >= endsAt) return jsonText(400, JSON.stringify('Failed to create silence: start time must be before end time'));
+    if (endsAt < Date.now()) return jsonText(400, JSON.stringify("Failed to create silence: end time can't be in the past"));
+
+    const pbMatchers: PbMatcher[] = decoded.map((m) => {
+      const isEqual = m.isEqual ?? true;
+      const op = m.isRegex ? (isEqual ? '=~' : '!~') : isEqual ? '=' : '!=';
+      return { type: PB_TYPE[op]!, name: m.name!, pattern: m.value! };
+    });
+    const sil = emptySilence();
+    sil.id = id ?? '';
+    sil.matchers = pbMatchers;
+    sil.startsAt = msToGoTime(startsAt);
+    sil.endsAt = msToGoTime(endsAt);
+    sil.createdBy = createdBy;
+    sil.comment = comment;
+    try {
+      const newId = this.deps.silences.set(sil);
+      return json(200, { silenceID: newId });
+    } catch (e) {
+      if (e instanceof SilenceNotFoundError) return jsonText(404, JSON.stringify(e.message));
+      if (e instanceof SilenceValidationError || e instanceof MatcherError) return jsonText(400, JSON.stringify(e.message));
+      throw e;
+    }
+  }
+
+  // ------------------------------------------------------------------ status, receivers
+
+  private getStatus(): Reply {
+    const c = this.deps.cluster();
+    const cluster: Record<string, unknown> = {};
+    if (c.name !== undefined) cluster['name'] = c.name;
+    cluster['peers'] = [...c.peers]
+      .sort((a, b) => compareGo(a.name, b.name))
+      .map((p) => ({ address: p.address, name: p.name }));
+    cluster['status'] = c.status;
+    return json(200, {
+      cluster,
+      config: { original: this.deps.config().original },
+      uptime: strfmtDateTime(this.deps.startedAt),
+      versionInfo: this.deps.compat.versionInfo,
+    });
+  }
+
+  private getReceivers(): Reply {
+    const names = this.deps.config().receivers.map((r) => r.name);
+    return json(
+      200,
+      names.map((name) => (this.deps.compat.receiverLabels ? { labels: { name }, name } : { name })),
+    );
+  }
+}
+
+function methodNotAllowedText(allow: string): Reply {
+  return {
+    status: 405,
+    body: 'Method Not Allowed\n',
+    headers: { Allow: allow, 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' },
+  };
+}
+
+/** types.Alert.Validate with removeEmptyLabels already applied; undefined when valid. */
+export function validateAlert(labels: LabelSet, annotations: LabelSet, startsAt: number, endsAt: number, utf8: boolean): string | undefined {
+  if (startsAt === 0) return 'start time missing';
+  if (endsAt !== 0 && endsAt < startsAt) return 'start time must be before end time';
+  for (const n of Object.keys(labels)) {
+    if (!isValidLabelName(n, utf8)) return `invalid label set: invalid name ${goQuoteLite(n)}`;
+  }
+  if (Object.keys(labels).length === 0) return 'at least one label pair required';
+  for (const n of Object.keys(annotations)) {
+    if (!isValidLabelName(n, utf8)) return `invalid annotations: invalid name ${goQuoteLite(n)}`;
+  }
+  return undefined;
+}
+
+function goQuoteLite(s: string): string {
+  return goQuote(s);
+}
