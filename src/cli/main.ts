@@ -3,7 +3,7 @@ import { AmchaosError, BAD_INPUT_CODES, isAmchaosError } from '../errors/index.j
 import { EXIT } from '../run/summary.js';
 import { listVersions } from '../versions/index.js';
 import { defaultResolveOptions } from '../versions/resolve.js';
-import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, TIMER_FLAGS, timersFromFlags } from './options.js';
+import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, TIMER_FLAGS, timerOverridesFromFlags } from './options.js';
 
 /**
  * amchaos's command line. Bad input exits 254 before anything starts; a run exits 0 (pass),
@@ -52,7 +52,7 @@ function buildProgram(): Command {
       groups,
       ...(flags['receiverPort'] ? { receiverPort: parsePort(String(flags['receiverPort']), '--receiver-port') } : {}),
       logLevel,
-      timers: timersFromFlags(flags),
+      timers: timerOverridesFromFlags(flags),
       argv: process.argv.slice(2),
     });
     process.exitCode = code;

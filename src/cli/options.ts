@@ -77,12 +77,14 @@ export const TIMER_FLAGS: ReadonlyArray<[flag: string, key: keyof Timers, help: 
   ['silence-propagation', 'silencePropagationMs', 'how long a silence may take to reach every node'],
 ];
 
-export function timersFromFlags(flags: Record<string, unknown>): Timers {
-  const t: Timers = { ...DEFAULT_TIMERS };
+/** The timers the user set on the command line (the rest follow from the defaults and N). */
+export function timerOverridesFromFlags(flags: Record<string, unknown>): Partial<Timers> {
+  const t: Partial<Timers> = {};
   for (const [flag, key] of TIMER_FLAGS) {
     const camel = flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     const v = flags[camel];
     if (typeof v === 'string') t[key] = parseDuration(v, `--${flag}`);
   }
-  return validateTimers(t);
+  validateTimers({ ...DEFAULT_TIMERS, ...t });
+  return t;
 }

@@ -8,6 +8,7 @@ import { History } from '../history/history.js';
 import type { LabelSet, Timers } from '../history/types.js';
 import type { RuntimeName } from '../runtime/types.js';
 import { checkConfigWithAmtool, defaultConfig, userConfig, type ClusterConfig } from '../topology/config.js';
+import { timersFor } from '../topology/timers.js';
 import { resolveVersion } from '../versions/index.js';
 import type { ResolvedVersion } from '../versions/types.js';
 import { loadAlertsFile } from '../workload/alerts-file.js';
@@ -33,7 +34,8 @@ export interface RunOptions {
   groups: number;
   receiverPort?: number;
   logLevel: 'debug' | 'info';
-  timers: Timers;
+  /** Timers the user set; the rest default per cluster size (topology/timers.ts timersFor). */
+  timers: Partial<Timers>;
   /** The arguments as given, to print the replay command. */
   argv: string[];
   /** Progress lines; default: stderr. */
@@ -84,10 +86,10 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     resolved.set(v, await resolveVersion(v, { cacheDir: (await import('../util/fs.js')).defaultCacheDir(), fetch: true, log }));
   }
   const userConfigText = opts.configFile ? await readInput(opts.configFile, 'AMCHAOS_INVALID_CONFIG', '--config') : undefined;
-  const configFor = (captureBase: string): ClusterConfig =>
-    userConfigText !== undefined ? userConfig(userConfigText, opts.configFile!, captureBase) : defaultConfig(captureBase, opts.timers);
+  const configFor = (captureBase: string, timers: Timers): ClusterConfig =>
+    userConfigText !== undefined ? userConfig(userConfigText, opts.configFile!, captureBase) : defaultConfig(captureBase, timers);
   // Validate the config (as it will run) with every distinct amtool of the versions in play.
-  const probeConfig = configFor('http://127.0.0.1:9');
+  const probeConfig = configFor('http://127.0.0.1:9', timersFor(3, opts.timers));
   const amtools = new Set([...resolved.values()].map((v) => v.amtool).filter((a): a is string => a !== undefined));
   for (const amtool of amtools) await checkConfigWithAmtool(amtool, probeConfig.yaml, opts.configFile ?? 'the generated config');
   const alerts: LabelSet[] | undefined = opts.alertsFile ? (await loadAlertsFile(opts.alertsFile)).map((a) => a.labels) : undefined;
@@ -100,6 +102,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     const label = opts.clusters[i]!.every((v) => v === opts.clusters[i]![0]) ? `${opts.clusters[i]![0]}x${versions.length}` : opts.clusters[i]!.join('+');
     const id = `${suite.name}/${label}${opts.clustered ? '' : '/no-cluster'}`;
     const scenarioSeed = seedFor(seed, id);
+    const timers = timersFor(versions.length, opts.timers);
     return {
       id,
       suite,
@@ -107,8 +110,8 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
       runtime,
       clustered: opts.clustered,
       seed: scenarioSeed,
-      timers: opts.timers,
-      config: configFor,
+      timers,
+      config: (captureBase: string) => configFor(captureBase, timers),
       alerts: alerts ?? generateAlerts({ seed: scenarioSeed, groups: opts.groups, alertsPerGroup: { min: 1, max: 3 } }).map((a) => a.labels),
       logLevel: opts.logLevel,
     };

@@ -17,6 +17,29 @@ export const DEFAULT_TIMERS: Timers = {
   silencePropagationMs: 5_000,
 };
 
+/**
+ * The timers of one cluster of `nodes` nodes: the defaults, then the user's overrides. The
+ * default group_interval grows with the cluster: the position-k node waits k × peer_timeout before
+ * each flush, and a flush still waiting when the next one starts can send a stale state after a
+ * newer one (observed with 0.25.0: a stale "firing" after "resolved", then duplicate "resolved"s).
+ * So group_interval defaults to (N−1) × peer_timeout plus one more peer_timeout of margin.
+ */
+export function timersFor(nodes: number, overrides: Partial<Timers> = {}): Timers {
+  const peerTimeoutMs = overrides.peerTimeoutMs ?? DEFAULT_TIMERS.peerTimeoutMs;
+  const groupIntervalMs = overrides.groupIntervalMs ?? Math.max(DEFAULT_TIMERS.groupIntervalMs, nodes * peerTimeoutMs);
+  return validateTimers({ ...DEFAULT_TIMERS, ...overrides, peerTimeoutMs, groupIntervalMs });
+}
+
+/**
+ * Why exactly-once cannot be promised for these timers, or undefined when it can: a later
+ * position's flush outlives the next group_interval tick (upstream #3551, #4008, #2447).
+ */
+export function timerOverlapReason(nodes: number, peerTimeoutMs: number, groupIntervalMs: number): string | undefined {
+  const lastWait = Math.max(0, nodes - 1) * peerTimeoutMs;
+  if (groupIntervalMs > lastWait) return undefined;
+  return `group_interval ${formatGoDuration(groupIntervalMs)} ≤ (N−1) × peer_timeout = ${formatGoDuration(lastWait)}: the last position's flush outlives the next tick and can send a stale state (upstream #3551/#4008)`;
+}
+
 /** Go duration syntax as Alertmanager's flags and config take it: "1h2m3s", "200ms", "0s". */
 export function formatGoDuration(ms: number): string {
   if (ms === 0) return '0s';
