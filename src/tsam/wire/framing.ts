@@ -12,6 +12,11 @@ export class WireFormatError extends Error {
   override name = 'WireFormatError';
 }
 
+/** Traffic refused because of its label header (foreign label, or any label on memberlist 0.2.2). */
+export class LabelRejectedError extends WireFormatError {
+  override name = 'LabelRejectedError';
+}
+
 // ---- compound (type 7): n:u8, n x u16 BE lengths, then the parts ----
 
 const MAX_COMPOUND_PARTS = 255;

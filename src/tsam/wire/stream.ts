@@ -4,7 +4,7 @@
  * "incomplete" until one whole message is there, because TCP delivers in arbitrary pieces and an
  * uncompressed push/pull only reveals its length as it is parsed.
  */
-import { WireFormatError, compressMessage, readCompressed, stripLabelHeader } from './framing.js';
+import { LabelRejectedError, WireFormatError, compressMessage, readCompressed, stripLabelHeader } from './framing.js';
 import type { WireCompat } from './compat.js';
 import { GoMsgpackWriter, decodeStruct, type MsgpackIntStyle } from './msgpack.js';
 import {
@@ -60,10 +60,10 @@ export function parseStreamMessage(buf: Uint8Array, opts: StreamParseOptions): S
   if (opts.serverSide) {
     const l = stripLabelHeader(buf, opts.compat.labelSupport);
     if (l.kind === 'incomplete') return { status: 'incomplete' };
-    if (l.kind === 'error') throw new WireFormatError(l.reason);
+    if (l.kind === 'error') throw new LabelRejectedError(l.reason);
     label = l.label;
     at = l.rest;
-    if (label !== '') throw new WireFormatError(`discarding stream with unacceptable label "${label}"`);
+    if (label !== '') throw new LabelRejectedError(`discarding stream with unacceptable label "${label}"`);
   }
   const consumedBefore = buf.length - at.length;
   if (at.length < 1) return { status: 'incomplete' };
