@@ -264,11 +264,20 @@ export class HistoryBuilder {
     return this.push(t, { type: 'status.sample', node, clusterStatus, peers: clusterStatus === 'unreachable' ? [] : list });
   }
 
-  /** A status and a silences sample of every node at t (all peers, the given active silences). */
-  sampleAll(t: number, active: string[] = [], peers?: number): this {
+  /**
+   * A status and a silences sample of every node at t (all peers, the given active silences);
+   * `except` overrides single nodes (active: null = the node did not answer).
+   */
+  sampleAll(
+    t: number,
+    active: string[] = [],
+    peers?: number,
+    except: Record<NodeId, { peers?: number; active?: string[] | null; clusterStatus?: string }> = {},
+  ): this {
     for (const id of this.nodeIds) {
-      this.statusSample(id, t, peers);
-      this.silencesSample(id, t, active);
+      const o = except[id] ?? {};
+      this.statusSample(id, t, o.peers ?? peers, o.clusterStatus);
+      this.silencesSample(id, t, o.active === null ? undefined : (o.active ?? active));
     }
     return this;
   }
