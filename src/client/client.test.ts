@@ -44,7 +44,7 @@ function silenceFor(name: string, value: string, minutes = 60) {
   };
 }
 
-for (const version of ['0.25.0', '0.33.1']) {
+for (const version of ['0.25.0', '0.28.1', '0.33.1']) {
   const binary = findAlertmanagerBinary(version);
   if (!binary) {
     console.warn(`client tests against Alertmanager ${version} skipped: binary not found; set ${binaryEnvVar(version)}=/path/to/alertmanager to enable`);
@@ -68,7 +68,8 @@ for (const version of ['0.25.0', '0.33.1']) {
       await client.healthy();
       await client.ready();
       const s = await client.status();
-      expect(s.versionInfo.version).toBe(version);
+      // Debian's 0.28.1 reports "0.28.1+ds".
+      expect(s.versionInfo.version.startsWith(version), s.versionInfo.version).toBe(true);
       expect(s.cluster.status).toBe('disabled');
       expect(s.config.original).toContain('quiet');
       expect((await client.receivers()).map((r) => r.name)).toEqual(['quiet']);
@@ -195,7 +196,8 @@ for (const version of ['0.25.0', '0.33.1']) {
       expect(comp.map((e) => e.op)).toEqual(inv.map((e) => e.op));
       expect(new Set(inv.map((e) => e.op)).size).toBe(inv.length);
       expect(comp[0]).toMatchObject({ ok: true, value: { silenceID: id }, node: 'n1' });
-      expect(comp[3]?.value).toMatchObject({ cluster: { status: 'disabled' }, version });
+      expect(comp[3]?.value).toMatchObject({ cluster: { status: 'disabled' } });
+      expect(String((comp[3]?.value as { version?: string }).version)).toMatch(new RegExp(`^${version.replace(/\./g, '\\.')}`));
       expect(comp[6]).toMatchObject({ ok: false, value: { failure: 'http', status: 422 } });
       expect(comp[6]?.error).toContain('createSilence');
     });
