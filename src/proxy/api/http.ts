@@ -71,6 +71,7 @@ async function handle(proxies: ProxyServer, req: IncomingMessage, res: ServerRes
     if (match.route === 'populate' && err instanceof AmchaosError && 'proxies' in err.details) {
       extra['proxies'] = err.details['proxies'];
     }
+    if (bodyAbandoned.has(req)) res.setHeader('Connection', 'close');
     sendError(res, status, message, extra);
   }
 }
@@ -139,11 +140,19 @@ async function readBody(req: IncomingMessage): Promise<string> {
   for await (const chunk of req) {
     const b = chunk as Buffer;
     size += b.length;
-    if (size > MAX_BODY_BYTES) throw badRequest(`bad request body: larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) {
+      // The rest of the body stays unread, so this connection cannot carry another request: the
+      // answer says `Connection: close` (Node then closes it), or the client would send its next
+      // request into our leftover bytes.
+      bodyAbandoned.add(req);
+      throw badRequest(`bad request body: larger than ${MAX_BODY_BYTES} bytes`);
+    }
     chunks.push(b);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
+
+const bodyAbandoned = new WeakSet<IncomingMessage>();
 
 async function drain(req: IncomingMessage): Promise<void> {
   for await (const _ of req) {

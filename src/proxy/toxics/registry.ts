@@ -54,8 +54,9 @@ export function decodeAttributes(
     }
     const given = raw as Record<string, unknown>;
     for (const spec of def.attributes) {
-      if (!Object.hasOwn(given, spec.name)) continue;
       const v = given[spec.name];
+      // Go's decoder leaves a field untouched for a missing key and for `null`.
+      if (v === undefined || v === null) continue;
       if (typeof v !== 'number' || !Number.isFinite(v)) {
         throw badRequest(
           `bad request body: ${def.type} attribute ${spec.name} must be a number (${spec.unit}), got ${describe(v)}`,
@@ -87,7 +88,7 @@ function minHint(def: ToxicDefinition, attr: string): string | undefined {
 }
 
 export function decodeToxicity(raw: unknown, current = 1): number {
-  if (raw === undefined) return current;
+  if (raw === undefined || raw === null) return current;
   if (typeof raw !== 'number' || !Number.isFinite(raw)) {
     throw badRequest(`bad request body: toxicity must be a number between 0 and 1, got ${describe(raw)}`);
   }
