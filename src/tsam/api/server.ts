@@ -73,10 +73,10 @@ function empty(status: number): Reply {
 }
 
 const API_METHODS: [RegExp, string[]][] = [
-  [/^\/alerts$/, ['POST', 'GET']],
+  [/^\/alerts$/, ['GET', 'POST']],
   [/^\/alerts\/groups$/, ['GET']],
-  [/^\/silences$/, ['POST', 'GET']],
-  [/^\/silence\/[^/]+$/, ['GET', 'DELETE']],
+  [/^\/silences$/, ['GET', 'POST']],
+  [/^\/silence\/[^/]+$/, ['DELETE', 'GET']],
   [/^\/status$/, ['GET']],
   [/^\/receivers$/, ['GET']],
 ];

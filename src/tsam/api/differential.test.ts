@@ -1,0 +1,240 @@
+/**
+ * Differential test: the same requests (valid and invalid) go to a real Alertmanager 0.33.1 and to
+ * tsam (--tsam.compat=0.33.1), both with clustering off and the same config. Status codes, content
+ * types and bodies must agree once ids, timestamps and the build-specific bits (version info, the
+ * re-marshalled config, Go's JSON decoder's exact wording) are normalised away.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRealAlertmanager, howToGetReal, startReal, startTsam, tempDir, type RealNode, type TsamNode } from '../testkit/testkit.js';
+
+const VERSION = '0.33.1';
+const real = await findRealAlertmanager(VERSION);
+if (!real) console.warn(`SKIP differential API test: ${howToGetReal(VERSION)}`);
+
+const CONFIG = `
+global:
+  resolve_timeout: 5m
+route:
+  receiver: web
+  group_by: [alertname]
+  group_wait: 1h
+  group_interval: 1h
+  repeat_interval: 4h
+  routes:
+    - matchers: ['team="x y"']
+      receiver: web2
+      continue: true
+receivers:
+  - name: web
+    webhook_configs:
+      - url: http://127.0.0.1:9/hook
+  - name: web2
+inhibit_rules:
+  - source_matchers: [severity="critical"]
+    target_matchers: [severity="warning"]
+    equal: [alertname]
+`;
+
+interface Req {
+  name: string;
+  method: string;
+  path: string;
+  body?: string;
+  contentType?: string;
+}
+
+interface Res {
+  status: number;
+  contentType: string | null;
+  body: unknown;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+function normalise(v: unknown, key = ''): unknown {
+  if (typeof v === 'string') {
+    if (UUID.test(v)) return '<uuid>';
+    if (TIME.test(v)) return '<time>';
+    if (key === 'original') return '<config>';
+    // Go's JSON decoder words its errors its own way; the part before "because" is what we promise.
+    const i = v.indexOf(' failed, because ');
+    if (v.startsWith('parsing ') && i > 0) return v.slice(0, i) + ' failed, because <decoder error>';
+    // Go lists allowed methods in map order (random): compare them as a set.
+    return v.replace(/but \[([A-Z,]+)\] are/, (_m, list: string) => `but [${list.split(',').sort().join(',')}] are`);
+  }
+  if (Array.isArray(v)) return v.map((x) => normalise(x, key));
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = key === 'versionInfo' ? '<s>' : normalise(x, k);
+    return out;
+  }
+  return v;
+}
+
+async function send(base: string, r: Req): Promise<Res> {
+  const headers: Record<string, string> = {};
+  if (r.body !== undefined) headers['Content-Type'] = r.contentType ?? 'application/json';
+  const res = await fetch(`${base}${r.path}`, { method: r.method, headers, body: r.body });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text === '' ? '' : JSON.parse(text);
+  } catch {
+    // plain text bodies are compared as text
+  }
+  return { status: res.status, contentType: res.headers.get('content-type'), body: normalise(body) };
+}
+
+function iso(offsetMs: number): string {
+  return new Date(Date.now() + offsetMs).toISOString();
+}
+
+function silence(extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    matchers: [{ name: 'alertname', value: 'A', isRegex: false, isEqual: true }],
+    startsAt: iso(0),
+    endsAt: iso(3_600_000),
+    createdBy: 'me',
+    comment: 'c',
+    ...extra,
+  });
+}
+
+describe.skipIf(!real)(`API v2 matches real Alertmanager ${VERSION}`, () => {
+  let am: RealNode;
+  let ts: TsamNode;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    const d1 = await tempDir('diff-real');
+    cleanups.push(d1.cleanup);
+    const d2 = await tempDir('diff-tsam');
+    cleanups.push(d2.cleanup);
+    am = await startReal(real!, CONFIG, d1.dir);
+    cleanups.push(am.stop);
+    ts = await startTsam(CONFIG, d2.dir, [`--tsam.compat=${VERSION}`]);
+    cleanups.push(ts.stop);
+  });
+
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  async function both(r: Req): Promise<[Res, Res]> {
+    return Promise.all([send(am.url, r), send(ts.url, r)]);
+  }
+
+  async function same(r: Req): Promise<[Res, Res]> {
+    const [a, b] = await both(r);
+    expect({ case: r.name, ...b }).toEqual({ case: r.name, ...a });
+    // Key order too: clients that diff raw bodies must see the same JSON.
+    expect(`${r.name}: ${JSON.stringify(b.body)}`).toBe(`${r.name}: ${JSON.stringify(a.body)}`);
+    return [a, b];
+  }
+
+  const post = (name: string, path: string, body: string, contentType?: string): Req => ({
+    name,
+    method: 'POST',
+    path,
+    body,
+    ...(contentType ? { contentType } : {}),
+  });
+  const get = (name: string, path: string): Req => ({ name, method: 'GET', path });
+
+  it('status, receivers, health, method and path errors', async () => {
+    await same(get('status', '/api/v2/status'));
+    await same(get('receivers', '/api/v2/receivers'));
+    await same(get('healthy', '/-/healthy'));
+    await same(get('ready', '/-/ready'));
+    await same(get('reload with GET', '/-/reload'));
+    await same(get('unknown v2 path', '/api/v2/nonexistent'));
+    await same({ name: 'PUT alerts', method: 'PUT', path: '/api/v2/alerts' });
+    await same(get('v1 is gone', '/api/v1/alerts'));
+  });
+
+  it('POST /api/v2/alerts, valid and invalid', async () => {
+    const A = '/api/v2/alerts';
+    await same(post('valid pair', A, JSON.stringify([
+      { labels: { alertname: 'A', severity: 'critical' }, annotations: { x: 'y' } },
+      { labels: { alertname: 'A', severity: 'warning' }, generatorURL: 'http://g' },
+      { labels: { alertname: 'W', team: 'x y', a: '1', a1: '2' } },
+      { labels: { 'a b': 'utf8 name' } },
+    ])));
+    await same(post('empty list', A, '[]'));
+    await same(post('bad JSON', A, 'not json'));
+    await same(post('object instead of list', A, '{}'));
+    await same(post('missing labels', A, '[{"annotations":{}}]'));
+    await same(post('empty labels', A, '[{"labels":{}}]'));
+    await same(post('only empty label values', A, '[{"labels":{"alertname":""}}]'));
+    await same(post('endsAt before startsAt', A, '[{"labels":{"alertname":"B"},"startsAt":"2020-01-01T00:00:00Z","endsAt":"2019-01-01T00:00:00Z"}]'));
+    await same(post('empty label name', A, '[{"labels":{"":"B"}}]'));
+    await same(post('valid and invalid mixed', A, '[{"labels":{"alertname":"X"}},{"labels":{}},{"labels":{"alertname":"Y"},"startsAt":"2020-01-01T00:00:00Z","endsAt":"2019-01-01T00:00:00Z"}]'));
+    await same(post('bad time', A, '[{"labels":{"alertname":"C"},"startsAt":"bogus"}]'));
+    await same(post('number label value', A, '[{"labels":{"alertname":5}}]'));
+    await same(post('wrong content type', A, '[{"labels":{"alertname":"A"}}]', 'text/plain'));
+  });
+
+  it('GET /api/v2/alerts and groups with filters', async () => {
+    await same(get('all alerts', '/api/v2/alerts'));
+    await same(get('filter + inhibited=false', '/api/v2/alerts?filter=severity%3D%22warning%22&inhibited=false'));
+    await same(get('filter empty value', '/api/v2/alerts?filter=severity%3D'));
+    await same(get('regex filter', '/api/v2/alerts?filter=alertname%3D~%22A%7CW%22'));
+    await same(get('bad filter', '/api/v2/alerts?filter=foo'));
+    await same(get('non-bool active', '/api/v2/alerts?active=maybe'));
+    await same(get('receiver filter', '/api/v2/alerts?receiver=web2'));
+    await same(get('bad receiver regex', '/api/v2/alerts?receiver=%5B'));
+    await same(get('groups', '/api/v2/alerts/groups'));
+    await same(get('groups filtered', '/api/v2/alerts/groups?filter=alertname%3D%22A%22'));
+  });
+
+  it('silences: create, validate, get, expire', async () => {
+    const S = '/api/v2/silences';
+    const [a, b] = await same(post('create', S, silence()));
+    const idA = (await (await fetch(`${am.url}/api/v2/silences`)).json()) as { id: string }[];
+    const idB = (await (await fetch(`${ts.url}/api/v2/silences`)).json()) as { id: string }[];
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    const realId = idA[0]!.id;
+    const tsamId = idB[0]!.id;
+
+    await same(post('start after end', S, silence({ startsAt: iso(3_600_000), endsAt: iso(0) })));
+    await same(post('no matchers', S, silence({ matchers: [] })));
+    await same(post('missing createdBy', S, silence({ createdBy: undefined })));
+    await same(post('missing comment', S, silence({ comment: undefined })));
+    await same(post('missing startsAt', S, silence({ startsAt: undefined })));
+    await same(post('matcher without isRegex', S, silence({ matchers: [{ name: 'alertname', value: 'A' }] })));
+    await same(post('bad regex', S, silence({ matchers: [{ name: 'alertname', value: '[', isRegex: true }] })));
+    await same(post('matches the empty string', S, silence({ matchers: [{ name: 'alertname', value: '.*', isRegex: true }] })));
+    await same(post('ends in the past', S, silence({ startsAt: iso(-7_200_000), endsAt: iso(-3_600_000) })));
+    await same(post('unknown id', S, silence({ id: '00000000-0000-4000-8000-000000000000' })));
+    await same(post('bad JSON', S, 'bad'));
+    await same(post('empty object', S, '{}'));
+    await same(post('list instead of object', S, '[]'));
+
+    await same(get('list', S));
+    await same(get('list filtered', `${S}?filter=alertname%3DA`));
+    await same(get('bad filter', `${S}?filter=bad`));
+    await same(get('alerts with silence', '/api/v2/alerts?silenced=false'));
+    await same(get('unknown silence', '/api/v2/silence/00000000-0000-0000-0000-000000000000'));
+    await same(get('malformed silence id', '/api/v2/silence/nope'));
+    await same({ name: 'delete unknown', method: 'DELETE', path: '/api/v2/silence/00000000-0000-0000-0000-000000000000' });
+    await same({ name: 'delete malformed', method: 'DELETE', path: '/api/v2/silence/nope' });
+
+    // Per-node ids from here on: the same request shape, each node's own silence.
+    const pair = async (name: string, method: string, pathOf: (id: string) => string, bodyOf?: (id: string) => string) => {
+      const [x, y] = await Promise.all([
+        send(am.url, { name, method, path: pathOf(realId), ...(bodyOf ? { body: bodyOf(realId) } : {}) }),
+        send(ts.url, { name, method, path: pathOf(tsamId), ...(bodyOf ? { body: bodyOf(tsamId) } : {}) }),
+      ]);
+      expect({ case: name, ...y }).toEqual({ case: name, ...x });
+      expect(`${name}: ${JSON.stringify(y.body)}`).toBe(`${name}: ${JSON.stringify(x.body)}`);
+    };
+    await pair('get by id', 'GET', (id) => `/api/v2/silence/${id}`);
+    await pair('update with new end (new id: startsAt moved)', 'POST', () => S, (id) => silence({ id, endsAt: iso(7_200_000) }));
+    await pair('expire', 'DELETE', (id) => `/api/v2/silence/${id}`);
+    await pair('expire again', 'DELETE', (id) => `/api/v2/silence/${id}`);
+    await pair('get expired', 'GET', (id) => `/api/v2/silence/${id}`);
+    await same(get('list after expiry', S));
+  });
+});
