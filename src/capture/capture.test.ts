@@ -249,7 +249,7 @@ describe('CaptureReceiver', () => {
 
 // Every version's real payload must pass the strict parser (0.32+ adds fields, which are ignored).
 for (const version of ['0.25.0', '0.28.1', '0.33.1']) {
-  const binary = findAlertmanagerBinary(version);
+  const binary = await findAlertmanagerBinary(version);
   if (!binary) console.warn(`capture e2e with ${version} skipped: binary not found; set ${binaryEnvVar(version)}=/path/to/alertmanager`);
 
   describe.skipIf(!binary)(`CaptureReceiver with a real Alertmanager ${version}`, () => {

@@ -45,7 +45,7 @@ function silenceFor(name: string, value: string, minutes = 60) {
 }
 
 for (const version of ['0.25.0', '0.28.1', '0.33.1']) {
-  const binary = findAlertmanagerBinary(version);
+  const binary = await findAlertmanagerBinary(version);
   if (!binary) {
     console.warn(`client tests against Alertmanager ${version} skipped: binary not found; set ${binaryEnvVar(version)}=/path/to/alertmanager to enable`);
   }

@@ -21,7 +21,7 @@ receivers:
 - name: quiet
 `;
 
-const binary = findAlertmanagerBinary('0.25.0');
+const binary = await findAlertmanagerBinary('0.25.0');
 if (!binary) console.warn(`workload e2e skipped: Alertmanager 0.25.0 not found; set ${binaryEnvVar('0.25.0')}=/path/to/alertmanager`);
 
 async function until(cond: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {

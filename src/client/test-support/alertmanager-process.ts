@@ -10,26 +10,32 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveVersion } from '../../versions/index.js';
 
-/** Where the binaries of each version are on this machine; AMCHAOS_AM_<x_y_z> overrides. */
-const DEFAULT_BINARIES: Record<string, string> = {
-  '0.25.0': '/usr/bin/prometheus-alertmanager',
-  '0.28.1': '/tmp/aptx/dl/prometheus-alertmanager_0.28.1+ds-1_amd64/usr/bin/prometheus-alertmanager',
-  '0.33.1': '/tmp/aptx/dl/prometheus-alertmanager_0.33.1-5_amd64/usr/bin/prometheus-alertmanager',
-};
 
 /** The env variable that points tests at a binary of `version`, e.g. AMCHAOS_AM_0_33_1. */
 export function binaryEnvVar(version: string): string {
   return `AMCHAOS_AM_${version.replace(/\./g, '_')}`;
 }
 
-/** The binary for `version`, or undefined when it is not on this machine (tests then skip). */
-export function findAlertmanagerBinary(version: string): string | undefined {
-  const candidate = process.env[binaryEnvVar(version)] ?? DEFAULT_BINARIES[version];
-  if (!candidate) return undefined;
+/**
+ * The binary for `version`: AMCHAOS_AM_<x_y_z> if set, else what the version providers resolve
+ * (system package, Debian cache or fetch). Undefined when neither works (tests then skip).
+ * A Debian build whose templates differ from the installed ones still runs for these API-level
+ * tests: the webhook payload does not use templates.
+ */
+export async function findAlertmanagerBinary(version: string): Promise<string | undefined> {
+  const override = process.env[binaryEnvVar(version)];
+  if (override) {
+    try {
+      accessSync(override, constants.X_OK);
+      return override;
+    } catch {
+      return undefined;
+    }
+  }
   try {
-    accessSync(candidate, constants.X_OK);
-    return candidate;
+    return (await resolveVersion(version)).command[0];
   } catch {
     return undefined;
   }
