@@ -1,0 +1,530 @@
+import type { Evidence, Verdict } from '../checkers/types.js';
+import type { FaultEvent, HistoryEvent, NodeId, NotificationEvent } from '../history/types.js';
+import type { CheckSummary, ScenarioSummary } from '../run/summary.js';
+import type { LoadedRun, LoadedScenario } from './load.js';
+import { safeJoin } from './load.js';
+import { excerpt, LogCache, type TimedLine } from './logs.js';
+
+/**
+ * The report's view model: everything the HTML, the JUnit file and the run index show, computed
+ * once from summary.json + history.jsonl (+ log excerpts). Pure data; rendering is elsewhere.
+ */
+
+/** What a person should read a result as. `expected` = a fail the suite declared known upstream. */
+export type Status = 'fail' | 'unknown' | 'expected' | 'pass';
+
+export const STATUS_ORDER: Record<Status, number> = { fail: 0, unknown: 1, expected: 2, pass: 3 };
+
+/** Marks beyond this per scenario are sampled (evidence marks are always kept); the page says so. */
+export const MAX_MARKS = 20_000;
+/** Evidence items rendered in full per check (with events and logs); the rest as one-liners. */
+export const MAX_FULL_EVIDENCE = 20;
+export const MAX_LISTED_EVIDENCE = 200;
+/** Evidence items that get node log excerpts, and lines per node per item. */
+export const MAX_LOG_EVIDENCE = 8;
+export const MAX_LOG_LINES = 30;
+const LOG_BEFORE_MS = 5000;
+const LOG_AFTER_MS = 2000;
+
+const CANONICAL_CHECKS = ['no-loss', 'exactly-once', 'at-most-k', 'silence-propagation', 'convergence'];
+/** Checks whose evidence notifications are duplicates (highlighted as such on the timeline). */
+const DUPLICATE_CHECKS = new Set(['exactly-once', 'at-most-k']);
+
+export const FLAG = { duplicate: 1, evidence: 2, undelivered: 4, resolved: 8 } as const;
+
+export interface RunModel {
+  runId: string;
+  verdict: Verdict;
+  seed: number;
+  command: string[];
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  machine: Record<string, unknown>;
+  counts: Record<Status, number>;
+  warnings: string[];
+  checkNames: string[];
+  /** Failures first (see STATUS_ORDER). */
+  scenarios: ScenarioModel[];
+  findings: Finding[];
+}
+
+export interface FaultWindow {
+  fault: number;
+  kind: string;
+  description: string;
+  /** Seconds since the scenario start. */
+  from: number;
+  to: number;
+  /** Never verified as removed: the window runs to the end of the history. */
+  open: boolean;
+  failed: boolean;
+  nodes: NodeId[] | undefined;
+  components: NodeId[][] | undefined;
+}
+
+export interface Finding {
+  scenario: string;
+  scenarioAnchor: string;
+  check: string;
+  checkAnchor: string;
+  status: Status;
+  summary: string;
+  expectedReason: string | undefined;
+  /** Earliest evidence time, seconds since the scenario start, and wall clock. */
+  at: number | undefined;
+  wall: string | undefined;
+  senders: NodeId[];
+  faults: FaultWindow[];
+  /** Which faults were active at the evidence times: one entry per distinct set, with counts. */
+  contexts: { faults: FaultWindow[]; count: number }[];
+  clustered: boolean;
+  evidenceCount: number;
+}
+
+export interface ScenarioModel {
+  anchor: string;
+  summary: ScenarioSummary;
+  /** History time (ms) of the scenario's start: x = 0 on its timeline. */
+  t0: number;
+  clusterLabel: string;
+  status: Status;
+  checks: CheckModel[];
+  faults: FaultWindow[];
+  /** Seconds from scenario start to its last event. */
+  span: number;
+  startWall: string | undefined;
+  notificationCount: number;
+  timeline: TimelineData | undefined;
+}
+
+export interface CheckModel {
+  anchor: string;
+  check: CheckSummary;
+  status: Status;
+  headline: [string, string][];
+  figures: [string, string][];
+  distributions: Distribution[];
+  sweep: { key: string; values: number[]; threshold: number; thresholdKey: string } | undefined;
+  evidence: EvidenceModel[];
+  /** Evidence items in summary.json beyond those rendered, and beyond summary.json (evidenceCount). */
+  evidenceNotShown: number;
+  evidenceNotInSummary: number;
+}
+
+export interface Distribution {
+  key: string;
+  n: number;
+  min: number;
+  p50: number;
+  p95: number;
+  max: number;
+  /** Histogram: bin lower edges and counts (equal width). */
+  edges: number[];
+  counts: number[];
+}
+
+export interface EvidenceModel {
+  evidence: Evidence;
+  /** Rendered in full (events, logs) or as a one-liner. */
+  full: boolean;
+  events: HistoryEvent[];
+  missing: number[];
+  at: number | undefined;
+  until: number | undefined;
+  senders: NodeId[];
+  faults: FaultWindow[];
+  logs: LogExcerptModel[];
+}
+
+export interface LogExcerptModel {
+  node: NodeId;
+  file: string;
+  lines: TimedLine[];
+  omitted: number;
+  total: number;
+  error?: string;
+}
+
+/** Compact, columnar timeline data for the browser (one entry per scenario). */
+export interface TimelineData {
+  anchor: string;
+  nodes: NodeId[];
+  end: number;
+  /** Epoch ms at x = 0. */
+  wall0: number;
+  n: { t: number[]; s: number[]; f: number[]; id: number[]; seq: number[]; g: number[]; r: number[]; a: (number | string)[] };
+  groups: string[];
+  receivers: string[];
+  shown: number;
+  total: number;
+  faults: FaultWindow[];
+  nodeEvents: { t: number; node: number; state: string }[];
+  peers: { t: number[]; v: (number | null)[][] };
+}
+
+export function statusOf(verdict: Verdict, expectedFailure: string | undefined): Status {
+  if (verdict === 'fail') return expectedFailure ? 'expected' : 'fail';
+  return verdict;
+}
+
+export function clusterLabel(s: ScenarioSummary): string {
+  const v = Array.isArray(s.versions) ? s.versions : [];
+  if (v.length === 0) return '(no nodes)';
+  const same = v.every((x) => x === v[0]);
+  const label = same ? `${v[0]} ×${v.length}` : v.join(' + ');
+  return s.clustered === false ? `${label}, no cluster` : label;
+}
+
+export async function buildModel(run: LoadedRun): Promise<RunModel> {
+  const logCache = new LogCache();
+  const scenarios: ScenarioModel[] = [];
+  for (const [i, sc] of run.scenarios.entries()) scenarios.push(await buildScenario(run.runDir, sc, `sc${i + 1}`, logCache));
+  scenarios.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
+  const names = new Set<string>();
+  for (const s of scenarios) for (const c of s.checks) names.add(c.check.name);
+  const checkNames = [...CANONICAL_CHECKS.filter((n) => names.has(n)), ...[...names].filter((n) => !CANONICAL_CHECKS.includes(n)).sort()];
+  const counts: Record<Status, number> = { fail: 0, unknown: 0, expected: 0, pass: 0 };
+  for (const s of scenarios) counts[s.status]++;
+  const findings = scenarios.flatMap((s) => findingsOf(s));
+  findings.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
+  const sum = run.summary;
+  return {
+    runId: sum.runId,
+    verdict: sum.verdict,
+    seed: sum.seed,
+    command: Array.isArray(sum.command) ? sum.command.map(String) : [],
+    startedAt: sum.startedAt,
+    finishedAt: sum.finishedAt,
+    durationMs: sum.durationMs,
+    machine: (sum.machine ?? {}) as Record<string, unknown>,
+    counts,
+    warnings: run.warnings,
+    checkNames,
+    scenarios,
+    findings,
+  };
+}
+
+function findingsOf(s: ScenarioModel): Finding[] {
+  const out: Finding[] = [];
+  if (s.summary.error) {
+    out.push({
+      scenario: s.summary.id,
+      scenarioAnchor: s.anchor,
+      check: 'scenario',
+      checkAnchor: s.anchor,
+      status: s.status === 'pass' ? 'unknown' : s.status,
+      summary: `could not run: ${s.summary.error.code}: ${s.summary.error.message}`,
+      expectedReason: undefined,
+      at: undefined,
+      wall: undefined,
+      senders: [],
+      faults: [],
+      contexts: [],
+      clustered: s.summary.clustered,
+      evidenceCount: 0,
+    });
+  }
+  for (const c of s.checks) {
+    if (c.status === 'pass') continue;
+    const timed = c.evidence.filter((e) => e.at !== undefined);
+    const first = timed.reduce<EvidenceModel | undefined>((m, e) => (m === undefined || (e.at ?? 0) < (m.at ?? 0) ? e : m), undefined);
+    const senders = [...new Set(c.evidence.flatMap((e) => e.senders))].sort();
+    const faults = new Map<number, FaultWindow>();
+    for (const e of c.evidence) for (const f of e.faults) faults.set(f.fault, f);
+    const contexts = new Map<string, { faults: FaultWindow[]; count: number }>();
+    for (const e of timed) {
+      const key = e.faults.map((f) => f.fault).join(',');
+      const ctx = contexts.get(key) ?? { faults: e.faults, count: 0 };
+      ctx.count++;
+      contexts.set(key, ctx);
+    }
+    const firstEvent = first?.events.find((e) => e.t !== undefined);
+    out.push({
+      scenario: s.summary.id,
+      scenarioAnchor: s.anchor,
+      check: c.check.name,
+      checkAnchor: c.anchor,
+      status: c.status,
+      summary: c.check.summary,
+      expectedReason: c.check.expectedFailure,
+      at: first?.at,
+      wall: firstEvent?.wall,
+      senders,
+      faults: [...faults.values()],
+      contexts: [...contexts.values()].sort((x, y) => y.count - x.count),
+      clustered: s.summary.clustered,
+      evidenceCount: c.check.evidenceCount ?? c.check.evidence.length,
+    });
+  }
+  return out;
+}
+
+async function buildScenario(runDir: string, sc: LoadedScenario, anchor: string, logCache: LogCache): Promise<ScenarioModel> {
+  const summary = sc.summary;
+  const events = sc.events;
+  const t0 = sc.start?.t ?? events[0]?.t ?? 0;
+  const rel = (t: number): number => Math.round(t - t0) / 1000;
+  const span = events.length > 0 ? rel(events[events.length - 1]?.t ?? t0) : 0;
+  const startWall = sc.start?.wall ?? events[0]?.wall;
+  const faults = faultWindows(events, rel, span);
+  const nodeIds = nodeIdsOf(sc);
+
+  const checks: CheckModel[] = [];
+  const dupSeqs = new Set<number>();
+  const evidenceSeqs = new Set<number>();
+  for (const [j, check] of (summary.checks ?? []).entries()) {
+    const status = statusOf(check.verdict, check.expectedFailure);
+    const evidenceList = Array.isArray(check.evidence) ? check.evidence : [];
+    const shown = evidenceList.slice(0, MAX_LISTED_EVIDENCE);
+    const evidence: EvidenceModel[] = [];
+    for (const [k, ev] of shown.entries()) {
+      const full = k < MAX_FULL_EVIDENCE;
+      const seqs = Array.isArray(ev.events) ? ev.events : [];
+      const found = seqs.map((q) => sc.bySeq.get(q)).filter((e): e is HistoryEvent => e !== undefined);
+      const missing = seqs.filter((q) => !sc.bySeq.has(q));
+      if (status !== 'pass')
+        for (const e of found)
+          if (e.type === 'notification') (DUPLICATE_CHECKS.has(check.name) ? dupSeqs : evidenceSeqs).add(e.seq);
+      const times = found.map((e) => e.t);
+      const at = times.length ? rel(Math.min(...times)) : undefined;
+      const until = times.length ? rel(Math.max(...times)) : undefined;
+      const senders = [...new Set(found.flatMap((e) => (e.type === 'notification' && e.sender ? [e.sender] : [])))].sort();
+      const active = at === undefined ? [] : faults.filter((f) => !f.failed && f.from <= (until ?? at) && f.to >= at);
+      const model: EvidenceModel = { evidence: ev, full, events: full ? found : [], missing, at, until, senders, faults: active, logs: [] };
+      if (full && k < MAX_LOG_EVIDENCE && found.length > 0) model.logs = await logExcerpts(runDir, summary, found, nodeIds, logCache);
+      evidence.push(model);
+    }
+    const { headline, figures, distributions, sweep } = splitFigures(check.figures ?? {});
+    checks.push({
+      anchor: `${anchor}-c${j + 1}`,
+      check,
+      status,
+      headline,
+      figures,
+      distributions,
+      sweep,
+      evidence,
+      evidenceNotShown: evidenceList.length - shown.length,
+      evidenceNotInSummary: Math.max(0, (check.evidenceCount ?? evidenceList.length) - evidenceList.length),
+    });
+  }
+  checks.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
+  const notifications = events.filter((e): e is NotificationEvent => e.type === 'notification');
+  const timeline =
+    events.length > 0
+      ? timelineData(anchor, sc, notifications, nodeIds, faults, rel, span, dupSeqs, evidenceSeqs, startWall)
+      : undefined;
+  return {
+    anchor,
+    summary,
+    t0,
+    clusterLabel: clusterLabel(summary),
+    status: statusOf(summary.verdict, summary.expectedFailure),
+    checks,
+    faults,
+    span,
+    startWall,
+    notificationCount: notifications.length,
+    timeline,
+  };
+}
+
+function nodeIdsOf(sc: LoadedScenario): NodeId[] {
+  const ids = (sc.summary.nodes ?? sc.start?.nodes ?? []).map((n) => n.id);
+  // Events may name nodes the summary lacks (a crashed run): keep them visible.
+  for (const e of sc.events) {
+    const n = (e as { node?: unknown }).node ?? (e.type === 'notification' ? e.sender : undefined);
+    if (typeof n === 'string' && !ids.includes(n)) ids.push(n);
+  }
+  return ids;
+}
+
+export function faultWindows(events: readonly HistoryEvent[], rel: (t: number) => number, span: number): FaultWindow[] {
+  const byId = new Map<number, FaultWindow>();
+  for (const e of events) {
+    if (e.type !== 'fault') continue;
+    const f = e as FaultEvent;
+    let w = byId.get(f.fault);
+    if (f.state === 'applied') {
+      w = { fault: f.fault, kind: f.kind, description: f.description, from: rel(f.t), to: span, open: true, failed: false, nodes: f.nodes, components: f.components };
+      byId.set(f.fault, w);
+    } else if (f.state === 'removed' && w) {
+      w.to = rel(f.t);
+      w.open = false;
+    } else if (f.state === 'failed') {
+      byId.set(f.fault, { fault: f.fault, kind: f.kind, description: f.description, from: rel(f.t), to: rel(f.t), open: false, failed: true, nodes: f.nodes, components: f.components });
+    }
+  }
+  return [...byId.values()].sort((a, b) => a.from - b.from);
+}
+
+const HEADLINE = /^(duplicates|lost|.*threshold.*)$/i;
+
+function formatFigure(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(3).replace(/\.?0+$/, '');
+  if (Array.isArray(v)) return v.map(formatFigure).join(', ');
+  return String(v);
+}
+
+export function splitFigures(fig: Record<string, unknown>): Pick<CheckModel, 'headline' | 'figures' | 'distributions' | 'sweep'> {
+  const headline: [string, string][] = [];
+  const figures: [string, string][] = [];
+  const distributions: Distribution[] = [];
+  let sweep: CheckModel['sweep'];
+  const thresholdKey = Object.keys(fig).find((k) => /threshold/i.test(k) && typeof fig[k] === 'number');
+  for (const [k, v] of Object.entries(fig)) {
+    const numeric = Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+    if (numeric && /sweep/i.test(k) && thresholdKey) {
+      sweep = { key: k, values: v as number[], threshold: fig[thresholdKey] as number, thresholdKey };
+      continue;
+    }
+    if (numeric && (v as number[]).length >= 3) {
+      distributions.push(distribution(k, v as number[]));
+      continue;
+    }
+    (HEADLINE.test(k) ? headline : figures).push([k, formatFigure(v)]);
+  }
+  return { headline, figures, distributions, sweep };
+}
+
+export function distribution(key: string, values: number[]): Distribution {
+  const s = [...values].sort((a, b) => a - b);
+  const q = (p: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] ?? 0;
+  const min = s[0] ?? 0;
+  const max = s[s.length - 1] ?? 0;
+  const bins = Math.min(30, Math.max(5, Math.ceil(Math.sqrt(s.length))));
+  const width = max > min ? (max - min) / bins : 1;
+  const edges = Array.from({ length: bins }, (_, i) => min + i * width);
+  const counts = new Array<number>(bins).fill(0);
+  for (const x of s) counts[Math.min(bins - 1, Math.floor((x - min) / width))]! += 1;
+  return { key, n: s.length, min, p50: q(0.5), p95: q(0.95), max, edges, counts };
+}
+
+async function logExcerpts(runDir: string, summary: ScenarioSummary, found: HistoryEvent[], all: NodeId[], cache: LogCache): Promise<LogExcerptModel[]> {
+  const walls = found.map((e) => Date.parse(e.wall)).filter((x) => !Number.isNaN(x));
+  if (walls.length === 0) return [];
+  const from = Math.min(...walls) - LOG_BEFORE_MS;
+  const to = Math.max(...walls) + LOG_AFTER_MS;
+  const focus = Math.min(...walls);
+  // The nodes the evidence names first (senders, faulted or acting nodes); all nodes if none.
+  const involved = new Set<NodeId>();
+  for (const e of found) {
+    if (e.type === 'notification' && e.sender) involved.add(e.sender);
+    const n = (e as { node?: unknown }).node;
+    if (typeof n === 'string') involved.add(n);
+    if (e.type === 'fault') for (const x of e.nodes ?? []) involved.add(x);
+  }
+  const nodes = involved.size > 0 ? all.filter((n) => involved.has(n)) : all;
+  const out: LogExcerptModel[] = [];
+  for (const node of nodes) {
+    const relPath = summary.logs?.[node];
+    if (typeof relPath !== 'string') continue;
+    const path = safeJoin(runDir, relPath);
+    if (!path) {
+      out.push({ node, file: relPath, lines: [], omitted: 0, total: 0, error: 'path points outside the run directory; not read' });
+      continue;
+    }
+    const lines = await cache.get(path);
+    if (lines instanceof Error) {
+      out.push({ node, file: relPath, lines: [], omitted: 0, total: 0, error: (lines as NodeJS.ErrnoException).code ?? lines.message });
+      continue;
+    }
+    out.push({ node, file: relPath, ...excerpt(lines, from, to, focus, MAX_LOG_LINES) });
+  }
+  return out;
+}
+
+function timelineData(
+  anchor: string,
+  sc: LoadedScenario,
+  all: NotificationEvent[],
+  nodes: NodeId[],
+  faults: FaultWindow[],
+  rel: (t: number) => number,
+  span: number,
+  dup: Set<number>,
+  evid: Set<number>,
+  startWall: string | undefined,
+): TimelineData {
+  // Beyond MAX_MARKS: keep every evidence mark and an even sample of the rest (the page says so).
+  let chosen = all;
+  if (all.length > MAX_MARKS) {
+    const flagged = all.filter((e) => dup.has(e.seq) || evid.has(e.seq));
+    const rest = all.filter((e) => !dup.has(e.seq) && !evid.has(e.seq));
+    const room = Math.max(0, MAX_MARKS - flagged.length);
+    const stride = rest.length / Math.max(1, room);
+    const sampled: NotificationEvent[] = [];
+    for (let i = 0; i < room && Math.floor(i * stride) < rest.length; i++) sampled.push(rest[Math.floor(i * stride)]!);
+    chosen = [...flagged, ...sampled].sort((a, b) => a.t - b.t || a.seq - b.seq);
+  }
+  const groups: string[] = [];
+  const groupIdx = new Map<string, number>();
+  const receivers: string[] = [];
+  const recvIdx = new Map<string, number>();
+  const intern = (m: Map<string, number>, list: string[], v: string): number => {
+    let i = m.get(v);
+    if (i === undefined) {
+      i = list.length;
+      list.push(v);
+      m.set(v, i);
+    }
+    return i;
+  };
+  const n: TimelineData['n'] = { t: [], s: [], f: [], id: [], seq: [], g: [], r: [], a: [] };
+  for (const e of chosen) {
+    n.t.push(rel(e.t));
+    n.s.push(e.sender === undefined ? -1 : nodes.indexOf(e.sender));
+    n.f.push((dup.has(e.seq) ? FLAG.duplicate : 0) | (evid.has(e.seq) ? FLAG.evidence : 0) | (e.delivered === false ? FLAG.undelivered : 0) | (e.status === 'resolved' ? FLAG.resolved : 0));
+    n.id.push(e.id);
+    n.seq.push(e.seq);
+    n.g.push(intern(groupIdx, groups, String(e.groupKey)));
+    n.r.push(intern(recvIdx, receivers, String(e.receiver)));
+    n.a.push(e.answered);
+  }
+  // Node lifecycle marks: only what deviates from start-up and teardown (kills, pauses, exits,
+  // restarts), or every lane starts and ends with marks that say nothing.
+  const nodeEvents: TimelineData['nodeEvents'] = [];
+  const readyOnce = new Set<NodeId>();
+  let teardown = false;
+  for (const e of sc.events) {
+    if (e.type === 'phase' && e.phase === 'teardown') teardown = true;
+    if (e.type !== 'node') continue;
+    const restart = readyOnce.has(e.node) && (e.state === 'starting' || e.state === 'ready');
+    if (e.state === 'ready') readyOnce.add(e.node);
+    const shown = ['killed', 'exited', 'paused', 'resumed'].includes(e.state) || restart || (e.state === 'stopped' && !teardown);
+    if (shown && !(teardown && e.state === 'exited')) nodeEvents.push({ t: rel(e.t), node: nodes.indexOf(e.node), state: e.state });
+  }
+  // Peer counts: the union of sample times, each node's last sample carried forward (a sample is
+  // the state until the next one); null while a node is unreachable or not yet sampled.
+  const samples = sc.events.filter((e) => e.type === 'status.sample');
+  const times = [...new Set(samples.map((e) => rel(e.t)))].sort((a, b) => a - b);
+  const v: (number | null)[][] = nodes.map(() => []);
+  const cur: (number | null)[] = nodes.map(() => null);
+  let k = 0;
+  for (const t of times) {
+    while (k < samples.length && rel(samples[k]!.t) <= t) {
+      const s = samples[k]!;
+      const i = nodes.indexOf(s.node);
+      if (i >= 0) cur[i] = s.clusterStatus === 'unreachable' ? null : Array.isArray(s.peers) ? s.peers.length : null;
+      k++;
+    }
+    nodes.forEach((_, i) => v[i]!.push(cur[i] ?? null));
+  }
+  return {
+    anchor,
+    nodes,
+    end: span,
+    wall0: startWall ? Date.parse(startWall) : 0,
+    n,
+    groups,
+    receivers,
+    shown: chosen.length,
+    total: all.length,
+    faults,
+    nodeEvents,
+    peers: { t: times, v },
+  };
+}
