@@ -1,3 +1,4 @@
+import type { Fabric } from '../fabric/fabric.js';
 import type { NodeId, Timers } from '../history/types.js';
 import type { ResolvedVersion } from '../versions/types.js';
 
@@ -80,6 +81,11 @@ export interface RuntimeCluster {
   readonly runtime: RuntimeName;
   readonly capabilities: RuntimeCapabilities;
   readonly nodes: RuntimeNode[];
+  /**
+   * The fault fabric (one proxy per directed link, counters, toxics, a Toxiproxy-compatible API).
+   * Present exactly when capabilities.linkFaults is true (netns).
+   */
+  readonly fabric?: Fabric;
   /** Starts every node (in index order, so ULID names sort by position on old versions). */
   startAll(): Promise<void>;
   /** Stops every node and removes everything this cluster created (processes, namespaces, rules). */
@@ -92,6 +98,12 @@ export interface Runtime {
   /** Throws AmchaosError (NEEDS_ROOT, RUNTIME_UNSUPPORTED) if this runtime cannot run here, before anything starts. */
   preflight(spec: ClusterSpec): Promise<void>;
   createCluster(spec: ClusterSpec): Promise<RuntimeCluster>;
+  /**
+   * The base URL node configs must use to reach the capture at `captureAddress`, when it differs
+   * from `http://host:port` (netns: a fixed address every namespace routes through its own
+   * receiver proxy). Call it before generating configs; absent = use the capture's own URL.
+   */
+  receiverBaseURL?(captureAddress: { host: string; port: number }): string;
   /** Removes what a killed earlier run left (resources carry the run id prefix). */
   sweep(): Promise<string[]>;
 }

@@ -1,0 +1,96 @@
+import type { ProxyStats } from '../proxy/index.js';
+import type { LinkTraffic, StatsSnapshot, Transport } from './types.js';
+
+/**
+ * Counter arithmetic that proves a fault is in place or gone. Pure functions over two snapshots of
+ * the proxies' counters, so they are tested on hand-made numbers (verify.test.ts) and the fabric only
+ * adds the polling.
+ *
+ * - attempted: bytes (or TCP connections) a node handed to the link's proxy;
+ * - delivered: bytes the proxy handed to the far side.
+ *
+ * A cut is VERIFIED when no cut link delivered anything on a cut transport while traffic was
+ * attempted on it. A removal is VERIFIED when every link that attempted traffic also delivered some.
+ */
+export function transportsOf(t: Transport): ('tcp' | 'udp')[] {
+  return t === 'both' ? ['tcp', 'udp'] : [t];
+}
+
+export function delivered(s: ProxyStats, t: 'tcp' | 'udp'): number {
+  const x = t === 'tcp' ? s.tcp : s.udp;
+  return x.upstream.bytes_sent + x.downstream.bytes_sent;
+}
+
+export function attempted(s: ProxyStats, t: 'tcp' | 'udp'): number {
+  if (t === 'tcp') return s.tcp.upstream.bytes_received + s.tcp.downstream.bytes_received + s.tcp.connections_total;
+  return s.udp.upstream.bytes_received + s.udp.downstream.bytes_received;
+}
+
+export function traffic(s: ProxyStats): LinkTraffic {
+  return {
+    tcpBytes: delivered(s, 'tcp'),
+    udpBytes: delivered(s, 'udp'),
+    udpPackets: s.udp.upstream.packets_sent + s.udp.downstream.packets_sent,
+    droppedBytes: s.tcp.upstream.bytes_dropped + s.tcp.downstream.bytes_dropped + s.udp.upstream.bytes_dropped + s.udp.downstream.bytes_dropped,
+    droppedPackets: s.udp.upstream.packets_dropped + s.udp.downstream.packets_dropped,
+    tcpConnections: s.tcp.connections_total,
+  };
+}
+
+export interface LinkDelta {
+  link: string;
+  attempted: { tcp: number; udp: number };
+  delivered: { tcp: number; udp: number };
+}
+
+export function linkDeltas(before: StatsSnapshot, after: StatsSnapshot, links: readonly string[]): LinkDelta[] {
+  return links.map((link) => {
+    const b = before[link];
+    const a = after[link];
+    if (!a || !b) return { link, attempted: { tcp: 0, udp: 0 }, delivered: { tcp: 0, udp: 0 } };
+    return {
+      link,
+      attempted: { tcp: attempted(a, 'tcp') - attempted(b, 'tcp'), udp: attempted(a, 'udp') - attempted(b, 'udp') },
+      delivered: { tcp: delivered(a, 'tcp') - delivered(b, 'tcp'), udp: delivered(a, 'udp') - delivered(b, 'udp') },
+    };
+  });
+}
+
+export interface CutVerdict {
+  /** Links that delivered bytes on a cut transport: the cut does not hold. */
+  leaked: string[];
+  /** Links on which traffic was attempted on a cut transport (and none delivered). */
+  held: string[];
+  /** Links with no attempt yet: nothing proves or disproves the cut there. */
+  idle: string[];
+}
+
+export function judgeCut(deltas: readonly LinkDelta[], transport: Transport): CutVerdict {
+  const ts = transportsOf(transport);
+  const v: CutVerdict = { leaked: [], held: [], idle: [] };
+  for (const d of deltas) {
+    if (ts.some((t) => d.delivered[t] > 0)) v.leaked.push(d.link);
+    else if (ts.some((t) => d.attempted[t] > 0)) v.held.push(d.link);
+    else v.idle.push(d.link);
+  }
+  return v;
+}
+
+export interface FlowVerdict {
+  /** Links that delivered bytes on a healed transport. */
+  flowing: string[];
+  /** Links where traffic was attempted but nothing was delivered: still cut. */
+  blocked: string[];
+  idle: string[];
+}
+
+export function judgeFlow(deltas: readonly LinkDelta[], transport: Transport): FlowVerdict {
+  const ts = transportsOf(transport);
+  const v: FlowVerdict = { flowing: [], blocked: [], idle: [] };
+  for (const d of deltas) {
+    if (ts.some((t) => d.delivered[t] > 0)) v.flowing.push(d.link);
+    else if (ts.some((t) => d.attempted[t] > 0)) v.blocked.push(d.link);
+    else v.idle.push(d.link);
+  }
+  return v;
+}
