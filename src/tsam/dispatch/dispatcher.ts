@@ -207,8 +207,9 @@ export class Dispatcher {
     }
     const ag = new AggrGroup(labels, r, this.compat, this.notify, this.timeoutMs, this.logger);
     byFp.set(fp, ag);
-    ag.insert(a);
+    // Timer first (newAggrGroup arms group_wait), then insert, which may cut it to 0.
     ag.start();
+    ag.insert(a);
   }
 
   private doMaintenance(): void {
