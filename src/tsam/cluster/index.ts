@@ -8,6 +8,7 @@ import type { ClusterPeer, ClusterPeerOptions, CreateClusterPeer } from './peer-
 export type * from './peer-api.js';
 export { AlertmanagerPeer, CLUSTER_DEFAULTS, type MemberInfo } from './peer.js';
 export type { PacketFaults } from './transport.js';
+export type { ProbeStats } from './memberlist.js';
 
 /**
  * Go's Alertmanager runs without a peer when --cluster.listen-address is "": nothing is gossiped,

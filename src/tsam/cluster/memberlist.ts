@@ -166,8 +166,37 @@ export function pushPullScale(intervalMs: number, n: number): number {
   return intervalMs * multiplier;
 }
 
+/** Counters about probing, for tests and reports (memberlist has metrics for most of these). */
+export interface ProbeStats {
+  probes: number;
+  /** Probes whose direct UDP ping got no ack within the probe timeout. */
+  directFailures: number;
+  /** Probes rescued by an ack that came after the direct timeout (an indirect ping relayed it). */
+  indirectAcks: number;
+  nacksReceived: number;
+  tcpFallbackSuccesses: number;
+  suspicionsRaised: number;
+  refutations: number;
+  /** Indirect ping requests we relayed for others, and the acks we passed back. */
+  relayRequests: number;
+  relayedAcks: number;
+  relayedNacks: number;
+}
+
 export class Memberlist {
   readonly name: string;
+  readonly stats: ProbeStats = {
+    probes: 0,
+    directFailures: 0,
+    indirectAcks: 0,
+    nacksReceived: 0,
+    tcpFallbackSuccesses: 0,
+    suspicionsRaised: 0,
+    refutations: 0,
+    relayRequests: 0,
+    relayedAcks: 0,
+    relayedNacks: 0,
+  };
   private readonly nodes: NodeState[] = [];
   private readonly nodeMap = new Map<string, NodeState>();
   private readonly nodeTimers = new Map<string, Suspicion>();
@@ -416,6 +445,7 @@ export class Memberlist {
       }
       case MessageType.nackResp: {
         const n = decodeBody(body, 'nackResp', readNackResp);
+        this.stats.nacksReceived++;
         this.ackHandlers.get(n.seqNo)?.nack?.();
         return;
       }
@@ -448,6 +478,7 @@ export class Memberlist {
   }
 
   private handleIndirectPing(ind: IndirectPingReq, from: PacketSource): void {
+    this.stats.relayRequests++;
     const port = ind.port === 0 ? this.transport.port : ind.port;
     const localSeq = this.nextSeqNo();
     const ping = encodePing({
@@ -468,6 +499,7 @@ export class Memberlist {
         this.clearTimer(timer);
         this.clearTimer(nackTimer);
         this.ackHandlers.delete(localSeq);
+        this.stats.relayedAcks++;
         this.sendMsg(reply.ip, reply.port, encodeAckResp({ seqNo: ind.seqNo, payload: null }));
       },
       nack: undefined,
@@ -475,9 +507,10 @@ export class Memberlist {
     });
     if (ind.target && ind.target.length > 0) this.sendMsg(bytesToIp(ind.target), port, ping);
     if (ind.nack) {
-      nackTimer = this.timeout(this.cfg.probeTimeoutMs, () =>
-        this.sendMsg(reply.ip, reply.port, encodeNackResp({ seqNo: ind.seqNo })),
-      );
+      nackTimer = this.timeout(this.cfg.probeTimeoutMs, () => {
+        this.stats.relayedNacks++;
+        this.sendMsg(reply.ip, reply.port, encodeNackResp({ seqNo: ind.seqNo }));
+      });
     }
   }
 
@@ -594,6 +627,7 @@ export class Memberlist {
     this.encodeAndBroadcast(s.node, encodeSuspect(s));
     state.incarnation = s.incarnation;
     state.state = NodeStateType.suspect;
+    this.stats.suspicionsRaised++;
     const changeTime = Date.now();
     state.stateChange = changeTime;
     this.cfg.log('info', 'memberlist: marked node suspect', { node: s.node, from: s.from });
@@ -646,6 +680,7 @@ export class Memberlist {
     let inc = this.nextIncarnation();
     if (accusedInc >= inc) inc = this.skipIncarnation(accusedInc - inc + 1);
     me.incarnation = inc;
+    this.stats.refutations++;
     this.awareness.applyDelta(1);
     const a: Alive = { incarnation: inc, node: me.name, addr: me.addr, port: me.port, meta: me.meta, vsn: me.vsn };
     // Go queues refutations under the address string; naming them by node lets a newer refutation
@@ -758,6 +793,7 @@ export class Memberlist {
   private async probeNode(node: NodeState): Promise<void> {
     const probeInterval = this.awareness.scaleTimeout(this.cfg.probeIntervalMs);
     const seq = this.nextSeqNo();
+    this.stats.probes++;
     const ping: Ping = {
       seqNo: seq,
       node: node.name,
@@ -802,6 +838,7 @@ export class Memberlist {
       ]);
       this.clearTimer(probeTimer);
       if (first === true || this.shut) return;
+      this.stats.directFailures++;
       this.cfg.log('debug', 'memberlist: failed UDP ping (timeout reached)', { node: node.name });
 
       const peers = this.kRandomNodes(
@@ -832,10 +869,11 @@ export class Memberlist {
             })
           : Promise.resolve(false);
       if (await acked) {
-        void fallback;
+        this.stats.indirectAcks++;
         return;
       }
       if (await fallback) {
+        this.stats.tcpFallbackSuccesses++;
         this.cfg.log('warn', `memberlist: was able to connect to ${node.name} over TCP but UDP probes failed, network may be misconfigured`);
         return;
       }

@@ -19,7 +19,7 @@ import {
   wireCompat,
 } from '../wire/index.js';
 import { joinHostPort, splitHostPort } from './addr.js';
-import { type LogFn, type MemberNode, Memberlist } from './memberlist.js';
+import { type LogFn, type MemberNode, Memberlist, type ProbeStats } from './memberlist.js';
 import type {
   ClusterChannel,
   ClusterPeer,
@@ -488,6 +488,11 @@ export class AlertmanagerPeer implements ClusterPeer {
   /** Drops UDP datagrams on purpose (tests and tsam fault switches); {} restores normal traffic. */
   setPacketFaults(f: PacketFaults): void {
     this.ml.setPacketFaults(f);
+  }
+
+  /** Probe counters of the memberlist node. */
+  probeStats(): Readonly<ProbeStats> {
+    return this.ml.stats;
   }
 
   /** memberlist's health score (0 = healthy); grows when probes fail or we must refute. */
