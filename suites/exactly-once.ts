@@ -1,5 +1,5 @@
 import type { SuiteDefinition } from '../src/run/suite.js';
-import { awaitDeliveriesThenDuplicates, keysOf, newAlertSource, windows } from './lib.js';
+import { awaitDeliveriesThenDuplicates, holdFiringSince, keysOf, newAlertSource, windows } from './lib.js';
 
 /**
  * exactly-once: identical alerts are fired at every node (as Prometheus does in an HA setup);
@@ -16,9 +16,11 @@ export const exactlyOnce: SuiteDefinition = {
     try {
       const keys = keysOf(ctx);
       const w = windows(ctx);
+      const firedAt = ctx.history.clock.now();
       await source.fire(ctx.alerts.map((labels) => ({ labels })));
       ctx.log(`fired ${keys.length} alerts at ${ctx.nodes.length} nodes; waiting for deliveries and the duplicate window (${w.duplicateWindow} ms)`);
       await awaitDeliveriesThenDuplicates(ctx, keys, 'firing', w.firstDelivery);
+      await holdFiringSince(ctx, firedAt);
       await source.resolve();
       ctx.log('resolved every alert; waiting for resolved notifications and the duplicate window');
       await awaitDeliveriesThenDuplicates(ctx, keys, 'resolved', w.resolveDelivery);

@@ -53,3 +53,15 @@ export async function awaitDeliveriesThenDuplicates(
 export function keysOf(ctx: ScenarioContext): string[] {
   return ctx.alerts.map((labels) => labelKey(labels));
 }
+
+/**
+ * Keeps alerts firing until they have been firing (unmuted, from `since` on the scenario clock)
+ * for a whole flush window — max(group_wait, group_interval) + margin — so that the no-loss
+ * checker holds the cluster to a firing notification for each; an alert resolved sooner may
+ * legitimately never be notified as firing.
+ */
+export async function holdFiringSince(ctx: ScenarioContext, since: number): Promise<void> {
+  const flushWindow = Math.max(ctx.config.groupWaitMs, ctx.config.groupIntervalMs) + 1_500;
+  const left = since + flushWindow - ctx.history.clock.now();
+  if (left > 0) await ctx.sleep(left);
+}

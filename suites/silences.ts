@@ -2,7 +2,7 @@ import type { LabelSet } from '../src/history/types.js';
 import { labelKey } from '../src/history/types.js';
 import type { SuiteDefinition } from '../src/run/suite.js';
 import { matchersForGroup, SilenceOps } from '../src/workload/silences.js';
-import { awaitDeliveriesThenDuplicates, deliveredKeys, keysOf, newAlertSource, windows } from './lib.js';
+import { awaitDeliveriesThenDuplicates, deliveredKeys, holdFiringSince, keysOf, newAlertSource, windows } from './lib.js';
 
 /**
  * silences: silences are created on one node each (never on all, which is what upstream's own
@@ -47,6 +47,7 @@ export const silences: SuiteDefinition = {
         const other = ctx.nodes[(i + 1) % ctx.nodes.length]!.id;
         await ops.expire(other, s.id);
       }
+      const expiredAt = ctx.history.clock.now();
       ctx.log('expired the silences on other nodes; the muted alerts must now be notified');
       await awaitDeliveriesThenDuplicates(ctx, keys, 'firing', ctx.timers.silencePropagationMs + ctx.config.groupIntervalMs + w.firstDelivery);
       const got = deliveredKeys(ctx.capture.notifications(), 'firing');
@@ -54,6 +55,8 @@ export const silences: SuiteDefinition = {
       ctx.figures['silencedAlerts'] = mutedKeys.length;
       ctx.figures['silencedAlertsNotifiedAfterExpiry'] = mutedKeys.filter((k) => got.has(k)).length;
 
+      // The muted alerts count as firing unmuted only once the expiry reached every node.
+      await holdFiringSince(ctx, expiredAt + ctx.timers.silencePropagationMs);
       await source.resolve();
       await awaitDeliveriesThenDuplicates(ctx, keys, 'resolved', w.resolveDelivery);
     } finally {

@@ -246,7 +246,7 @@ export function checkSilencePropagation(history: readonly HistoryEvent[], option
   return {
     name: SILENCE_PROPAGATION,
     verdict: 'pass',
-    summary: `${created.length} silence(s) reached every node in time (max ${figures['delayMaxMs']} ms); no muted alert was notified`,
+    summary: `${created.length} silence(s) reached every node in time (max ${Math.round(Number(figures['delayMaxMs']))} ms); no muted alert was notified`,
     figures,
     evidence,
   };

@@ -1,12 +1,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkExactlyOnce } from '../checkers/exactly-once.js';
-import { checkNoLoss } from '../checkers/no-loss.js';
-import { safeCheck } from '../checkers/types.js';
-// TEMPORARY until checkers/index.ts lands.
-const runChecks = (events: readonly HistoryEvent[], names: string[]): CheckResult[] =>
-  names.filter((n) => n === 'no-loss' || n === 'exactly-once').map((n) => safeCheck(n, n === 'no-loss' ? (h) => checkNoLoss(h) : (h) => checkExactlyOnce(h), events));
+import { runChecks } from '../checkers/index.js';
 import { combineVerdicts, type CheckResult } from '../checkers/types.js';
 import type { CaptureReceiver } from '../capture/capture.js';
 import { AlertmanagerClient } from '../client/client.js';
