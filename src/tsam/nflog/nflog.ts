@@ -86,7 +86,8 @@ export class NotificationLog implements ClusterState {
       },
       expiresAt,
     };
-    const b = encodeMeshEntry(e, this.opts.compat.gogoTimestamps);
+    // Go's marshalMeshEntry writes the entry length-delimited, also for a single broadcast.
+    const b = joinDelimited([encodeMeshEntry(e, this.opts.compat.gogoTimestamps)]);
     this.mergeEntry(e, now);
     // FAULT no-nflog-gossip: the entry stays local, so peers cannot dedup against it.
     if (this.opts.faults.noNflogGossip) return;

@@ -254,7 +254,9 @@ export class Silences implements ClusterState {
   }
 
   private store(sil: PbSilence, now: GoTime): void {
-    sil.updatedAt = now;
+    // Two local changes in the same clock tick must not tie: last writer wins needs a strictly newer time.
+    const prev = this.st.get(sil.id)?.silence.updatedAt;
+    sil.updatedAt = prev !== undefined && now <= prev ? prev + 1n : now;
     try {
       this.validate(sil);
     } catch (e) {
@@ -263,7 +265,8 @@ export class Silences implements ClusterState {
     // 0.32+ writes the first matcher set into the legacy field so older peers still understand it.
     if (this.opts.compat.silenceMatcherSets) sil.matchers = sil.matcherSets[0] ?? sil.matchers;
     const msil: MeshSilence = { silence: sil, expiresAt: this.ts(sil.endsAt) + msToGoTime(this.opts.retentionMs) };
-    const b = encodeMeshSilence(msil, this.opts.compat.gogoTimestamps);
+    // Go's marshalMeshSilence writes the silence length-delimited, also for a single broadcast.
+    const b = joinDelimited([encodeMeshSilence(msil, this.opts.compat.gogoTimestamps)]);
     this.mergeOne(msil, now);
     // FAULT no-silence-gossip: the silence stays on this node.
     if (this.opts.faults.noSilenceGossip) return;

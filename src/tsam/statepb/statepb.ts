@@ -27,8 +27,12 @@ export function goTimeToMs(t: GoTime): number {
   return Number(t / 1_000_000n);
 }
 
+// Wall clock at start plus a monotonic nanosecond counter: Go stamps nflog entries and silences with
+// nanosecond times, and two changes in the same millisecond must still be ordered.
+const CLOCK_BASE = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+
 export function nowGoTime(): GoTime {
-  return msToGoTime(Date.now());
+  return process.hrtime.bigint() + CLOCK_BASE;
 }
 
 function readLong(r: ReaderT, signed: boolean): bigint {
