@@ -69,9 +69,16 @@ export function needsUpdate(entry: GroupState | undefined, next: GroupState, sen
   return { notify: false, reason: 'subset-within-repeat' };
 }
 
-/** The identity of a group in the capture. */
-export function groupId(receiver: string, groupKey: string): string {
-  return `${receiver}\u0000${groupKey}`;
+/**
+ * The identity of a group in the capture: the receiver, the route part of the group key, and the
+ * group labels with sorted names. Not the raw group key: 0.25 and 0.28+ order some group labels
+ * differently inside it, and a duplicate sent across versions of a mixed cluster must not be
+ * hidden by that formatting difference.
+ */
+export function groupId(n: Pick<NotificationEvent, 'receiver' | 'groupKey' | 'groupLabels'>): string {
+  const cut = n.groupKey.indexOf(':{');
+  const route = cut >= 0 ? n.groupKey.slice(0, cut) : n.groupKey;
+  return `${n.receiver}\u0000${route}\u0000${labelKey(n.groupLabels)}`;
 }
 
 /** Delivered notifications per (receiver, group key), each list in arrival order. */
@@ -79,7 +86,7 @@ export function deliveredByGroup(notifications: readonly NotificationEvent[]): M
   const groups = new Map<string, NotifiedState[]>();
   for (const n of notifications) {
     if (!n.delivered) continue;
-    const id = groupId(n.receiver, n.groupKey);
+    const id = groupId(n);
     let list = groups.get(id);
     if (!list) groups.set(id, (list = []));
     list.push(notifiedState(n));

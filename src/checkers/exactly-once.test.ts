@@ -52,6 +52,33 @@ describe('exactly-once', () => {
     ]);
   });
 
+  it('sees a duplicate across versions whose group keys order the group labels differently', () => {
+    // 0.25 and 0.28+ can format the label part of one group's key differently: same group, same
+    // receiver, so a second notification is still a duplicate the checker must not miss.
+    const AX = { alertname: 'A', Zone: 'z1', az: 'a' };
+    const h = historyBuilder()
+      .start({ nodes: 2 })
+      .ready(0)
+      .fire(AX, 1_000)
+      .notify({ t: 2_100, sender: 'n1', firing: [AX], groupKey: '{}:{Zone="z1", alertname="A", az="a"}', groupLabels: AX })
+      .notify({ t: 4_100, sender: 'n2', firing: [AX], groupKey: '{}:{alertname="A", az="a", Zone="z1"}', groupLabels: AX })
+      .build();
+    const r = checkExactlyOnce(h);
+    expect(r.verdict).toBe('fail');
+    expect(r.figures['duplicates']).toBe(1);
+  });
+
+  it('keeps groups of different routes apart even with equal group labels', () => {
+    const h = historyBuilder()
+      .start({ nodes: 2 })
+      .ready(0)
+      .fire(A, 1_000)
+      .notify({ t: 2_100, sender: 'n1', firing: [A], groupKey: '{}/{team="x"}:{alertname="A"}' })
+      .notify({ t: 2_200, sender: 'n1', firing: [A], groupKey: '{}/{team="y"}:{alertname="A"}' })
+      .build();
+    expect(checkExactlyOnce(h).verdict).toBe('pass');
+  });
+
   it('counts a copy from the same node as a duplicate too', () => {
     const h = historyBuilder()
       .start()

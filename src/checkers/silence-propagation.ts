@@ -292,7 +292,7 @@ function findViolations(
   const failedAttempts = new Map<string, number[]>();
   for (const n of view.notifications) {
     if (n.delivered || n.sender === undefined) continue;
-    const k = groupId(n.receiver, n.groupKey) + '\u0000' + n.sender;
+    const k = groupId(n) + '\u0000' + n.sender;
     let l = failedAttempts.get(k);
     if (!l) failedAttempts.set(k, (l = []));
     l.push(n.t);
@@ -347,7 +347,7 @@ function flushLag(
   const worstWindow = Math.max(0, nodes - 1) * pt + retrySlackMs;
   const disturbed = overlapsAny(faults, n.t - worstWindow, n.t);
   const pos = positionOf(n.sender!, n.t, disturbed);
-  const attempts = failedAttempts.get(groupId(n.receiver, n.groupKey) + '\u0000' + n.sender) ?? [];
+  const attempts = failedAttempts.get(groupId(n) + '\u0000' + n.sender) ?? [];
   const from = n.t - (pos * pt + retrySlackMs);
   const retried = disturbed || attempts.some((t) => t >= from && t < n.t);
   return pos * pt + (retried ? retrySlackMs : 0) + margin;

@@ -65,6 +65,8 @@ export interface NotifyOptions {
   resolved?: LabelSet[];
   receiver?: string;
   groupKey?: string;
+  /** Default { alertname: <first alert's alertname> }. */
+  groupLabels?: LabelSet;
   /** false: the capture answered 5xx (Alertmanager did not log it). Default true. */
   delivered?: boolean;
   truncatedAlerts?: number;
@@ -184,7 +186,7 @@ export class HistoryBuilder {
       externalURL: o.externalURL ?? (o.sender ? `http://${o.sender}.amchaos.test/` : 'http://unknown/'),
       userAgent: 'Alertmanager/0.25.0',
       alerts,
-      groupLabels: { alertname: firstName },
+      groupLabels: o.groupLabels ?? { alertname: firstName },
       truncatedAlerts: o.truncatedAlerts ?? 0,
       answered: delivered ? 200 : 503,
       delivered,
