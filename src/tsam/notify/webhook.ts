@@ -82,7 +82,8 @@ const httpsAgent = new https.Agent({ keepAlive: true });
 
 /**
  * One delivery attempt over node:http (not fetch, which adds browser headers): the request carries
- * what Go's client sends — Host, User-Agent, Content-Length, Content-Type, Accept-Encoding.
+ * what Go's client sends — Host, User-Agent, Content-Length, Content-Type (no Accept-Encoding:
+ * the real binaries send none, checked by webhook-differential.test.ts).
  */
 export function postWebhook(conf: WebhookConfig, body: string, compat: Compat, signal: AbortSignal): Promise<NotifyResult> {
   const s = conf.timeoutMs > 0 ? AbortSignal.any([signal, AbortSignal.timeout(conf.timeoutMs)]) : signal;
@@ -105,7 +106,6 @@ export function postWebhook(conf: WebhookConfig, body: string, compat: Compat, s
           'User-Agent': `Alertmanager/${compat.version}`,
           'Content-Type': 'application/json',
           'Content-Length': Buffer.byteLength(body),
-          'Accept-Encoding': 'gzip',
         },
       },
       (res) => {
