@@ -218,7 +218,7 @@ function scenario(s: ScenarioModel): string {
       ]);
     parts.push(`<div class="timeline" data-timeline="${s.anchor}">
 <div class="tl-bar"><strong>Timeline</strong> <span class="dim">${esc(tl.total)} notification${tl.total === 1 ? '' : 's'} · top lane: the receiver (every notification, coloured by sender) · below: one lane per node (what it sent) · drag to zoom, double-click to zoom out</span> <button type="button" class="reset" data-reset="${s.anchor}">reset zoom</button></div>
-${tl.shown < tl.total ? `<p class="cap">Showing ${esc(tl.shown)} of ${esc(tl.total)} notifications: every evidence notification plus an even sample of the rest (more than ${esc(MAX_MARKS)} marks make the chart unusable). Checks and counts use all of them.</p>` : ''}
+${tl.shown < tl.total ? `<p class="cap" id="${s.anchor}-cap">Showing ${esc(tl.shown)} of ${esc(tl.total)} notifications: every evidence notification plus an even sample of the rest (the chart stays usable up to about ${esc(MAX_MARKS)} marks). Checks and counts use all of them.</p>` : ''}
 <div class="legend">${legend.map((l) => `<span class="li">${l}</span>`).join('')}</div>
 <div class="tl-chart" id="${s.anchor}-tl" role="img" aria-label="${esc(`Notification timeline of ${sum.id}: ${tl.total} notifications, ${tl.nodes.length} nodes`)}"></div>
 <div class="tl-peers" id="${s.anchor}-peers" role="img" aria-label="Cluster peers seen by each node over time"></div>

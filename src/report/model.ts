@@ -176,10 +176,16 @@ export function clusterLabel(s: ScenarioSummary): string {
   return s.clustered === false ? `${label}, no cluster` : label;
 }
 
-export async function buildModel(run: LoadedRun): Promise<RunModel> {
+export interface ModelOptions {
+  /** Timeline marks per scenario before sampling (default MAX_MARKS). */
+  maxMarks?: number;
+}
+
+export async function buildModel(run: LoadedRun, opts: ModelOptions = {}): Promise<RunModel> {
   const logCache = new LogCache();
   const scenarios: ScenarioModel[] = [];
-  for (const [i, sc] of run.scenarios.entries()) scenarios.push(await buildScenario(run.runDir, sc, `sc${i + 1}`, logCache));
+  const maxMarks = opts.maxMarks ?? MAX_MARKS;
+  for (const [i, sc] of run.scenarios.entries()) scenarios.push(await buildScenario(run.runDir, sc, `sc${i + 1}`, logCache, maxMarks));
   scenarios.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
   const names = new Set<string>();
   for (const s of scenarios) for (const c of s.checks) names.add(c.check.name);
@@ -261,7 +267,7 @@ function findingsOf(s: ScenarioModel): Finding[] {
   return out;
 }
 
-async function buildScenario(runDir: string, sc: LoadedScenario, anchor: string, logCache: LogCache): Promise<ScenarioModel> {
+async function buildScenario(runDir: string, sc: LoadedScenario, anchor: string, logCache: LogCache, maxMarks: number): Promise<ScenarioModel> {
   const summary = sc.summary;
   const events = sc.events;
   const t0 = sc.start?.t ?? events[0]?.t ?? 0;
@@ -314,7 +320,7 @@ async function buildScenario(runDir: string, sc: LoadedScenario, anchor: string,
   const notifications = events.filter((e): e is NotificationEvent => e.type === 'notification');
   const timeline =
     events.length > 0
-      ? timelineData(anchor, sc, notifications, nodeIds, faults, rel, span, dupSeqs, evidenceSeqs, startWall)
+      ? timelineData(anchor, sc, notifications, nodeIds, faults, rel, span, dupSeqs, evidenceSeqs, startWall, maxMarks)
       : undefined;
   return {
     anchor,
@@ -448,13 +454,14 @@ function timelineData(
   dup: Set<number>,
   evid: Set<number>,
   startWall: string | undefined,
+  maxMarks: number,
 ): TimelineData {
-  // Beyond MAX_MARKS: keep every evidence mark and an even sample of the rest (the page says so).
+  // Beyond maxMarks: keep every evidence mark and an even sample of the rest (the page says so).
   let chosen = all;
-  if (all.length > MAX_MARKS) {
+  if (all.length > maxMarks) {
     const flagged = all.filter((e) => dup.has(e.seq) || evid.has(e.seq));
     const rest = all.filter((e) => !dup.has(e.seq) && !evid.has(e.seq));
-    const room = Math.max(0, MAX_MARKS - flagged.length);
+    const room = Math.max(0, maxMarks - flagged.length);
     const stride = rest.length / Math.max(1, room);
     const sampled: NotificationEvent[] = [];
     for (let i = 0; i < room && Math.floor(i * stride) < rest.length; i++) sampled.push(rest[Math.floor(i * stride)]!);

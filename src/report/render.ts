@@ -6,7 +6,7 @@ import { renderRunHtml } from './html.js';
 import { renderIndexHtml, type IndexEntry } from './index-page.js';
 import { renderJunit } from './junit.js';
 import { loadRun, readSummary } from './load.js';
-import { buildModel } from './model.js';
+import { buildModel, type ModelOptions } from './model.js';
 
 /**
  * The report's public API: render one run directory (index.html + junit.xml), the index of a
@@ -14,9 +14,9 @@ import { buildModel } from './model.js';
  */
 
 /** Reads runDir/summary.json + history.jsonl (+ node logs) and writes runDir/index.html and runDir/junit.xml. */
-export async function renderRunReport(runDir: string): Promise<void> {
+export async function renderRunReport(runDir: string, options: ModelOptions = {}): Promise<void> {
   const run = await loadRun(runDir);
-  const model = await buildModel(run);
+  const model = await buildModel(run, options);
   await writeAtomic(join(runDir, 'index.html'), renderRunHtml(model));
   await writeAtomic(join(runDir, 'junit.xml'), renderJunit(model));
 }
