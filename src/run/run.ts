@@ -14,6 +14,7 @@ import type { ResolvedVersion } from '../versions/types.js';
 import { loadAlertsFile } from '../workload/alerts-file.js';
 import { generateAlerts } from '../workload/generate.js';
 import { SUITES } from '../../suites/index.js';
+import { portInUse } from '../runtime/common/ports.js';
 import { getRuntime } from './runtime-registry.js';
 import { assertRuntimeFits, runScenario, type ScenarioPlan } from './scenario.js';
 import { exitCodeFor, type RunSummary, type ScenarioSummary } from './summary.js';
@@ -92,6 +93,11 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   const probeConfig = configFor('http://127.0.0.1:9', timersFor(3, opts.timers));
   const amtools = new Set([...resolved.values()].map((v) => v.amtool).filter((a): a is string => a !== undefined));
   for (const amtool of amtools) await checkConfigWithAmtool(amtool, probeConfig.yaml, opts.configFile ?? 'the generated config');
+  if (opts.receiverPort !== undefined && (await portInUse('127.0.0.1', opts.receiverPort))) {
+    throw new AmchaosError('AMCHAOS_PORT_IN_USE', `--receiver-port ${opts.receiverPort}: something already listens on 127.0.0.1:${opts.receiverPort}`, {
+      hint: 'Pick another port, or leave --receiver-port out to use any free one.',
+    });
+  }
   const alerts: LabelSet[] | undefined = opts.alertsFile ? (await loadAlertsFile(opts.alertsFile)).map((a) => a.labels) : undefined;
 
   const runId = newRunId();
