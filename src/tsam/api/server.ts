@@ -246,7 +246,7 @@ export class ApiServer {
       valid.push(newAlert({ labels, annotations, startsAt, endsAt, updatedAt: now, generatorURL: r.generatorURL, timeout }));
     }
     this.deps.alerts.put(valid);
-    if (errs.length > 0) return jsonText(400, JSON.stringify(errs.join('\n')));
+    if (errs.length > 0) return jsonText(400, JSON.stringify(errs.join(this.deps.compat.alertErrorSeparator)));
     return empty(200);
   }
 
@@ -398,7 +398,9 @@ export class ApiServer {
     try {
       this.deps.silences.expire(id);
     } catch (e) {
-      if (e instanceof SilenceNotFoundError) return empty(404);
+      if (e instanceof SilenceNotFoundError) {
+        return this.deps.compat.deleteUnknownSilenceIs500 ? jsonText(500, JSON.stringify(e.message)) : empty(404);
+      }
       return jsonText(500, JSON.stringify((e as Error).message));
     }
     return empty(200);

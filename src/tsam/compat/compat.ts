@@ -31,6 +31,10 @@ export interface Compat {
   readonly slogLogs: boolean;
   /** Prefix of silence validation errors: "silence invalid" (0.25) or "invalid silence" (0.28+). */
   readonly silenceInvalidPrefix: string;
+  /** How POST /api/v2/alerts joins several validation errors: "; " (≤0.28 MultiError) or "\n" (errors.Join). */
+  readonly alertErrorSeparator: string;
+  /** 0.25: DELETE of an unknown silence answers 500 "silence not found" (later: 404, empty body). */
+  readonly deleteUnknownSilenceIs500: boolean;
   /** 0.33: /api/v2/receivers entries carry labels ({name}). */
   readonly receiverLabels: boolean;
   /** Silence validation errors name the matcher set (0.32+). */
@@ -61,6 +65,8 @@ export function parseCompat(v: string): Compat {
     slogLogs: ge028,
     silenceInvalidPrefix: ge028 ? 'invalid silence' : 'silence invalid',
     receiverLabels: ge033,
+    alertErrorSeparator: ge033 ? '\n' : '; ',
+    deleteUnknownSilenceIs500: !ge028,
     silenceErrorsNameSet: ge033,
     versionInfo: {
       branch: 'tsam',
