@@ -142,7 +142,7 @@ describe('toxiproxy-node-client 4.1.0 against ProxyServer', () => {
     expect(made['p2']?.enabled).toBe(false);
     const p1 = made['p1'];
     if (p1 === undefined) throw new Error('p1 missing');
-    await p1.addToxic({ name: 'keep', type: 'noop', stream: 'upstream', toxicity: 1, attributes: {} });
+    await p1.addToxic({ name: 'keep', type: 'latency', stream: 'upstream', toxicity: 1, attributes: { latency: 0, jitter: 0 } });
     // Same listen (now concrete) and upstream: kept as is, toxic included.
     const again = await client.populate([{ name: 'p1', listen: p1.listen, upstream: upstream() }]);
     expect(again['p1']?.listen).toBe(p1.listen);

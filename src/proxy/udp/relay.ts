@@ -45,6 +45,7 @@ const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 export class UdpRelay {
   private socket: dgram.Socket | null = null;
   private readonly sessions = new Map<string, UdpSession>();
+  private lastSession: UdpSession | null = null;
   private readonly delayed = new Set<NodeJS.Timeout>();
   private sweeper: NodeJS.Timeout | null = null;
   private resolved: { address: string; family: 4 | 6 } | null = null;
@@ -76,7 +77,7 @@ export class UdpRelay {
         tryBuffers(sock);
         sock.on('message', this.onClientDatagram);
         this.socket = sock;
-        const every = Math.max(50, Math.min(5000, this.options.idleTimeoutMs / 2));
+        const every = Math.max(25, Math.min(5000, this.options.idleTimeoutMs / 4));
         this.sweeper = setInterval(() => this.expireIdle(), every);
         this.sweeper.unref();
         resolve();
@@ -88,20 +89,24 @@ export class UdpRelay {
     const counters = this.ctx.stats.udp.upstream;
     counters.packets_received++;
     counters.bytes_received += msg.length;
-    const key = `${rinfo.address}|${rinfo.port}`;
-    let session = this.sessions.get(key);
-    if (session === undefined) {
-      session = this.openSession(key, rinfo.address, rinfo.port);
-      if (session === undefined) {
+    // A fabric link has exactly one client (the node's cluster port), so the last session is almost
+    // always the right one; checking it first skips building a key string and a map lookup per datagram.
+    let session = this.lastSession;
+    if (session === null || session.clientPort !== rinfo.port || session.clientAddress !== rinfo.address) {
+      const key = `${rinfo.address}|${rinfo.port}`;
+      session = this.sessions.get(key) ?? this.openSession(key, rinfo.address, rinfo.port) ?? null;
+      if (session === null) {
         drop(counters, msg);
         return;
       }
+      this.lastSession = session;
     }
-    session.lastActive = Date.now();
+    session.active = true;
     const verdict = this.decide('upstream');
-    if (verdict === 0) session.sendUpstream(msg);
+    const target = session;
+    if (verdict === 0) target.sendUpstream(msg);
     else if (verdict === DROP) drop(counters, msg);
-    else this.later(verdict, counters, msg, () => session.sendUpstream(msg));
+    else this.later(verdict, counters, msg, () => target.sendUpstream(msg));
   };
 
   /** Called by a session for each reply from the upstream. */
@@ -109,7 +114,7 @@ export class UdpRelay {
     const counters = this.ctx.stats.udp.downstream;
     counters.packets_received++;
     counters.bytes_received += msg.length;
-    session.lastActive = Date.now();
+    session.active = true;
     const verdict = this.decide('downstream');
     if (verdict === 0) this.sendToClient(session, msg);
     else if (verdict === DROP) drop(counters, msg);
@@ -195,13 +200,22 @@ export class UdpRelay {
   private closeSession(key: string, session: UdpSession): void {
     if (this.sessions.get(key) !== session) return;
     this.sessions.delete(key);
+    if (this.lastSession === session) this.lastSession = null;
     this.ctx.stats.udp.sessions_active--;
     session.close();
   }
 
+  // Sessions mark themselves active per datagram (a flag, cheaper than reading the clock); the sweeper
+  // turns flags into timestamps, so a session expires between idleTimeout and idleTimeout + one sweep.
   private expireIdle(): void {
-    const cutoff = Date.now() - this.options.idleTimeoutMs;
-    for (const [key, s] of this.sessions) if (s.lastActive < cutoff) this.closeSession(key, s);
+    const now = Date.now();
+    const cutoff = now - this.options.idleTimeoutMs;
+    for (const [key, s] of this.sessions) {
+      if (s.active) {
+        s.active = false;
+        s.lastActive = now;
+      } else if (s.lastActive <= cutoff) this.closeSession(key, s);
+    }
   }
 
   /** Close the socket, every session, and drop delayed datagrams. Synchronous: the port is free on return. */
@@ -219,6 +233,8 @@ export class UdpRelay {
 
 /** One client address and its connected upstream socket. */
 class UdpSession {
+  /** Set on every datagram either way; cleared by the relay's sweeper. */
+  active = true;
   lastActive = Date.now();
   private socket: dgram.Socket | null = null;
   private connected = false;
