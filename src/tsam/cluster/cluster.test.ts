@@ -206,6 +206,14 @@ describe('tsam peers among themselves', () => {
     await waitFor(() => a.st.has('state-of-c'), 2000, 'a to merge c state');
   });
 
+  it('periodic push/pull carries state that was never broadcast', { timeout: 10_000 }, async () => {
+    const a = await tsamPeer([], { pushPullIntervalMs: 300 });
+    const c = await tsamPeer([a.p.address], { pushPullIntervalMs: 300 });
+    await c.p.join();
+    a.st.local = b('changed-after-join');
+    await waitFor(() => c.st.has('changed-after-join'), 5000, 'anti-entropy to carry the new state');
+  });
+
   it('an indirect ping through a tsam relay rescues a probe; a dead target earns a nack', { timeout: 30_000 }, async () => {
     const a = await tsamPeer();
     const relay = await tsamPeer([a.p.address]);

@@ -125,6 +125,8 @@ for (const version of TARGET_VERSIONS) {
       await new Promise((r) => setTimeout(r, 4000));
       expect(await names(am)).toContain(t.peer.name);
       expect(am.logs.filter((l) => l.includes(`Suspect ${t.peer.name}`))).toEqual([]);
+      // Not even one missed UDP ack ("Failed ping: X" in 0.2.2, "Failed UDP ping: X" in 0.5.x).
+      expect(am.logs.filter((l) => new RegExp(`Failed (UDP )?ping: ${t.peer.name}`).test(l))).toEqual([]);
       expect(t.peer.probeStats().probes).toBeGreaterThan(0);
       expect(t.peer.probeStats().suspicionsRaised).toBe(0);
     });
@@ -269,6 +271,23 @@ for (const version of TARGET_VERSIONS) {
       expect(t.peer.members().find((m) => m.name === amName)?.state).toBe('alive');
       expect(await names(am)).toContain(t.peer.name);
       t.peer.setPacketFaults({});
+    });
+
+    it('refutation: the real node suspects an unreachable tsam, tsam refutes and stays a member', { timeout: 60_000 }, async () => {
+      const am = await start();
+      const t = await startTsam([am.clusterAddress], version);
+      await t.peer.join();
+      await mutualMembership(t, am);
+      const amPort = am.clusterPort;
+      // Unreachable both ways (UDP lost, TCP refused) for less than the 4 s suspicion timeout.
+      t.peer.setPacketFaults({ dropInbound: (f) => f.port === amPort, dropOutbound: (to) => to.port === amPort, refuseInboundStreams: true });
+      await waitFor(() => am.logs.some((l) => l.includes(`Suspect ${t.peer.name} has failed`)), 10_000, 'the real node to suspect tsam');
+      t.peer.setPacketFaults({});
+      await waitFor(() => t.peer.probeStats().refutations > 0, 10_000, 'tsam to refute the suspicion');
+      // Past the suspicion timeout: the refutation (higher incarnation) kept tsam alive.
+      await new Promise((r) => setTimeout(r, 5000));
+      expect(await names(am)).toContain(t.peer.name);
+      expect(am.logs.some((l) => l.includes(`Marking ${t.peer.name} as failed`))).toBe(false);
     });
 
     it('probes: indirect pings through a real node, and nacks from it', { timeout: 90_000 }, async () => {

@@ -13,12 +13,14 @@ export interface PacketSource {
 }
 
 /**
- * Deliberate UDP loss, for tests and tsam's fault switches: return true to drop the datagram.
- * TCP is never filtered, which is exactly the case memberlist's TCP fallback ping exists for.
+ * Deliberate loss, for tests and tsam's fault switches: return true to drop the datagram.
+ * Outgoing TCP is never filtered; incoming TCP can be refused as a whole.
  */
 export interface PacketFaults {
   dropInbound?: (from: PacketSource) => boolean;
   dropOutbound?: (to: PacketSource) => boolean;
+  /** Close inbound TCP connections at once (push/pull, TCP pings, reliable messages all fail). */
+  refuseInboundStreams?: boolean;
 }
 
 export class NetTransport {
@@ -33,7 +35,7 @@ export class NetTransport {
     private readonly tcp: net.Server,
   ) {
     tcp.on('connection', (s) => {
-      if (this.closed) {
+      if (this.closed || this.faults.refuseInboundStreams) {
         s.destroy();
         return;
       }
