@@ -279,7 +279,11 @@ export class NetnsCluster implements RuntimeCluster {
     if (this.destroyed) return;
     this.destroyed = true;
     const errors: unknown[] = [];
-    await Promise.all(this.nodes.map((n) => n.stop({ graceMs: 5_000 }).catch(() => n.kill()))).catch((e: unknown) => errors.push(e));
+    // One at a time, newest first: a node stopping while its peers are alive sends its memberlist
+    // Leave at once (~0.3 s); stopping all together makes every node wait out its Leave timeout.
+    for (const n of [...this.nodes].reverse()) {
+      await n.stop({ graceMs: 3_000 }).catch(() => n.kill().catch((e: unknown) => errors.push(e)));
+    }
     await this.fabric.close().catch((e: unknown) => errors.push(e));
     await this.network.destroy().catch((e: unknown) => errors.push(e));
     await this.release().catch((e: unknown) => errors.push(e));
