@@ -110,10 +110,11 @@ describe('fabric (loopback stand-ins)', () => {
     expect(flowing.ok).toBe(true);
     expect(nodes[1]!.udpReceived).toBe(1);
 
-    // Any Toxiproxy client can poke the links: blackhole UDP upstream via the HTTP API.
+    // Any Toxiproxy client can poke the links: a standard `timeout` toxic (timeout 0 = drop
+    // everything) created through the HTTP API also drops UDP on our proxies.
     const client = new Toxiproxy(fabric.apiURL);
     const proxy = await client.get('n1->n2');
-    await proxy.addToxic({ name: 'cut', type: 'blackhole', stream: 'upstream', toxicity: 1, attributes: {} });
+    await proxy.addToxic({ name: 'cut', type: 'timeout', stream: 'upstream', toxicity: 1, attributes: { timeout: 0 } });
     before = fabric.snapshot([link.name]);
     send();
     const cut = await fabric.verifyCut([link.name], 'udp', before, { timeoutMs: 2_000, pollMs: 20 });
