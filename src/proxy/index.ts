@@ -4,6 +4,7 @@
 export { ProxyServer, API_VERSION, type ApiAddress, type ProxyServerOptions } from './server.js';
 export { runProxyCommand, type ProxyCommandOptions } from './cli.js';
 export { TOXIC_TYPES } from './toxics/registry.js';
+export { statsDelta } from './types.js';
 export type {
   CreateProxyInput,
   CreateToxicInput,

@@ -224,6 +224,13 @@ export class ProxyServer {
     return copyStats(this.proxy(proxyName).stats);
   }
 
+  /** Snapshots of every proxy's counters, by proxy name (for run summaries). */
+  allStats(): Record<string, ProxyStats> {
+    const out: Record<string, ProxyStats> = {};
+    for (const [name, p] of this.proxies) out[name] = copyStats(p.stats);
+    return out;
+  }
+
   /** Stop every proxy, close every socket and the HTTP API. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -136,3 +136,21 @@ export function emptyStats(): ProxyStats {
 export function copyStats(s: ProxyStats): ProxyStats {
   return structuredClone(s);
 }
+
+/**
+ * `after - before`, field by field (gauges such as connections_active/sessions_active are taken from
+ * `after`). A fault is verified as applied on a link when, over a window with traffic offered, the
+ * delta's `bytes_sent`/`packets_sent` are 0 in the cut direction(s) while `*_received` grew.
+ */
+export function statsDelta(before: ProxyStats, after: ProxyStats): ProxyStats {
+  const sub = <T extends object>(a: T, b: T): T => {
+    const out = {} as Record<string, unknown>;
+    for (const [k, v] of Object.entries(b)) {
+      const prev = (a as Record<string, unknown>)[k];
+      if (typeof v === 'number') out[k] = k.endsWith('_active') ? v : v - (typeof prev === 'number' ? prev : 0);
+      else out[k] = sub((prev ?? {}) as object, v as object);
+    }
+    return out as T;
+  };
+  return sub(before, after);
+}
