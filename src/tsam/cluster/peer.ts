@@ -7,7 +7,7 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import os from 'node:os';
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import { AmchaosError } from '../../errors/index.js';
 import {
   MAX_GOSSIP_PACKET_SIZE,
@@ -30,6 +30,12 @@ import type {
 } from './peer-api.js';
 import { TransmitLimitedQueue } from './queue.js';
 import type { PacketFaults } from './transport.js';
+
+/**
+ * Go makes one ULID per process start, so names sort by start time. Several tsam peers can start in
+ * one process within a millisecond (tests, embedded use); the monotonic factory keeps that order.
+ */
+const newPeerName = monotonicFactory();
 
 /** Alertmanager's defaults for the timers ClusterPeerOptions leaves optional. */
 export const CLUSTER_DEFAULTS = {
@@ -80,6 +86,7 @@ export class AlertmanagerPeer implements ClusterPeer {
   private ready = false;
   private settling: Promise<void> | undefined;
   private stopped = false;
+  private joined = false;
   private ml!: Memberlist;
   private readonly log: LogFn;
 
@@ -119,7 +126,7 @@ export class AlertmanagerPeer implements ClusterPeer {
     } else {
       advertiseIp = bindIp === '0.0.0.0' || bindIp === '::' ? privateIp() : bindIp;
     }
-    const name = opts.name && opts.name !== '' ? opts.name : ulid();
+    const name = opts.name && opts.name !== '' ? opts.name : newPeerName();
     // cluster.go: retransmit = max(len(knownPeers)/2, 3), used for GossipNodes and the queue.
     const retransmit = Math.max(Math.floor(opts.knownPeers.length / 2), 3);
     // The peer is built before memberlist exists because memberlist calls back into it at once
@@ -376,7 +383,14 @@ export class AlertmanagerPeer implements ClusterPeer {
   }
 
   async join(): Promise<void> {
+    if (this.stopped) return;
     const resolved = await this.resolvePeers();
+    if (this.joined) {
+      // Already running the reconnect/refresh loops: just try the known peers again.
+      await this.ml.join(resolved);
+      return;
+    }
+    this.joined = true;
     // setInitialFailed: every known address starts as failed so the reconnect loop keeps trying
     // it until it shows up as a member.
     const now = Date.now();
