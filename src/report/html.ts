@@ -140,7 +140,9 @@ function exactlyOnceAnswer(m: RunModel): string {
     return `<strong>Exactly once: no.</strong> ${bad.map((x) => `${esc(dup(x))} in <a href="#${x.c.anchor}">${esc(x.s.summary.id)}</a>`).join('; ')}.${expected.length ? ` ${expected.length} more scenario${expected.length === 1 ? '' : 's'} failed as expected.` : ''}`;
   if (unknown.length > 0) return `<strong>Exactly once: undecided</strong> in ${unknown.map((x) => `<a href="#${x.c.anchor}">${esc(x.s.summary.id)}</a>`).join(', ')} (the checker lacked data or crashed).`;
   if (expected.length > 0) return `<strong>Exactly once: yes, except known upstream behaviour</strong> in ${expected.map((x) => `<a href="#${x.c.anchor}">${esc(x.s.summary.id)}</a>`).join(', ')}.`;
-  return `<strong>Exactly once: yes.</strong> All ${eo.length} scenario${eo.length === 1 ? '' : 's'} that checked it delivered every group transition once.`;
+  const transitions = eo.reduce((n, x) => n + (typeof x.c.check.figures?.['transitions'] === 'number' ? (x.c.check.figures['transitions'] as number) : 0), 0);
+  const what = transitions > 0 ? `each of ${transitions} group transitions` : 'every group transition';
+  return `<strong>Exactly once: yes.</strong> ${eo.length === 1 ? 'The scenario that checked it' : `All ${eo.length} scenarios that checked it`} delivered ${what} exactly once.`;
 }
 
 function finding(f: Finding): string {
@@ -213,8 +215,8 @@ function scenario(s: ScenarioModel): string {
       .concat([
         '<span class="sw ring dup"></span>duplicate (exactly-once / at-most-k evidence)',
         '<span class="sw ring evid"></span>other evidence',
-        '<span class="sw dot"></span>not delivered (receiver did not answer 200)',
-        '<span class="sw fault"></span>fault window (applied → removed)',
+        '<span class="sw ring und"></span>not delivered (receiver did not answer 200)',
+        '<span class="sw fault f-net"></span><span class="sw fault f-proc"></span><span class="sw fault f-other"></span>fault window, applied → removed (partition · process · link/receiver)',
       ]);
     parts.push(`<div class="timeline" data-timeline="${s.anchor}">
 <div class="tl-bar"><strong>Timeline</strong> <span class="dim">${esc(tl.total)} notification${tl.total === 1 ? '' : 's'} · top lane: the receiver (every notification, coloured by sender) · below: one lane per node (what it sent) · drag to zoom, double-click to zoom out</span> <button type="button" class="reset" data-reset="${s.anchor}">reset zoom</button></div>

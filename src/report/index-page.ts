@@ -92,6 +92,8 @@ export function renderIndexHtml(reportsDirName: string, unsorted: IndexEntry[]):
     });
     return `<tr><td class="mono">${esc(id)}</td>${cells.join('')}</tr>`;
   });
+  // Column heads: each run's start time, written vertically to fit the narrow cells.
+  const head = `<tr><th></th>${trendRuns.map((e) => `<th class="run-head" title="${esc(e.dir)}"><span>${esc(fmtWall(e.summary?.startedAt).slice(5, 16))}</span></th>`).join('')}</tr>`;
   const t = (e: IndexEntry): number => Math.floor(Date.parse(e.summary?.startedAt ?? '') / 1000);
   const timed = trendRuns.filter((e) => !Number.isNaN(t(e)));
   const x: number[] = [];
@@ -110,7 +112,7 @@ export function renderIndexHtml(reportsDirName: string, unsorted: IndexEntry[]):
 ${
   grid.length
     ? `<p class="dim">Oldest → newest (last ${trendRuns.length} runs). Green pass, red fail, amber unknown, violet expected fail, grey not run; numbers are duplicate notifications. Click a cell to open that scenario.</p>
-<div class="scroll"><table class="trend"><tbody>${grid.join('')}</tbody></table></div>`
+<div class="scroll"><table class="trend"><thead>${head}</thead><tbody>${grid.join('')}</tbody></table></div>`
     : '<p class="dim">No readable runs yet.</p>'
 }
 ${series.length ? '<h3>Duplicate notifications per run (exactly-once check)</h3><div id="trend-dups" role="img" aria-label="Duplicate notifications per scenario across runs"></div>' : ''}

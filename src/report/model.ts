@@ -153,7 +153,12 @@ export interface TimelineData {
   end: number;
   /** Epoch ms at x = 0. */
   wall0: number;
-  n: { t: number[]; s: number[]; f: number[]; id: number[]; seq: number[]; g: number[]; r: number[]; a: (number | string)[] };
+  /**
+   * Columns, one entry per mark: t (s), s (sender index, -1 unknown), f (FLAG bits), id, seq,
+   * g (group index). Rare values are sparse, to keep big reports small: r (receiver index) only
+   * when there is more than one receiver, a (answer) only where it was not 200, keyed by mark index.
+   */
+  n: { t: number[]; s: number[]; f: number[]; id: number[]; seq: number[]; g: number[]; r?: number[]; a: Record<number, number | string> };
   groups: string[];
   receivers: string[];
   shown: number;
@@ -161,6 +166,10 @@ export interface TimelineData {
   faults: FaultWindow[];
   nodeEvents: { t: number; node: number; state: string }[];
   peers: { t: number[]; v: (number | null)[][] };
+  /** Every status sample said "disabled" (--no-cluster): there are no peers to chart. */
+  clusterDisabled: boolean;
+  /** Notifications each node sent (all of them, also when marks are sampled). */
+  sentBy: number[];
 }
 
 export function statusOf(verdict: Verdict, expectedFailure: string | undefined): Status {
@@ -480,7 +489,8 @@ function timelineData(
     }
     return i;
   };
-  const n: TimelineData['n'] = { t: [], s: [], f: [], id: [], seq: [], g: [], r: [], a: [] };
+  const n: TimelineData['n'] = { t: [], s: [], f: [], id: [], seq: [], g: [], a: {} };
+  const r: number[] = [];
   for (const e of chosen) {
     n.t.push(rel(e.t));
     n.s.push(e.sender === undefined ? -1 : nodes.indexOf(e.sender));
@@ -488,9 +498,10 @@ function timelineData(
     n.id.push(e.id);
     n.seq.push(e.seq);
     n.g.push(intern(groupIdx, groups, String(e.groupKey)));
-    n.r.push(intern(recvIdx, receivers, String(e.receiver)));
-    n.a.push(e.answered);
+    r.push(intern(recvIdx, receivers, String(e.receiver)));
+    if (e.answered !== 200) n.a[n.t.length - 1] = e.answered;
   }
+  if (receivers.length > 1) n.r = r;
   // Node lifecycle marks: only what deviates from start-up and teardown (kills, pauses, exits,
   // restarts), or every lane starts and ends with marks that say nothing.
   const nodeEvents: TimelineData['nodeEvents'] = [];
@@ -533,5 +544,7 @@ function timelineData(
     faults,
     nodeEvents,
     peers: { t: times, v },
+    clusterDisabled: samples.length > 0 && samples.every((e) => e.clusterStatus === 'disabled'),
+    sentBy: nodes.map((id) => all.filter((e) => e.sender === id).length),
   };
 }

@@ -92,9 +92,10 @@ describe('run report (index.html)', () => {
 
   it('puts fault windows, node lanes and peer samples into the timeline data', async () => {
     const d = dataBlock(await html(runs['partition']!));
-    const tl = d.timelines.find((t) => t.nodes.length === 3 && t.faults.length === 2);
+    const tl = d.timelines.find((t) => t.nodes.length === 3 && t.faults.length === 3);
     expect(tl).toBeDefined();
     const [isolate, kill] = tl!.faults;
+    expect(tl!.faults.map((f) => f.kind)).toEqual(['partition', 'kill', 'receiver']);
     expect(isolate).toMatchObject({ kind: 'partition', description: 'isolate n1', from: 20, to: 40, open: false, components: [['n1'], ['n2', 'n3']] });
     expect(kill).toMatchObject({ kind: 'kill', from: 52, to: 62, nodes: ['n3'] });
     // n1 sees only itself during the partition, everybody sees 3 before it.
@@ -103,6 +104,14 @@ describe('run report (index.html)', () => {
     expect(tl!.peers.v[1]![idx]).toBe(2);
     expect(tl!.peers.v[0]![tl!.peers.t.findIndex((t) => t > 10)]).toBe(3);
     expect(tl!.nodeEvents.map((e) => e.state)).toEqual(expect.arrayContaining(['killed', 'ready']));
+    // The receiver fault: undelivered notifications carry their answer and the undelivered flag.
+    const undelivered = Object.keys(tl!.n.a).map(Number);
+    expect(undelivered.length).toBeGreaterThan(0);
+    for (const i of undelivered) {
+      expect(tl!.n.a[i]).toBe(503);
+      expect(tl!.n.f[i]! & 4).toBe(4);
+    }
+    expect(tl!.n.r).toBeUndefined();
   });
 
   it('flags the duplicates named by the exactly-once evidence, and only those', async () => {

@@ -54,10 +54,11 @@
   // ---------------------------------------------------------------------------------------------
   // Timeline: lanes (receiver on top, then n1, n2, ...), one mark per notification.
 
+  // Three families, matching the legend: network splits, process faults, everything else (links, receiver).
   function faultFill(kind) {
     if (/partition|isolate|split|cut|drop/i.test(kind)) return 'rgba(230,120,0,0.16)';
     if (/kill|pause|stop|restart|crash/i.test(kind)) return 'rgba(90,90,90,0.16)';
-    return 'rgba(60,120,200,0.13)';
+    return 'rgba(60,120,200,0.16)';
   }
 
   function drawTimeline(tl) {
@@ -71,6 +72,8 @@
     // In the receiver lane each sender gets its own row, so simultaneous duplicates stack visibly.
     const recvY = (s) => RECV + (0.5 - ((s < 0 ? L : s) + 0.5) / (L + 1)) * 0.7;
     const laneName = (lane) => (lane === RECV ? 'receiver' : tl.nodes[L - 1 - lane] ?? '');
+    // Axis labels carry counts, so an empty lane reads as "sent nothing", not as missing data.
+    const laneLabel = (lane) => (lane === RECV ? 'receiver (' + tl.total + ')' : laneName(lane) + ' (' + (tl.sentBy[L - 1 - lane] ?? 0) + ')');
     const N = tl.n.t.length;
     const order = Array.from({ length: N }, (_, i) => i).sort((a, b) => tl.n.t[a] - tl.n.t[b] || tl.n.seq[a] - tl.n.seq[b]);
     const sortedT = order.map((i) => tl.n.t[i]);
@@ -115,7 +118,7 @@
     data.push(dupR, dupN);
     series.push(ringSeries('evidence', '#7B3294', size + 6, 2), ringSeries('evidence', '#7B3294', size + 6, 2));
     data.push(evR, evN);
-    series.push({ label: 'not delivered', stroke: '#000', fill: '#000', paths: () => null, points: { show: true, size: 3, width: 0, stroke: '#000', fill: '#000' } });
+    series.push(ringSeries('not delivered', '#000', size + 5, 1.5));
     data.push(undR);
     const focusIdx = series.length;
     series.push(ringSeries('selected', '#111', size + 14, 2), ringSeries('selected', '#111', size + 14, 2));
@@ -134,6 +137,7 @@
     }
     function faultLanes(f) {
       // Partitions cut the whole cluster; node faults (kill, pause, latency on a node) shade that node's lane.
+      if (/receiver/i.test(f.kind)) return [RECV];
       if ((f.components && f.components.length) || !f.nodes || !f.nodes.length) return [undefined];
       return f.nodes.map((n) => tl.nodes.indexOf(n)).filter((i) => i >= 0).map(laneOf);
     }
@@ -220,7 +224,7 @@
       scales: { x: { time: false, range: (u, min, max) => [min, max] }, y: { range: [-0.6, L + 0.6] } },
       axes: [
         xAxis,
-        { splits: () => lanes, values: (u, splits) => splits.map(laneName), size: Y_AXIS, gap: 6, ticks: { show: false }, grid: { show: false } },
+        { splits: () => lanes, values: (u, splits) => splits.map(laneLabel), size: Y_AXIS, gap: 6, ticks: { show: false }, grid: { show: false } },
       ],
       series,
       hooks: { drawClear: [drawBands], draw: [drawAnnotations], setScale: [syncX(() => peersChart)] },
@@ -239,7 +243,11 @@
     el.dataset.xmax = String(tlChart.scales.x.max);
 
     // Peers chart under the timeline, same x range, zoom linked.
-    if (peersEl) {
+    if (peersEl && tl.clusterDisabled) {
+      peersEl.replaceChildren(h('p', { class: 'dim' }, 'Cluster peers: none to show — every node reported its cluster as disabled (--no-cluster), so each node notifies on its own.'));
+    } else if (peersEl && tl.peers.t.length === 0) {
+      peersEl.replaceChildren(h('p', { class: 'dim' }, 'Cluster peers: no status samples in the history.'));
+    } else if (peersEl) {
       const px = [xMin].concat(tl.peers.t, [xMax]);
       const pdata = [px];
       const pseries = [{ label: 'at', value: (u, v, si, di) => (v == null || di == null ? '—' : fmtT(v)) }];
@@ -336,8 +344,8 @@
         box.append(
           h('div', null, h('strong', null, 'notification #' + tl.n.id[i]), ' (history seq ' + tl.n.seq[i] + ') ', ...flags),
           h('div', null, fmtT(tl.n.t[i]) + '  ·  ' + fmtWall(tl.wall0 + tl.n.t[i] * 1000)),
-          h('div', null, 'from ', h('span', { class: 'swatch', style: 'background:' + color(s) }), s < 0 ? 'unknown sender' : tl.nodes[s], ' → ' + tl.receivers[tl.n.r[i]]),
-          h('div', null, (f & FLAG.resolved ? 'resolved' : 'firing') + ' · answered ' + tl.n.a[i]),
+          h('div', null, 'from ', h('span', { class: 'swatch', style: 'background:' + color(s) }), s < 0 ? 'unknown sender' : tl.nodes[s], ' → ' + tl.receivers[tl.n.r ? tl.n.r[i] : 0]),
+          h('div', null, (f & FLAG.resolved ? 'resolved' : 'firing') + ' · answered ' + (i in tl.n.a ? tl.n.a[i] : 200)),
           h('div', { class: 'mono' }, 'group ' + tl.groups[tl.n.g[i]]),
         );
         const evRow = document.getElementById(tl.anchor + '-seq' + tl.n.seq[i]);
@@ -443,7 +451,7 @@
         height: 240,
         cursor: { drag: { x: true, y: false } },
         scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
-        axes: [{}, { label: 'duplicate notifications (exactly-once)', labelSize: 18, size: 50 }],
+        axes: [{}, { label: 'duplicates', labelSize: 18, size: 50 }],
         series,
       },
       data,

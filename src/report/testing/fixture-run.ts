@@ -26,8 +26,8 @@ import type { CheckSummary, RunSummary, ScenarioSummary } from '../../run/summar
  *  - `no-cluster`: a --no-cluster control (every node notifies: duplicates, unexpected fail), a
  *    mixed-version scenario failing with an expected failure, and a scenario that could not start.
  *    Alert labels carry HTML/script text, so the same fixture tests escaping.
- *  - `partition`: n1 isolated for 20 s, then n3 killed and restarted (fault windows), and a latency
- *    sweep whose figures name a threshold.
+ *  - `partition`: n1 isolated for 20 s, n3 killed and restarted, the receiver answering 503 for a
+ *    while (undelivered notifications, then retries), and a latency sweep whose figures name a threshold.
  *  - `large`: 5 mixed nodes, `notifications` (default 10,000) notifications, duplicates during a fault.
  */
 
@@ -169,12 +169,13 @@ const SPECS: Record<FixtureKind, (o: FixtureOptions) => ScenarioSpec[]> = {
       versions: ['0.33.1', '0.33.1', '0.33.1'],
       clustered: true,
       durationMs: 80_000,
-      waves: [5000, 25_000, 55_000],
+      waves: [5000, 25_000, 55_000, 66_000],
       groupsPerWave: 2,
       resolveAfterMs: 8000,
       faults: [
         { at: 20_000, until: 40_000, kind: 'partition', description: 'isolate n1', components: [['n1'], ['n2', 'n3']], nodes: ['n1'] },
         { at: 52_000, until: 62_000, kind: 'kill', description: 'kill n3 (SIGKILL), restart after 10s', nodes: ['n3'] },
+        { at: 66_500, until: 69_000, kind: 'receiver', description: 'receiver answers 503' },
       ],
       sampleEveryMs: 1000,
     },
@@ -526,13 +527,22 @@ class RunSim {
             const pos = nodeIds.indexOf(sender) - nodeIds.indexOf(componentOf(sender, flush)[0] ?? sender);
             const lat = spec.faults.find((f) => f.kind === 'latency' && flush >= f.at && flush < f.until) ? 400 : 0;
             const tn = flush + Math.max(0, pos) * TIMERS.peerTimeoutMs + 5 + r() * 60 + lat;
+            // A faulted receiver answers 503; Alertmanager retries until it gets a 200.
+            const down = spec.faults.find((f) => f.kind === 'receiver' && tn >= f.at && tn < f.until);
             schedule(tn, () => {
               this.log(logOf(sender), versionOf(sender), at(tn - 3), 'debug', 'dispatcher', 'flushing', { aggrGroup: groupKey, alerts: `[${labels['alertname']}[${phase}]]` });
-              const ev = this.notification(at(tn), sender, receiver, groupKey, phase, labels, spec);
+              if (down) {
+                this.notification(at(tn), sender, receiver, groupKey, phase, labels, spec, 503);
+                this.log(logOf(sender), versionOf(sender), at(tn + 2), 'warn', 'dispatcher', 'Notify attempt failed, will retry later', { receiver, integration: 'webhook[0]', attempts: 1, err: 'unexpected status code 503' });
+              }
+            });
+            const ok = down ? down.until + 100 + r() * 200 : tn;
+            schedule(ok, () => {
+              const ev = this.notification(at(ok), sender, receiver, groupKey, phase, labels, spec);
               tr.seqs.push(ev.seq);
               tr.senders.push(sender);
-              this.log(logOf(sender), versionOf(sender), at(tn + 2), 'debug', 'dispatcher', 'Notify success', { receiver, integration: 'webhook[0]', attempts: 1 });
-              if (spec.clustered) this.log(logOf(sender), versionOf(sender), at(tn + 4), 'debug', 'nflog', 'gossiping new entry', { entry: `${groupKey}/${phase}` });
+              this.log(logOf(sender), versionOf(sender), at(ok + 2), 'debug', 'dispatcher', 'Notify success', { receiver, integration: 'webhook[0]', attempts: down ? 2 : 1 });
+              if (spec.clustered) this.log(logOf(sender), versionOf(sender), at(ok + 4), 'debug', 'nflog', 'gossiping new entry', { entry: `${groupKey}/${phase}` });
             });
           }
         }
@@ -556,7 +566,7 @@ class RunSim {
     return { alertname: spec.alertName?.(g) ?? `Alert${String(g).padStart(4, '0')}`, ...(spec.extraLabels ?? { severity: g % 3 === 0 ? 'page' : 'ticket' }) };
   }
 
-  private notification(t: number, sender: NodeId, receiver: string, groupKey: string, status: 'firing' | 'resolved', labels: LabelSet, spec: ScenarioSpec): NotificationEvent {
+  private notification(t: number, sender: NodeId, receiver: string, groupKey: string, status: 'firing' | 'resolved', labels: LabelSet, spec: ScenarioSpec, answered = 200): NotificationEvent {
     const idx = Number(sender.slice(1)) - 1;
     const alert: NotifiedAlert = {
       status,
@@ -579,8 +589,8 @@ class RunSim {
       alerts: [alert],
       groupLabels: { alertname: labels['alertname'] ?? '' },
       truncatedAlerts: 0,
-      answered: 200,
-      delivered: true,
+      answered,
+      delivered: answered === 200,
     }) as NotificationEvent;
   }
 
@@ -595,7 +605,7 @@ class RunSim {
       evidence: lost.map((t) => ({ kind: 'lost', message: `${t.groupKey} ${t.status} was never notified`, events: [], data: { groupKey: t.groupKey, status: t.status, receiver } })),
     });
     // Exactly once counts only healthy periods; partitions are at-most-k's business.
-    const healthy = transitions.filter((t) => !t.inFault || t.inFault.kind === 'latency');
+    const healthy = transitions.filter((t) => !t.inFault || t.inFault.kind === 'latency' || t.inFault.kind === 'receiver');
     const dupes = healthy.filter((t) => t.seqs.length > 1);
     const extra = dupes.reduce((s, t) => s + t.seqs.length - 1, 0);
     const evidence: Evidence[] = dupes.map((t) => ({
