@@ -77,6 +77,12 @@ export class NetnsRuntime implements Runtime {
       }
     }
     if (spec.nodes.length === 0) throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', 'a cluster needs at least one node');
+    const cap = spec.captureAddress;
+    if (!Number.isInteger(cap.port) || cap.port < 1 || cap.port > 65535 || cap.host === '') {
+      throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `capture address ${cap.host}:${cap.port} is not a host and port nodes can be sent to`, {
+        hint: 'Start the capture first and pass the address it listens on.',
+      });
+    }
     const ids = new Set<string>();
     for (const n of spec.nodes) {
       if (ids.has(n.id)) throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `node id ${n.id} appears twice`, { hint: 'Give every node its own id.' });
