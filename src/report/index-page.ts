@@ -103,8 +103,10 @@ export function renderIndexHtml(reportsDirName: string, unsorted: IndexEntry[]):
     .filter((s) => s.values.some((v) => v !== null));
 
   const fails = entries.filter((e) => e.summary && runStatus(e.summary) === 'fail').length;
-  const body = `<header class="top s-${fails ? 'fail' : 'pass'}"><h1>amchaos runs in <span class="mono">${esc(reportsDirName)}</span></h1>
-<p class="counts">${entries.length} run${entries.length === 1 ? '' : 's'}, newest first · ${fails} failed</p></header>
+  // The header colour follows the newest run: it is the state people come to check.
+  const newest = entries[0]?.summary ? runStatus(entries[0].summary) : 'unknown';
+  const body = `<header class="top s-${newest}"><h1>amchaos runs in <span class="mono">${esc(reportsDirName)}</span></h1>
+<p class="counts">${entries.length} run${entries.length === 1 ? '' : 's'}, newest first · newest run: ${badge(newest)} · ${fails} of ${entries.length} failed</p></header>
 <section><h2>Runs</h2><div class="scroll"><table class="runs"><thead><tr><th>verdict</th><th>run</th><th>started</th><th class="num">duration</th><th>scenarios</th><th class="num">duplicates</th><th class="num">seed</th><th>command</th></tr></thead><tbody>${rows.join(
     '',
   )}</tbody></table></div></section>

@@ -292,6 +292,13 @@ async function buildScenario(runDir: string, sc: LoadedScenario, anchor: string,
   for (const [j, check] of (summary.checks ?? []).entries()) {
     const status = statusOf(check.verdict, check.expectedFailure);
     const evidenceList = Array.isArray(check.evidence) ? check.evidence : [];
+    // Every evidence notification is marked on the timeline, also those not listed below.
+    if (status !== 'pass')
+      for (const ev of evidenceList)
+        for (const q of Array.isArray(ev.events) ? ev.events : []) {
+          const e = sc.bySeq.get(q);
+          if (e?.type === 'notification') (DUPLICATE_CHECKS.has(check.name) ? dupSeqs : evidenceSeqs).add(q);
+        }
     const shown = evidenceList.slice(0, MAX_LISTED_EVIDENCE);
     const evidence: EvidenceModel[] = [];
     for (const [k, ev] of shown.entries()) {
@@ -299,9 +306,6 @@ async function buildScenario(runDir: string, sc: LoadedScenario, anchor: string,
       const seqs = Array.isArray(ev.events) ? ev.events : [];
       const found = seqs.map((q) => sc.bySeq.get(q)).filter((e): e is HistoryEvent => e !== undefined);
       const missing = seqs.filter((q) => !sc.bySeq.has(q));
-      if (status !== 'pass')
-        for (const e of found)
-          if (e.type === 'notification') (DUPLICATE_CHECKS.has(check.name) ? dupSeqs : evidenceSeqs).add(e.seq);
       const times = found.map((e) => e.t);
       const at = times.length ? rel(Math.min(...times)) : undefined;
       const until = times.length ? rel(Math.max(...times)) : undefined;

@@ -128,6 +128,23 @@ describe('run report (index.html)', () => {
     expect(healthy.n.f.every((f) => (f & 1) === 0)).toBe(true);
   });
 
+  it('marks every evidence notification, also beyond the evidence items listed on the page', async () => {
+    const dir = await writeFixtureRun(join(root, 'many-evidence'), 'large', { notifications: 600 });
+    const file = join(dir, 'summary.json');
+    const summary = JSON.parse(await readFile(file, 'utf8')) as RunSummary;
+    const events = parseHistory(await readFile(join(dir, 'history.jsonl'), 'utf8')).events;
+    const notifications = events.filter((e) => e.type === 'notification').map((e) => e.seq);
+    const eo = summary.scenarios[0]!.checks.find((c) => c.name === 'exactly-once')!;
+    eo.evidence = notifications.map((q) => ({ kind: 'duplicate', message: `seq ${q}`, events: [q] }));
+    eo.evidenceCount = eo.evidence.length;
+    await writeFile(file, JSON.stringify(summary));
+    const m = await buildModel(await loadRun(dir));
+    const tl = m.scenarios[0]!.timeline!;
+    expect(notifications.length).toBeGreaterThan(500);
+    expect(tl.n.f.filter((f) => (f & 1) === 1)).toHaveLength(notifications.length);
+    expect(m.scenarios[0]!.checks.find((c) => c.check.name === 'exactly-once')!.evidenceNotShown).toBe(notifications.length - 200);
+  });
+
   it('embeds node log excerpts around the evidence, in both Alertmanager log formats', async () => {
     const h = await html(runs['no-cluster']!);
     // 0.28.1 (slog) and 0.25.0 (logfmt) nodes both contribute lines near their duplicates.

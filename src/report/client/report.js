@@ -12,7 +12,7 @@
   const all = []; // every uPlot instance, for resizing
   const FLAG = { duplicate: 1, evidence: 2, undelivered: 4, resolved: 8 };
   // Same y-axis width on the timeline and the peers chart, so their x axes line up.
-  const Y_AXIS = 96;
+  const Y_AXIS = 104;
 
   function h(tag, attrs, ...children) {
     const el = document.createElement(tag);
@@ -73,7 +73,8 @@
     const recvY = (s) => RECV + (0.5 - ((s < 0 ? L : s) + 0.5) / (L + 1)) * 0.7;
     const laneName = (lane) => (lane === RECV ? 'receiver' : tl.nodes[L - 1 - lane] ?? '');
     // Axis labels carry counts, so an empty lane reads as "sent nothing", not as missing data.
-    const laneLabel = (lane) => (lane === RECV ? 'receiver (' + tl.total + ')' : laneName(lane) + ' (' + (tl.sentBy[L - 1 - lane] ?? 0) + ')');
+    const count = (n) => (n >= 10000 ? (n / 1000).toFixed(n >= 100000 ? 0 : 1) + 'k' : String(n));
+    const laneLabel = (lane) => (lane === RECV ? 'receiver (' + count(tl.total) + ')' : laneName(lane) + ' (' + count(tl.sentBy[L - 1 - lane] ?? 0) + ')');
     const N = tl.n.t.length;
     const order = Array.from({ length: N }, (_, i) => i).sort((a, b) => tl.n.t[a] - tl.n.t[b] || tl.n.seq[a] - tl.n.seq[b]);
     const sortedT = order.map((i) => tl.n.t[i]);
