@@ -55,8 +55,12 @@ export interface ApiDeps {
 interface Reply {
   status: number;
   body?: string;
+  /** Large answers are produced piece by piece, so their garbage dies young (memory budget). */
+  stream?: () => Iterable<string>;
   headers?: Record<string, string>;
 }
+
+type AlertStatus = { silencedBy: string[]; inhibitedBy: string[]; state: string };
 
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Vary: 'Origin' };
 
@@ -121,6 +125,19 @@ export class ApiServer {
       reply = { status: 500, body: 'internal error\n', headers: { 'Content-Type': 'text/plain; charset=utf-8' } };
     }
     const headers: Record<string, string | number> = { ...(reply.headers ?? {}) };
+    if (reply.stream && req.method !== 'HEAD') {
+      res.writeHead(reply.status, headers);
+      let buf = '';
+      for (const piece of reply.stream()) {
+        buf += piece;
+        if (buf.length < 16_384) continue;
+        const ok = res.write(buf);
+        buf = '';
+        if (!ok) await new Promise((r) => res.once('drain', r));
+      }
+      res.end(buf);
+      return;
+    }
     headers['Content-Length'] = reply.body === undefined ? 0 : Buffer.byteLength(reply.body);
     res.writeHead(reply.status, headers);
     res.end(req.method === 'HEAD' ? undefined : reply.body);
@@ -263,25 +280,26 @@ export class ApiServer {
   }
 
   /** The alert's current status, recomputed from silences and inhibitions like setAlertStatus. */
-  private status(a: Alert): { silencedBy: string[]; inhibitedBy: string[]; state: string } {
+  private status(a: Alert): AlertStatus {
     const inhibitedBy = this.deps.inhibitor().mutedBy(a.labels);
     const silencedBy = this.deps.silences.mutedBy(a.labels);
     return { silencedBy, inhibitedBy, state: silencedBy.length > 0 || inhibitedBy.length > 0 ? 'suppressed' : 'active' };
   }
 
-  private alertFilter(q: URLSearchParams): (a: Alert, now: number) => boolean {
+  /** The API's alert filter: the alert's status when it passes, undefined when it does not. */
+  private alertFilter(q: URLSearchParams): (a: Alert, now: number) => AlertStatus | undefined {
     const matchers = this.parseFilter(q);
     const active = convertBool(q.get('active'), true);
     const silenced = convertBool(q.get('silenced'), true);
     const inhibited = convertBool(q.get('inhibited'), true);
     return (a, now) => {
-      if (resolvedAt(a, now)) return false;
+      if (resolvedAt(a, now)) return undefined;
       const st = this.status(a);
-      if (!active && st.state === 'active') return false;
-      if (!silenced && st.silencedBy.length > 0) return false;
-      if (!inhibited && st.inhibitedBy.length > 0) return false;
-      for (const m of matchers) if (!m.matchesSet(a.labels)) return false;
-      return true;
+      if (!active && st.state === 'active') return undefined;
+      if (!silenced && st.silencedBy.length > 0) return undefined;
+      if (!inhibited && st.inhibitedBy.length > 0) return undefined;
+      for (const m of matchers) if (!m.matchesSet(a.labels)) return undefined;
+      return st;
     };
   }
 
@@ -297,8 +315,7 @@ export class ApiServer {
     return (names) => names.some((n) => re.matches(n));
   }
 
-  private gettableAlert(a: Alert, receivers: string[]): string {
-    const st = this.status(a);
+  private gettableAlert(a: Alert, receivers: string[], st: AlertStatus): string {
     const status = this.deps.compat.alertStatusMutedBy
       ? { inhibitedBy: st.inhibitedBy, mutedBy: [], silencedBy: st.silencedBy, state: st.state }
       : { inhibitedBy: st.inhibitedBy, silencedBy: st.silencedBy, state: st.state };
@@ -318,29 +335,56 @@ export class ApiServer {
     const recvFilter = this.receiverFilter(q);
     const route = this.deps.route();
     const now = Date.now();
-    const out: { fp: string; json: string }[] = [];
+    const out: { a: Alert; receivers: string[]; st: AlertStatus }[] = [];
     for (const a of this.deps.alerts.list()) {
       const receivers = route.match(a.labels).map((r) => r.opts.receiver);
       if (recvFilter && !recvFilter(receivers)) continue;
-      if (!filter(a, now)) continue;
-      out.push({ fp: a.fingerprint, json: this.gettableAlert(a, receivers) });
+      const st = filter(a, now);
+      if (!st) continue;
+      out.push({ a, receivers, st });
     }
-    out.sort((x, y) => (x.fp < y.fp ? -1 : x.fp > y.fp ? 1 : 0));
-    return jsonText(200, `[${out.map((o) => o.json).join(',')}]`);
+    out.sort((x, y) => (x.a.fingerprint < y.a.fingerprint ? -1 : x.a.fingerprint > y.a.fingerprint ? 1 : 0));
+    const self = this;
+    return {
+      status: 200,
+      headers: JSON_HEADERS,
+      *stream() {
+        yield '[';
+        for (let i = 0; i < out.length; i++) yield (i > 0 ? ',' : '') + self.gettableAlert(out[i]!.a, out[i]!.receivers, out[i]!.st);
+        yield ']';
+      },
+    };
   }
 
   private getAlertGroups(q: URLSearchParams): Reply {
     const filter = this.alertFilter(q);
     const recvFilter = this.receiverFilter(q);
     const now = Date.now();
-    const { groups, receivers } = this.deps.dispatcher().listGroups((a) => filter(a, now));
-    const parts: string[] = [];
-    for (const g of groups) {
-      if (recvFilter && !recvFilter([g.receiver])) continue;
-      const alerts = g.alerts.map((a) => this.gettableAlert(a, receivers.get(a.fingerprint) ?? []));
-      parts.push(`{"alerts":[${alerts.join(',')}],"labels":${goStringMap(g.labels)},"receiver":${JSON.stringify({ name: g.receiver })}}`);
-    }
-    return jsonText(200, `[${parts.join(',')}]`);
+    const statuses = new Map<string, AlertStatus>();
+    const { groups, receivers } = this.deps.dispatcher().listGroups((a) => {
+      const st = statuses.get(a.fingerprint) ?? filter(a, now);
+      if (st) statuses.set(a.fingerprint, st);
+      return st !== undefined;
+    });
+    const shown = groups.filter((g) => !recvFilter || recvFilter([g.receiver]));
+    const self = this;
+    return {
+      status: 200,
+      headers: JSON_HEADERS,
+      *stream() {
+        yield '[';
+        for (let i = 0; i < shown.length; i++) {
+          const g = shown[i]!;
+          yield `${i > 0 ? ',' : ''}{"alerts":[`;
+          for (let j = 0; j < g.alerts.length; j++) {
+            const a = g.alerts[j]!;
+            yield (j > 0 ? ',' : '') + self.gettableAlert(a, receivers.get(a.fingerprint) ?? [], statuses.get(a.fingerprint)!);
+          }
+          yield `],"labels":${goStringMap(g.labels)},"receiver":${JSON.stringify({ name: g.receiver })}}`;
+        }
+        yield ']';
+      },
+    };
   }
 
   // ------------------------------------------------------------------ silences
