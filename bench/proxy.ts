@@ -12,7 +12,7 @@
  * - udp_rtt_*: 64-byte datagram ping-pong.
  * - tcp_bulk_*: 256 MiB one way, timed until the sink acknowledges the last byte; median of 3.
  * - udp_lossless_*: 512-byte datagrams paced at a rising rate for 1 s each; the highest rate at which the
- *   sink counted every datagram.
+ *   sink counted every datagram in at least one of 3 runs.
  * "added" = proxied minus direct, percentile by percentile.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -34,6 +34,7 @@ const BULK_ROUNDS = 5;
 const UDP_SIZE = 512;
 const UDP_RATES = [25_000, 50_000, 75_000, 100_000, 125_000, 150_000, 200_000];
 const UDP_SECONDS = 1;
+const UDP_ATTEMPTS = 3;
 
 // ---------------------------------------------------------------------------------------------------
 // Child roles
@@ -297,7 +298,9 @@ async function udpLossless(echo: ChildProcess, port: number, log: Log, label: st
   let best = 0;
   for (const rate of UDP_RATES) {
     let ok = false;
-    for (let attempt = 0; attempt < 2 && !ok; attempt++) {
+    // Best of 3: on a shared 2-core machine a single scheduling gap of ~100 ms overflows any socket
+    // buffer at these rates, which says nothing about the relay itself.
+    for (let attempt = 0; attempt < UDP_ATTEMPTS && !ok; attempt++) {
       echo.send({ kind: 'reset' });
       await new Promise((r) => setTimeout(r, 50));
       const sent = await udpBlast(port, rate, UDP_SECONDS);
@@ -335,7 +338,7 @@ export async function run(log: (line: string) => void, only: readonly Section[] 
       out['udp_lossless_direct_dps'] = await udpLossless(echo.child, targets.udpSink, log, 'direct');
       out['udp_lossless_proxy_dps'] = await udpLossless(echo.child, port('udpSink'), log, 'proxy');
       log(
-        `udp_lossless (${UDP_SIZE}-byte datagrams, ${UDP_SECONDS} s per rate): direct ≥ ${out['udp_lossless_direct_dps']}/s | proxy ≥ ${out['udp_lossless_proxy_dps']}/s` +
+        `udp_lossless (${UDP_SIZE}-byte datagrams, ${UDP_SECONDS} s per rate, best of ${UDP_ATTEMPTS}): direct ≥ ${out['udp_lossless_direct_dps']}/s | proxy ≥ ${out['udp_lossless_proxy_dps']}/s` +
           (out['udp_lossless_direct_dps'] === UDP_RATES[UDP_RATES.length - 1] ? ' (direct hit the top of the ladder)' : ''),
       );
     }

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { AmchaosError } from '../errors/index.js';
 import { parseHostPort } from './address.js';
-import { API_VERSION, ProxyServer } from './server.js';
+import { ProxyServer } from './server.js';
+import { API_VERSION } from './version.js';
 import type { CreateProxyInput } from './types.js';
 
 export interface ProxyCommandOptions {

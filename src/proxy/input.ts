@@ -1,7 +1,7 @@
 import { parseHostPort } from './address.js';
 import { badRequest } from './errors.js';
-import { describe } from './toxics/registry.js';
-import type { CreateProxyInput, UpdateProxyInput } from './types.js';
+import { describeValue } from './toxics/registry.js';
+import type { UpdateProxyInput } from './types.js';
 
 /**
  * Runtime validation of proxy bodies, shared by the HTTP API and the in-process API (a typed caller can
@@ -63,7 +63,7 @@ export function decodeUpdateProxy(raw: unknown): UpdateProxyInput {
 
 export function decodePopulate(raw: unknown): ValidProxySpec[] {
   if (raw === null) return [];
-  if (!Array.isArray(raw)) throw badRequest(`bad request body: expected an array of proxies, got ${describe(raw)}`);
+  if (!Array.isArray(raw)) throw badRequest(`bad request body: expected an array of proxies, got ${describeValue(raw)}`);
   return raw.map((entry, i) => decodeCreateProxy(entry, ` at proxy ${i + 1}`));
 }
 
@@ -71,7 +71,7 @@ export function decodePopulate(raw: unknown): ValidProxySpec[] {
 export function asObject(raw: unknown): Record<string, unknown> {
   if (raw === null || raw === undefined) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw badRequest(`bad request body: expected a JSON object, got ${describe(raw)}`);
+    throw badRequest(`bad request body: expected a JSON object, got ${describeValue(raw)}`);
   }
   return raw as Record<string, unknown>;
 }
@@ -79,15 +79,14 @@ export function asObject(raw: unknown): Record<string, unknown> {
 function optionalString(body: Record<string, unknown>, key: string): string | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw badRequest(`bad request body: ${key} must be a string, got ${describe(v)}`);
+  if (typeof v !== 'string') throw badRequest(`bad request body: ${key} must be a string, got ${describeValue(v)}`);
   return v;
 }
 
 function optionalBoolean(body: Record<string, unknown>, key: string): boolean | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw badRequest(`bad request body: ${key} must be true or false, got ${describe(v)}`);
+  if (typeof v !== 'boolean') throw badRequest(`bad request body: ${key} must be true or false, got ${describeValue(v)}`);
   return v;
 }
 
-export type { CreateProxyInput };

@@ -28,8 +28,7 @@ export interface ApiAddress {
   url: string;
 }
 
-/** The version /version reports: the Toxiproxy API level, marked as this implementation. */
-export const API_VERSION = '2.12.0-amchaos';
+export { API_VERSION } from './version.js';
 
 /**
  * The amchaos link proxy: a registry of proxies with the Toxiproxy 2.12 operations, usable in-process

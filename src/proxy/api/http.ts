@@ -3,7 +3,7 @@ import http, { type IncomingMessage, type Server, type ServerResponse } from 'no
 import { AmchaosError } from '../../errors/index.js';
 import { badRequest, httpStatusOf } from '../errors.js';
 import type { ProxyServer } from '../server.js';
-import { API_VERSION } from '../server.js';
+import { API_VERSION } from '../version.js';
 import type { CreateProxyInput, CreateToxicInput, UpdateProxyInput, UpdateToxicInput } from '../types.js';
 import { matchRoute, type RouteMatch } from './routes.js';
 

@@ -72,10 +72,6 @@ export class TcpConnection implements LinkOwner {
     }
   }
 
-  linkFinished(): void {
-    // Nothing to do: Node destroys a socket by itself once both its halves have ended (autoDestroy).
-  }
-
   /** Stop both links; held data is counted as dropped. */
   private finish(): void {
     if (this.done) return;

@@ -10,8 +10,6 @@ export interface LinkOwner {
   closeGracefully(): void;
   /** Whole-connection teardown with RST. */
   reset(): void;
-  /** This link has delivered its FIN to the destination (half-close). */
-  linkFinished(): void;
 }
 
 // Bytes held by a chain without a latency toxic before the source is paused: about one read, like
@@ -103,8 +101,9 @@ export class TcpLink implements StageHost {
       return;
     }
     this.outputEnded = true;
+    // Half-close: FIN to the destination once its buffer is written. Node destroys a socket by itself
+    // once both of its halves have ended, which is how a connection ends when both directions did.
     this.dst.end();
-    this.owner.linkFinished();
   }
 
   private pause(): void {

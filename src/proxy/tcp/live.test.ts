@@ -3,7 +3,7 @@
  * connections, and switching between the no-toxic fast path and the toxic chain must never lose,
  * duplicate or reorder a byte.
  */
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProxyServer } from '../server.js';
 import { connectTcp, portOf, readFrom, sleep, startTcpEcho, tcpRoundTrip, type TcpEcho } from '../test-support.js';
@@ -139,6 +139,42 @@ describe('proxy changes on live connections', () => {
     await server.updateProxy('p', { enabled: true });
     const s2 = await client();
     expect(await tcpRoundTrip(s2, 'back')).not.toBeNull();
+  });
+
+  it('moving listen closes open connections and serves on the new address only', async () => {
+    await setup();
+    const s = await client();
+    await tcpRoundTrip(s, 'x');
+    const closed = readFrom(s, { timeoutMs: 3000 });
+    const moved = await server.updateProxy('p', { listen: '127.0.0.1:0' });
+    expect(['end', 'reset']).toContain((await closed).how);
+    expect(moved.enabled).toBe(true);
+    expect(portOf(moved.listen)).not.toBe(port);
+    await expect(connectTcp(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    port = portOf(moved.listen);
+    const s2 = await client();
+    expect(await tcpRoundTrip(s2, 'new home')).not.toBeNull();
+  });
+
+  it('IPv6: listen on [::1] and relay to an IPv6 upstream (skipped without IPv6 loopback)', async (ctx) => {
+    const probe = net.createServer();
+    const has6 = await new Promise<boolean>((r) => {
+      probe.once('error', () => r(false));
+      probe.listen(0, '::1', () => probe.close(() => r(true)));
+    });
+    if (!has6) ctx.skip();
+    const up6 = net.createServer((sock) => sock.pipe(sock));
+    await new Promise<void>((r) => up6.listen(0, '::1', r));
+    try {
+      echo = await startTcpEcho();
+      const p = await server.createProxy({ name: 'v6', listen: '[::1]:0', upstream: `[::1]:${(up6.address() as net.AddressInfo).port}` });
+      expect(p.listen).toMatch(/^\[::1\]:\d+$/);
+      const s = await connectTcp(portOf(p.listen), '::1');
+      clients.push(s);
+      expect(await tcpRoundTrip(s, 'six')).not.toBeNull();
+    } finally {
+      up6.close();
+    }
   });
 
   it('delete closes open connections', async () => {

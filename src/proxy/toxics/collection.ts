@@ -1,6 +1,6 @@
 import { badRequest, proxyError } from '../errors.js';
 import type { StreamDirection, ToxicJson } from '../types.js';
-import { decodeAttributes, decodeToxicity, decodeTransport, describe, toxicDefinition } from './registry.js';
+import { decodeAttributes, decodeToxicity, decodeTransport, describeValue, toxicDefinition } from './registry.js';
 import { Toxic } from './toxic.js';
 
 /** Where a collection reports changes, so live TCP links and the UDP relay follow at once. */
@@ -49,7 +49,7 @@ export class ToxicCollection {
     const { direction, given } = parseStream(body['stream']);
     const rawName = body['name'];
     if (rawName !== undefined && rawName !== null && typeof rawName !== 'string') {
-      throw badRequest(`bad request body: name must be a string, got ${describe(rawName)}`);
+      throw badRequest(`bad request body: name must be a string, got ${describeValue(rawName)}`);
     }
     const def = toxicDefinition(body['type']);
     const name = typeof rawName === 'string' && rawName !== '' ? rawName : `${def.type}_${given}`;
@@ -105,7 +105,7 @@ function emptyViews(): Record<'tcp' | 'udp', Record<StreamDirection, Toxic[]>> {
 
 function parseStream(raw: unknown): { direction: StreamDirection; given: string } {
   if (raw === undefined || raw === null || raw === '') return { direction: 'downstream', given: 'downstream' };
-  if (typeof raw !== 'string') throw badRequest(`bad request body: stream must be a string, got ${describe(raw)}`);
+  if (typeof raw !== 'string') throw badRequest(`bad request body: stream must be a string, got ${describeValue(raw)}`);
   const lower = raw.toLowerCase();
   if (lower === 'upstream' || lower === 'downstream') return { direction: lower, given: raw };
   throw badRequest('stream was invalid, can be either upstream or downstream');

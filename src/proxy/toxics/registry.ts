@@ -50,7 +50,7 @@ export function decodeAttributes(
   for (const spec of def.attributes) out[spec.name] = base?.[spec.name] ?? 0;
   if (raw !== undefined && raw !== null) {
     if (typeof raw !== 'object' || Array.isArray(raw)) {
-      throw badRequest(`bad request body: attributes must be an object, got ${describe(raw)}`);
+      throw badRequest(`bad request body: attributes must be an object, got ${describeValue(raw)}`);
     }
     const given = raw as Record<string, unknown>;
     for (const spec of def.attributes) {
@@ -59,7 +59,7 @@ export function decodeAttributes(
       if (v === undefined || v === null) continue;
       if (typeof v !== 'number' || !Number.isFinite(v)) {
         throw badRequest(
-          `bad request body: ${def.type} attribute ${spec.name} must be a number (${spec.unit}), got ${describe(v)}`,
+          `bad request body: ${def.type} attribute ${spec.name} must be a number (${spec.unit}), got ${describeValue(v)}`,
         );
       }
       out[spec.name] = v;
@@ -90,7 +90,7 @@ function minHint(def: ToxicDefinition, attr: string): string | undefined {
 export function decodeToxicity(raw: unknown, current = 1): number {
   if (raw === undefined || raw === null) return current;
   if (typeof raw !== 'number' || !Number.isFinite(raw)) {
-    throw badRequest(`bad request body: toxicity must be a number between 0 and 1, got ${describe(raw)}`);
+    throw badRequest(`bad request body: toxicity must be a number between 0 and 1, got ${describeValue(raw)}`);
   }
   // Toxiproxy accepts any float (7, -1); values outside 0..1 are always-or-never and almost surely typos.
   if (raw < 0 || raw > 1) throw badRequest(`toxicity must be between 0 and 1, got ${raw}`);
@@ -100,7 +100,7 @@ export function decodeToxicity(raw: unknown, current = 1): number {
 export function decodeTransport(def: ToxicDefinition, raw: unknown): Transport {
   if (raw === undefined || raw === null) return def.defaultTransport;
   if (raw !== 'tcp' && raw !== 'udp' && raw !== 'both') {
-    throw badRequest(`transport must be "tcp", "udp" or "both", got ${describe(raw)}`);
+    throw badRequest(`transport must be "tcp", "udp" or "both", got ${describeValue(raw)}`);
   }
   const wantsTcp = raw !== 'udp';
   const wantsUdp = raw !== 'tcp';
@@ -111,7 +111,7 @@ export function decodeTransport(def: ToxicDefinition, raw: unknown): Transport {
   return raw;
 }
 
-export function describe(v: unknown): string {
+export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
