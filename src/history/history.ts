@@ -27,7 +27,8 @@ export class Clock {
 
 /**
  * The append-only history. Events are kept in memory (checkers need them all) and streamed to a
- * JSONL file as they come, so a crashed run still leaves evidence on disk.
+ * JSONL file as they come, so a crashed run still leaves evidence on disk. The file is truncated
+ * first: one history file holds one run.
  */
 export class History {
   readonly clock: Clock;
@@ -37,7 +38,7 @@ export class History {
 
   constructor(opts: { file?: string; clock?: Clock } = {}) {
     this.clock = opts.clock ?? new Clock();
-    this.out = opts.file ? createWriteStream(opts.file, { flags: 'a' }) : undefined;
+    this.out = opts.file ? createWriteStream(opts.file, { flags: 'w' }) : undefined;
   }
 
   append<E extends NewEvent>(event: E, at?: number): HistoryEvent {

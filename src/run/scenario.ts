@@ -14,7 +14,7 @@ import { timerOverlapReason } from '../topology/timers.js';
 import type { ResolvedVersion } from '../versions/types.js';
 import { ClusterSampler } from '../workload/sampler.js';
 import type { CheckSummary, ScenarioSummary } from './summary.js';
-import type { ScenarioContext, ScenarioNode, SuiteDefinition } from './suite.js';
+import { FLUSH_MARGIN_MS, type ScenarioContext, type ScenarioNode, type SuiteDefinition } from './suite.js';
 import { waitClusterReady } from './ready.js';
 
 export interface ScenarioPlan {
@@ -221,7 +221,7 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
 }
 
 function judge(plan: ScenarioPlan, config: ClusterConfig, events: readonly HistoryEvent[]): CheckResult[] {
-  const results = runChecks(events, plan.suite.checks);
+  const results = runChecks(events, plan.suite.checks, { 'no-loss': { deliveryMarginMs: FLUSH_MARGIN_MS } });
   // Timers under which upstream itself cannot promise exactly-once (a user's config may have them).
   const overlap = plan.clustered ? timerOverlapReason(plan.versions.length, plan.timers.peerTimeoutMs, config.groupIntervalMs) : undefined;
   return results.map((r) => {
