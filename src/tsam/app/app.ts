@@ -315,7 +315,16 @@ export class App {
       if (this.config) await this.maintenance();
       if (this.peer) {
         try {
-          await this.peer.leave(10_000);
+          // Bounded: a shutdown must finish even if the peers vanish at the same moment.
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            this.peer.leave(10_000),
+            new Promise<void>((r) => (timer = setTimeout(() => {
+              this.logger.warn('leaving the cluster took too long; stopping anyway', { component: 'cluster' });
+              r();
+            }, 11_000))),
+          ]);
+          clearTimeout(timer);
         } catch (e) {
           this.logger.warn('leaving the cluster failed', { component: 'cluster', err: e });
         }

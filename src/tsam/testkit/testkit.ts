@@ -124,7 +124,8 @@ export async function startReal(binary: string, configText: string, storageDir: 
       `--config.file=${cfg}`,
       `--storage.path=${storageDir}`,
       `--web.listen-address=127.0.0.1:${port}`,
-      '--cluster.listen-address=',
+      // Clustering off unless the caller sets it (kingpin rejects a repeated flag).
+      ...(extraArgs.some((a) => a.startsWith('--cluster.listen-address')) ? [] : ['--cluster.listen-address=']),
       ...extraArgs,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -176,6 +177,7 @@ export async function startTsam(configText: string, storageDir: string, extraArg
     '--cluster.listen-address=',
     ...extraArgs,
   ]);
+  // (tsam's own flag parser lets a later --cluster.listen-address override the default above.)
   const logs: string[] = [];
   const app = await App.start(flags, { logWrite: (l) => logs.push(l) });
   return { url: `http://127.0.0.1:${app.webAddress.port}`, app, logs, stop: () => app.stop() };

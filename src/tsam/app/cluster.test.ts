@@ -1,0 +1,123 @@
+/**
+ * A mixed cluster: one real Alertmanager 0.33.1 and one tsam, on loopback. The lower-sorting peer name
+ * notifies; the other waits peer_timeout, finds the gossiped nflog entry and stays quiet. Silences
+ * travel both ways. The no-nflog-gossip fault must break the dedup (the test's own failure check).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { captureServer, findRealAlertmanager, freePort, howToGetReal, startReal, startTsam, tempDir } from '../testkit/testkit.js';
+
+const real = await findRealAlertmanager('0.33.1');
+if (!real) console.warn(`SKIP mixed cluster test: ${howToGetReal('0.33.1')}`);
+
+const config = (url: string): string => `
+route:
+  receiver: cap
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 30s
+  repeat_interval: 1h
+receivers:
+  - name: cap
+    webhook_configs:
+      - url: ${url}/hook
+`;
+
+const timing = ['--cluster.peer-timeout=2s', '--cluster.gossip-interval=200ms', '--cluster.pushpull-interval=10s', '--cluster.settle-timeout=0s'];
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitUntil(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe.skipIf(!real)('mixed cluster: real 0.33.1 + tsam', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.reverse()) await c();
+    cleanups.length = 0;
+  });
+
+  async function cluster(realName: string, tsamName: string, tsamArgs: string[] = []) {
+    const cap = await captureServer();
+    cleanups.push(cap.close);
+    const d1 = await tempDir('cl-real');
+    cleanups.push(d1.cleanup);
+    const d2 = await tempDir('cl-tsam');
+    cleanups.push(d2.cleanup);
+    const [rp, tp] = [await freePort(), await freePort()];
+    const am = await startReal(real!, config(cap.url), d1.dir, [
+      `--cluster.listen-address=127.0.0.1:${rp}`,
+      `--cluster.peer=127.0.0.1:${tp}`,
+      `--cluster.peer-name=${realName}`,
+      '--web.external-url=http://real.example/',
+      ...timing,
+    ]);
+    cleanups.push(am.stop);
+    const ts = await startTsam(config(cap.url), d2.dir, [
+      `--cluster.listen-address=127.0.0.1:${tp}`,
+      `--cluster.peer=127.0.0.1:${rp}`,
+      `--cluster.peer-name=${tsamName}`,
+      '--web.external-url=http://tsam.example/',
+      ...timing,
+      ...tsamArgs,
+    ]);
+    cleanups.push(ts.stop);
+    const peersOf = async (u: string) =>
+      ((await (await fetch(`${u}/api/v2/status`)).json()) as { cluster: { peers: unknown[]; status: string } }).cluster;
+    await waitUntil('both nodes to see 2 ready peers', async () => {
+      const [a, b] = await Promise.all([peersOf(am.url), peersOf(ts.url)]);
+      return a.peers.length === 2 && b.peers.length === 2 && a.status === 'ready' && b.status === 'ready';
+    }, 10_000);
+    const postAlert = (name: string) =>
+      Promise.all(
+        [am.url, ts.url].map((u) =>
+          fetch(`${u}/api/v2/alerts`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify([{ labels: { alertname: name } }]) }),
+        ),
+      );
+    return { cap, am, ts, postAlert };
+  }
+
+  for (const [first, label] of [['real', 'real node sorts first: it notifies, tsam dedups'], ['tsam', 'tsam sorts first: it notifies, the real node dedups']] as const) {
+    it(label, { timeout: 40_000 }, async () => {
+      const { cap, am, ts, postAlert } = await cluster(first === 'real' ? 'a-real' : 'b-real', first === 'real' ? 'b-tsam' : 'a-tsam');
+      await postAlert('HA');
+      await cap.waitFor(1, 5000);
+      await sleep(2000 + 2000); // the second position's wait (peer timeout 2s) plus margin
+      expect(cap.received.map((c) => c.body['externalURL'])).toEqual([`http://${first}.example`]);
+
+      // A silence made on one node shows up on the other.
+      const now = Date.now();
+      const make = (u: string, v: string) =>
+        fetch(`${u}/api/v2/silences`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            matchers: [{ name: 'alertname', value: v, isRegex: false }],
+            startsAt: new Date(now).toISOString(),
+            endsAt: new Date(now + 3_600_000).toISOString(),
+            createdBy: 'cluster-test',
+            comment: v,
+          }),
+        }).then(async (r) => ((await r.json()) as { silenceID: string }).silenceID);
+      const fromReal = await make(am.url, 'from-real');
+      const fromTsam = await make(ts.url, 'from-tsam');
+      const ids = async (u: string) => ((await (await fetch(`${u}/api/v2/silences`)).json()) as { id: string }[]).map((s) => s.id).sort();
+      await waitUntil('silences on both nodes', async () => {
+        const [a, b] = await Promise.all([ids(am.url), ids(ts.url)]);
+        return a.length === 2 && b.length === 2;
+      }, 10_000);
+      expect(await ids(am.url)).toEqual([fromReal, fromTsam].sort());
+      expect(await ids(ts.url)).toEqual([fromReal, fromTsam].sort());
+    });
+  }
+
+  it('fault no-nflog-gossip on the first node makes the second notify too', { timeout: 40_000 }, async () => {
+    const { cap, postAlert } = await cluster('b-real', 'a-tsam', ['--tsam.fault=no-nflog-gossip']);
+    await postAlert('Dup');
+    await cap.waitFor(2, 8000);
+    expect(cap.received.map((c) => c.body['externalURL']).sort()).toEqual(['http://real.example', 'http://tsam.example']);
+  });
+});
