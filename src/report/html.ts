@@ -349,13 +349,14 @@ function evidenceItem(s: ScenarioModel, e: EvidenceModel): string {
   if (e.missing.length) parts.push(`<p class="dim">Events ${esc(e.missing.join(', '))} are not in history.jsonl.</p>`);
   if (ev.data && Object.keys(ev.data).length) parts.push(`<details><summary>evidence data</summary><pre class="json">${esc(JSON.stringify(ev.data, null, 2))}</pre></details>`);
   if (e.logs.length) {
+    const needles = logNeedles(e.events);
     parts.push(`<details class="logs"><summary>Node logs around ${e.at !== undefined ? esc(fmtSeconds(e.at)) : 'this evidence'} (${esc(e.logs.map((l) => l.node).join(', '))})</summary>`);
     for (const l of e.logs) {
       const safe = !l.file.startsWith('/') && !l.file.split(/[\\/]/).includes('..');
       parts.push(
         `<div class="log"><div class="log-head">${esc(l.node)} · ${safe ? `<a href="${esc(encodeURI(l.file))}">${esc(l.file)}</a>` : esc(l.file)}${
           l.error ? ` · <span class="bad">${esc(l.error)}</span>` : ` · ${esc(l.lines.length)} line${l.lines.length === 1 ? '' : 's'} of ${esc(l.total)}${l.omitted ? `, ${esc(l.omitted)} more in this window omitted` : ''}`
-        }</div>${l.lines.length ? `<pre class="log-lines">${l.lines.map((x) => `<span class="ln">${esc(x.no)}</span>${logLine(x.text)}`).join('\n')}</pre>` : l.error ? '' : '<p class="dim">no lines in this window</p>'}</div>`,
+        }</div>${l.lines.length ? `<pre class="log-lines">${l.lines.map((x) => `<span class="ln">${esc(x.no)}</span>${logLine(x.text, needles)}`).join('\n')}</pre>` : l.error ? '' : '<p class="dim">no lines in this window</p>'}</div>`,
       );
     }
     parts.push('</details>');
@@ -364,10 +365,21 @@ function evidenceItem(s: ScenarioModel, e: EvidenceModel): string {
   return parts.join('');
 }
 
-/** Log line with its level highlighted (escaped first; only our own spans are added). */
-function logLine(text: string): string {
-  const t = esc(text);
-  return t.replace(/\blevel=(error|ERROR|warn|WARN)\b/, (m) => `<span class="lvl-bad">${m}</span>`);
+/**
+ * Words that tie a log line to the evidence: the group label values of its notifications (e.g. the
+ * alertname). Log lines quote group keys with escaped quotes, so whole keys would not match.
+ */
+function logNeedles(events: HistoryEvent[]): string[] {
+  const out = new Set<string>();
+  for (const e of events) if (e.type === 'notification') for (const v of Object.values(e.groupLabels ?? {})) if (typeof v === 'string' && v.length >= 3) out.add(v);
+  return [...out];
+}
+
+/** Log line with its level and evidence mentions highlighted (escaped first; only our own spans are added). */
+function logLine(text: string, needles: string[]): string {
+  const t = esc(text).replace(/\blevel=(error|ERROR|warn|WARN)\b/, (m) => `<span class="lvl-bad">${m}</span>`);
+  const hit = needles.some((n) => text.includes(n));
+  return hit ? `<span class="hit">${t}</span>` : t;
 }
 
 export function describeEvent(e: HistoryEvent): string {
