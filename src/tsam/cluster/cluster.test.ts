@@ -139,11 +139,16 @@ describe('addresses', () => {
 class Recorder implements ClusterState {
   merges: Uint8Array[] = [];
   local: Uint8Array = new Uint8Array(0);
+  /** Like nflog/silences Merge: re-broadcast what is new. The sender alone transmits each part only
+   * retransmit-limit times, and pings/acks piggy-back it too, so spreading relies on this. */
+  channel: ClusterChannel | undefined;
   marshalBinary(): Uint8Array {
     return this.local;
   }
   merge(d: Uint8Array): void {
+    const seen = this.merges.some((m) => Buffer.compare(Buffer.from(m), Buffer.from(d)) === 0);
     this.merges.push(d.slice());
+    if (!seen) this.channel?.broadcast(d.slice());
   }
   has(s: string): boolean {
     return this.merges.some((m) => Buffer.from(m).toString().includes(s));
@@ -177,6 +182,7 @@ async function tsamPeer(
   peers.add(p);
   const st = new Recorder();
   const ch = p.addState('sil', st);
+  st.channel = ch;
   return { p, st, ch, logs };
 }
 

@@ -320,7 +320,12 @@ export class Memberlist {
   private every(intervalMs: number, fn: () => void): void {
     const tick = (): void => {
       if (this.shut) return;
-      fn();
+      try {
+        fn();
+      } catch (e) {
+        // One bad round must not stop the loop for good.
+        this.cfg.log('error', 'memberlist: periodic task failed', { err: String(e) });
+      }
       this.timeout(intervalMs, tick);
     };
     this.timeout(Math.random() * intervalMs, tick);
