@@ -120,4 +120,31 @@ describe.skipIf(!real)('mixed cluster: real 0.33.1 + tsam', () => {
     await cap.waitFor(2, 8000);
     expect(cap.received.map((c) => c.body['externalURL']).sort()).toEqual(['http://real.example', 'http://tsam.example']);
   });
+
+  it('fault no-wait on the second node makes it notify at once, beside the first', { timeout: 40_000 }, async () => {
+    const { cap, postAlert } = await cluster('a-real', 'b-tsam', ['--tsam.fault=no-wait']);
+    await postAlert('Race');
+    await cap.waitFor(2, 8000);
+    // Without the fault the second node would wait 2s, find the first one's nflog entry and stay quiet.
+    expect(cap.received.map((c) => c.body['externalURL']).sort()).toEqual(['http://real.example', 'http://tsam.example']);
+  });
+
+  it('fault no-silence-gossip keeps silences apart', { timeout: 40_000 }, async () => {
+    const { am, ts } = await cluster('a-real', 'b-tsam', ['--tsam.fault=no-silence-gossip']);
+    const now = Date.now();
+    const body = JSON.stringify({
+      matchers: [{ name: 'alertname', value: 'x', isRegex: false }],
+      startsAt: new Date(now).toISOString(),
+      endsAt: new Date(now + 3_600_000).toISOString(),
+      createdBy: 't',
+      comment: 'c',
+    });
+    for (const u of [am.url, ts.url]) {
+      await fetch(`${u}/api/v2/silences`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    }
+    await sleep(3000);
+    for (const u of [am.url, ts.url]) {
+      expect(((await (await fetch(`${u}/api/v2/silences`)).json()) as unknown[]).length).toBe(1);
+    }
+  });
 });
