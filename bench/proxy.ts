@@ -28,7 +28,7 @@ type Log = (line: string) => void;
 const HOST = '127.0.0.1';
 const RTT_SAMPLES = 20_000;
 const RTT_WARMUP = 2_000;
-const RTT_ROUNDS = 3;
+const RTT_ROUNDS = 5;
 const BULK_BYTES = 256 * 1024 * 1024;
 const BULK_ROUNDS = 5;
 const UDP_SIZE = 512;
@@ -358,12 +358,20 @@ export async function run(log: (line: string) => void, only: readonly Section[] 
 async function rttSection(targets: EchoPorts, port: (k: string) => number, out: Record<string, number>, log: Log): Promise<void> {
   // TCP and UDP round trips, interleaved rounds.
   const rtt: Record<string, Float64Array[]> = { tcpDirect: [], tcpProxy: [], tcpChain: [], udpDirect: [], udpProxy: [] };
+  const runs: [string, () => Promise<Float64Array>][] = [
+    ['tcpDirect', () => tcpPingPong(targets.tcpEcho, RTT_SAMPLES, RTT_WARMUP)],
+    ['tcpProxy', () => tcpPingPong(port('tcpEcho'), RTT_SAMPLES, RTT_WARMUP)],
+    ['tcpChain', () => tcpPingPong(port('tcpEchoChain'), RTT_SAMPLES, RTT_WARMUP)],
+    ['udpDirect', () => udpPingPong(targets.udpEcho, RTT_SAMPLES, RTT_WARMUP)],
+    ['udpProxy', () => udpPingPong(port('udpEcho'), RTT_SAMPLES, RTT_WARMUP)],
+  ];
+  // The order rotates every round: what runs first or right after another measurement otherwise gets
+  // a systematic edge or penalty (caches, CPU placement), which would show up as a difference.
   for (let round = 0; round < RTT_ROUNDS; round++) {
-    rtt['tcpDirect']?.push(await tcpPingPong(targets.tcpEcho, RTT_SAMPLES, RTT_WARMUP));
-    rtt['tcpProxy']?.push(await tcpPingPong(port('tcpEcho'), RTT_SAMPLES, RTT_WARMUP));
-    rtt['tcpChain']?.push(await tcpPingPong(port('tcpEchoChain'), RTT_SAMPLES, RTT_WARMUP));
-    rtt['udpDirect']?.push(await udpPingPong(targets.udpEcho, RTT_SAMPLES, RTT_WARMUP));
-    rtt['udpProxy']?.push(await udpPingPong(port('udpEcho'), RTT_SAMPLES, RTT_WARMUP));
+    for (let k = 0; k < runs.length; k++) {
+      const [key, measure] = runs[(k + round) % runs.length] as [string, () => Promise<Float64Array>];
+      rtt[key]?.push(await measure());
+    }
   }
   const pct = (k: string, p: number): number => percentile(merge(rtt[k] ?? []), p);
   for (const [proto, direct, viaKey, name] of [
@@ -391,10 +399,16 @@ async function rttSection(targets: EchoPorts, port: (k: string) => number, out: 
 
 async function bulkSection(targets: EchoPorts, port: (k: string) => number, out: Record<string, number>, log: Log): Promise<void> {
   const bulk: Record<string, number[]> = { direct: [], proxy: [], chain: [] };
+  const runs: [string, number][] = [
+    ['direct', targets.tcpSink],
+    ['proxy', port('tcpSink')],
+    ['chain', port('tcpSinkChain')],
+  ];
   for (let round = 0; round < BULK_ROUNDS; round++) {
-    bulk['direct']?.push(await tcpBulk(targets.tcpSink, BULK_BYTES));
-    bulk['proxy']?.push(await tcpBulk(port('tcpSink'), BULK_BYTES));
-    bulk['chain']?.push(await tcpBulk(port('tcpSinkChain'), BULK_BYTES));
+    for (let k = 0; k < runs.length; k++) {
+      const [key, target] = runs[(k + round) % runs.length] as [string, number];
+      bulk[key]?.push(await tcpBulk(target, BULK_BYTES));
+    }
   }
   out['tcp_bulk_direct_mibps'] = Math.round(median(bulk['direct'] ?? []));
   out['tcp_bulk_proxy_mibps'] = Math.round(median(bulk['proxy'] ?? []));

@@ -127,6 +127,32 @@ describe('toxics on live connections', () => {
   });
 });
 
+describe('toxic operations never wait for peers (Toxiproxy issues #412, #558, #210)', () => {
+  it('removing a toxic that holds data for a peer that does not read returns at once, and the data is not lost', async () => {
+    let upstreamSide: Socket | undefined;
+    await setup((sock) => {
+      upstreamSide = sock;
+      sock.pause();
+    });
+    await server.addToxic('p', { type: 'latency', name: 'l', stream: 'upstream', attributes: { latency: 60_000 } });
+    await server.addToxic('p', { type: 'bandwidth', name: 'b', stream: 'upstream', attributes: { rate: 1 } });
+    const s = await client();
+    s.write(Buffer.alloc(4 * 1024 * 1024, 1));
+    await sleep(300);
+    const t0 = Date.now();
+    await server.removeToxic('p', 'b');
+    await server.removeToxic('p', 'l');
+    // A hang here would be the bug; 5 s is a hang detector, not a speed bound.
+    expect(Date.now() - t0).toBeLessThan(5000);
+    upstreamSide?.resume();
+    let n = 0;
+    upstreamSide?.on('data', (d: Buffer) => (n += d.length));
+    const until = Date.now() + 10_000;
+    while (n < 4 * 1024 * 1024 && Date.now() < until) await sleep(20);
+    expect(n).toBe(4 * 1024 * 1024);
+  });
+});
+
 describe('proxy changes on live connections', () => {
   it('disable closes open connections and refuses new ones; enable restores the same address', async () => {
     await setup();

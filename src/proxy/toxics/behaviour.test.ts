@@ -135,6 +135,20 @@ describe('latency', () => {
     expect((await got).data.toString()).toBe(want);
   });
 
+  it('toxicity 0.5 applies to some connections and not others (rolled per connection)', { timeout: 30_000 }, async () => {
+    await setup();
+    await add({ type: 'latency', toxicity: 0.5, attributes: { latency: 200 } });
+    let slow = 0;
+    for (let i = 0; i < 24; i++) {
+      const s = await client();
+      if (((await tcpRoundTrip(s, 'r')) ?? Infinity) >= 195) slow++;
+      s.destroy();
+    }
+    // Binomial(24, 0.5): outside 2..22 with probability < 1e-5.
+    expect(slow).toBeGreaterThanOrEqual(2);
+    expect(slow).toBeLessThanOrEqual(22);
+  });
+
   it('toxicity 0 never applies', async () => {
     await setup();
     await add({ type: 'latency', toxicity: 0, attributes: { latency: 400 } });
