@@ -6,8 +6,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureServer, findRealAlertmanager, freePort, howToGetReal, startReal, startTsam, tempDir } from '../testkit/testkit.js';
 
-const real = await findRealAlertmanager('0.33.1');
-if (!real) console.warn(`SKIP mixed cluster test: ${howToGetReal('0.33.1')}`);
+const VERSIONS = ['0.33.1', '0.28.1', '0.25.0'] as const;
+const found = Object.fromEntries(await Promise.all(VERSIONS.map(async (v) => [v, await findRealAlertmanager(v)] as const)));
+for (const v of VERSIONS) if (!found[v]) console.warn(`SKIP mixed cluster test ${v}: ${howToGetReal(v)}`);
+const real = found['0.33.1'];
 
 const config = (url: string): string => `
 route:
@@ -33,14 +35,19 @@ async function waitUntil(what: string, fn: () => Promise<boolean>, timeoutMs: nu
   }
 }
 
-describe.skipIf(!real)('mixed cluster: real 0.33.1 + tsam', () => {
+describe('mixed cluster: a real node + tsam', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const c of cleanups.reverse()) await c();
     cleanups.length = 0;
   });
 
-  async function cluster(realName: string, tsamName: string, tsamArgs: string[] = []) {
+  /**
+   * realName undefined: the version has no --cluster.peer-name (before 0.30) and names itself with a
+   * ULID ("01…"), so tsam's name decides the order: "00…" sorts before it, "a…" after.
+   */
+  async function cluster(realName: string | undefined, tsamName: string, tsamArgs: string[] = [], version = '0.33.1') {
+    const bin = found[version]!;
     const cap = await captureServer();
     cleanups.push(cap.close);
     const d1 = await tempDir('cl-real');
@@ -48,10 +55,10 @@ describe.skipIf(!real)('mixed cluster: real 0.33.1 + tsam', () => {
     const d2 = await tempDir('cl-tsam');
     cleanups.push(d2.cleanup);
     const [rp, tp] = [await freePort(), await freePort()];
-    const am = await startReal(real!, config(cap.url), d1.dir, [
+    const am = await startReal(bin, config(cap.url), d1.dir, [
       `--cluster.listen-address=127.0.0.1:${rp}`,
       `--cluster.peer=127.0.0.1:${tp}`,
-      `--cluster.peer-name=${realName}`,
+      ...(realName ? [`--cluster.peer-name=${realName}`] : []),
       '--web.external-url=http://real.example/',
       ...timing,
     ]);
@@ -61,6 +68,7 @@ describe.skipIf(!real)('mixed cluster: real 0.33.1 + tsam', () => {
       `--cluster.peer=127.0.0.1:${rp}`,
       `--cluster.peer-name=${tsamName}`,
       '--web.external-url=http://tsam.example/',
+      `--tsam.compat=${version}`,
       ...timing,
       ...tsamArgs,
     ]);
@@ -80,48 +88,53 @@ describe.skipIf(!real)('mixed cluster: real 0.33.1 + tsam', () => {
     return { cap, am, ts, postAlert };
   }
 
-  for (const [first, label] of [['real', 'real node sorts first: it notifies, tsam dedups'], ['tsam', 'tsam sorts first: it notifies, the real node dedups']] as const) {
-    it(label, { timeout: 40_000 }, async () => {
-      const { cap, am, ts, postAlert } = await cluster(first === 'real' ? 'a-real' : 'b-real', first === 'real' ? 'b-tsam' : 'a-tsam');
-      await postAlert('HA');
-      await cap.waitFor(1, 5000);
-      await sleep(2000 + 2000); // the second position's wait (peer timeout 2s) plus margin
-      expect(cap.received.map((c) => c.body['externalURL'])).toEqual([`http://${first}.example`]);
+  for (const version of VERSIONS) {
+    for (const [first, label] of [['real', 'real node sorts first: it notifies, tsam dedups'], ['tsam', 'tsam sorts first: it notifies, the real node dedups']] as const) {
+      it.skipIf(!found[version])(`${version}: ${label}`, { timeout: 40_000 }, async () => {
+        const named = version === '0.33.1';
+        const realName = named ? (first === 'real' ? 'a-real' : 'b-real') : undefined;
+        const tsamName = named ? (first === 'real' ? 'b-tsam' : 'a-tsam') : first === 'real' ? 'a-tsam' : '00-tsam';
+        const { cap, am, ts, postAlert } = await cluster(realName, tsamName, [], version);
+        await postAlert('HA');
+        await cap.waitFor(1, 5000);
+        await sleep(2000 + 2000); // the second position's wait (peer timeout 2s) plus margin
+        expect(cap.received.map((c) => c.body['externalURL'])).toEqual([`http://${first}.example`]);
 
-      // A silence made on one node shows up on the other.
-      const now = Date.now();
-      const make = (u: string, v: string) =>
-        fetch(`${u}/api/v2/silences`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({
-            matchers: [{ name: 'alertname', value: v, isRegex: false }],
-            startsAt: new Date(now).toISOString(),
-            endsAt: new Date(now + 3_600_000).toISOString(),
-            createdBy: 'cluster-test',
-            comment: v,
-          }),
-        }).then(async (r) => ((await r.json()) as { silenceID: string }).silenceID);
-      const fromReal = await make(am.url, 'from-real');
-      const fromTsam = await make(ts.url, 'from-tsam');
-      const ids = async (u: string) => ((await (await fetch(`${u}/api/v2/silences`)).json()) as { id: string }[]).map((s) => s.id).sort();
-      await waitUntil('silences on both nodes', async () => {
-        const [a, b] = await Promise.all([ids(am.url), ids(ts.url)]);
-        return a.length === 2 && b.length === 2;
-      }, 10_000);
-      expect(await ids(am.url)).toEqual([fromReal, fromTsam].sort());
-      expect(await ids(ts.url)).toEqual([fromReal, fromTsam].sort());
-    });
+        // A silence made on one node shows up on the other.
+        const now = Date.now();
+        const make = (u: string, v: string) =>
+          fetch(`${u}/api/v2/silences`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({
+              matchers: [{ name: 'alertname', value: v, isRegex: false }],
+              startsAt: new Date(now).toISOString(),
+              endsAt: new Date(now + 3_600_000).toISOString(),
+              createdBy: 'cluster-test',
+              comment: v,
+            }),
+          }).then(async (r) => ((await r.json()) as { silenceID: string }).silenceID);
+        const fromReal = await make(am.url, 'from-real');
+        const fromTsam = await make(ts.url, 'from-tsam');
+        const ids = async (u: string) => ((await (await fetch(`${u}/api/v2/silences`)).json()) as { id: string }[]).map((s) => s.id).sort();
+        await waitUntil('silences on both nodes', async () => {
+          const [a, b] = await Promise.all([ids(am.url), ids(ts.url)]);
+          return a.length === 2 && b.length === 2;
+        }, 10_000);
+        expect(await ids(am.url)).toEqual([fromReal, fromTsam].sort());
+        expect(await ids(ts.url)).toEqual([fromReal, fromTsam].sort());
+      });
+    }
   }
 
-  it('fault no-nflog-gossip on the first node makes the second notify too', { timeout: 40_000 }, async () => {
+  it.skipIf(!real)('fault no-nflog-gossip on the first node makes the second notify too', { timeout: 40_000 }, async () => {
     const { cap, postAlert } = await cluster('b-real', 'a-tsam', ['--tsam.fault=no-nflog-gossip']);
     await postAlert('Dup');
     await cap.waitFor(2, 8000);
     expect(cap.received.map((c) => c.body['externalURL']).sort()).toEqual(['http://real.example', 'http://tsam.example']);
   });
 
-  it('fault no-wait on the second node makes it notify at once, beside the first', { timeout: 40_000 }, async () => {
+  it.skipIf(!real)('fault no-wait on the second node makes it notify at once, beside the first', { timeout: 40_000 }, async () => {
     const { cap, postAlert } = await cluster('a-real', 'b-tsam', ['--tsam.fault=no-wait']);
     await postAlert('Race');
     await cap.waitFor(2, 8000);
@@ -129,7 +142,7 @@ describe.skipIf(!real)('mixed cluster: real 0.33.1 + tsam', () => {
     expect(cap.received.map((c) => c.body['externalURL']).sort()).toEqual(['http://real.example', 'http://tsam.example']);
   });
 
-  it('fault no-silence-gossip keeps silences apart', { timeout: 40_000 }, async () => {
+  it.skipIf(!real)('fault no-silence-gossip keeps silences apart', { timeout: 40_000 }, async () => {
     const { am, ts } = await cluster('a-real', 'b-tsam', ['--tsam.fault=no-silence-gossip']);
     const now = Date.now();
     const body = JSON.stringify({
