@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderRunIndex, renderRunReport } from './render.js';
 import { writeFixtureRun } from './testing/fixture-run.js';
+import { countPixels as countPixelsIn, DUP_RED, haveChromium, launchBrowser, openReport, screenshot, SHOTS, SKIP_REASON, CHROMIUM, type Browser, type Opened } from './testing/browser.js';
 
 /**
  * The reports in a real browser: headless Chromium (Debian's) driven by playwright-core. Checks
@@ -14,74 +13,17 @@ import { writeFixtureRun } from './testing/fixture-run.js';
  * happen (console errors, any network request). Screenshots go to reports/screenshots/.
  */
 
-const CHROMIUM = process.env['AMCHAOS_CHROMIUM'] ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-const SKIP_REASON = `needs Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set AMCHAOS_CHROMIUM to a Chromium binary)`;
 if (!haveChromium) console.warn(`report.browser.test.ts skipped: ${SKIP_REASON}`);
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SHOTS = join(REPO, 'reports', 'screenshots');
-
 let root: string;
-let userDataDir: string;
+let browser: Browser | undefined;
 let context: BrowserContext | undefined;
 const runs: Record<string, string> = {};
 const metrics: Record<string, unknown> = {};
 
-interface Opened {
-  page: Page;
-  problems: string[];
-  /** From the client script's start to the second frame after the charts were built. */
-  renderMs: number;
-  /** From navigation start to that frame (includes parsing the HTML and the data block). */
-  paintedMs: number;
-}
-
-/** Opens a report; every console error, page error or non-file request is a problem. */
-async function open(file: string, viewport = { width: 1400, height: 900 }): Promise<Opened> {
-  const page = await context!.newPage();
-  await page.setViewportSize(viewport);
-  const problems: string[] = [];
-  const url = pathToFileURL(file).href;
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('request', (r) => {
-    if (r.url() !== url) problems.push(`request: ${r.url()}`);
-  });
-  await page.goto(url);
-  await page.waitForSelector('html[data-rendered="true"]', { timeout: 60_000 });
-  const renderMs = Number(await page.getAttribute('html', 'data-render-ms'));
-  const paintedMs = Number(await page.getAttribute('html', 'data-painted-ms'));
-  return { page, problems, renderMs, paintedMs };
-}
-
-async function shot(page: Page, name: string, selector?: string): Promise<void> {
-  await mkdir(SHOTS, { recursive: true });
-  if (selector) await page.locator(selector).first().screenshot({ path: join(SHOTS, name) });
-  else await page.screenshot({ path: join(SHOTS, name) });
-}
-
-/**
- * Pixels of a chart canvas close to a colour (the duplicate ring is #D7191C). The canvas is
- * transparent where nothing is drawn, so translucent fills are matched by their own RGB.
- */
-async function countPixels(page: Page, selector: string, rgb: [number, number, number], tolerance = 30, minAlpha = 200): Promise<number> {
-  return page.evaluate(
-    ([sel, [r, g, b], tol, alpha]) => {
-      const canvas = document.querySelector(`${sel} canvas`) as HTMLCanvasElement | null;
-      if (!canvas) return -1;
-      const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i]! - r) < tol && Math.abs(d[i + 1]! - g) < tol && Math.abs(d[i + 2]! - b) < tol && d[i + 3]! > alpha) n++;
-      return n;
-    },
-    [selector, rgb, tolerance, minAlpha] as const,
-  );
-}
-
-const DUP_RED: [number, number, number] = [0xd7, 0x19, 0x1c];
+const open = (file: string, viewport?: { width: number; height: number }): Promise<Opened> => openReport(context!, file, viewport);
+const shot = (page: Page, name: string, selector?: string) => screenshot(page, name, selector);
+const countPixels = countPixelsIn;
 
 describe.skipIf(!haveChromium)(`report in headless Chromium (${haveChromium ? CHROMIUM : SKIP_REASON})`, () => {
   beforeAll(async () => {
@@ -93,20 +35,12 @@ describe.skipIf(!haveChromium)(`report in headless Chromium (${haveChromium ? CH
     runs['large'] = await writeFixtureRun(reports, 'large', { startedAt: '2026-01-15T13:00:00.000Z', notifications: 10_000 });
     for (const dir of Object.values(runs)) await renderRunReport(dir);
     await renderRunIndex(reports);
-    userDataDir = await mkdtemp(join(tmpdir(), 'amchaos-chromium-'));
-    const { chromium } = await import('playwright-core');
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    // Belt and braces: whatever the page asks for outside its own file is refused (and reported above).
-    await context.route('**/*', (route) => (route.request().url().startsWith('file://') ? route.continue() : route.abort()));
+    browser = await launchBrowser();
+    context = browser.context;
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     if (root) await rm(root, { recursive: true, force: true });
     if (Object.keys(metrics).length) {
       await mkdir(SHOTS, { recursive: true });

@@ -231,7 +231,8 @@ function judge(plan: ScenarioPlan, config: ClusterConfig, events: readonly Histo
   });
 }
 
-const EVIDENCE_IN_SUMMARY = 20;
+// The report highlights every piece of evidence on the timeline, so summary.json keeps nearly all of it.
+const EVIDENCE_IN_SUMMARY = 1_000;
 
 function summariseCheck(c: CheckResult): CheckSummary {
   return { ...c, evidenceCount: c.evidence.length, evidence: c.evidence.slice(0, EVIDENCE_IN_SUMMARY) };
