@@ -22,18 +22,38 @@ const FALLBACK: Record<string, string> = {
   '0.33.1': '/tmp/aptx/dl/prometheus-alertmanager_0.33.1-5_amd64/usr/bin/prometheus-alertmanager',
 };
 
-/** The real binary for a version, or undefined (tests then skip, saying how to get it). */
-export async function findRealAlertmanager(version: string): Promise<string | undefined> {
+async function resolveReal(version: string, fetch: boolean): Promise<string | undefined> {
   try {
-    const r = await resolveVersion(version, defaultResolveOptions({ fetch: false }));
+    const r = await resolveVersion(version, defaultResolveOptions({ fetch }));
     if (r.impl === 'alertmanager' && r.version === version && r.command.length === 1 && existsSync(r.command[0]!)) {
       return r.command[0];
     }
   } catch {
-    // Not cached: fall through to the known unpack location.
+    // not available this way
   }
-  const p = FALLBACK[version];
-  return p && existsSync(p) ? p : undefined;
+  return undefined;
+}
+
+const memo = new Map<string, Promise<string | undefined>>();
+
+/**
+ * The real binary for a version: the versions cache, else the known unpack location, else a fetch
+ * through src/versions (Debian's apt, as CI does); undefined when none works (tests then skip, saying
+ * how to get it).
+ */
+export function findRealAlertmanager(version: string): Promise<string | undefined> {
+  let p = memo.get(version);
+  if (!p) {
+    p = (async () => {
+      const cached = await resolveReal(version, false);
+      if (cached) return cached;
+      const fallback = FALLBACK[version];
+      if (fallback && existsSync(fallback)) return fallback;
+      return resolveReal(version, true);
+    })();
+    memo.set(version, p);
+  }
+  return p;
 }
 
 export function howToGetReal(version: string): string {
