@@ -13,7 +13,7 @@ import {
   type StatsSnapshot,
   type Transport,
 } from './types.js';
-import { judgeCut, judgeFlow, linkDeltas, traffic, type CutVerdict, type FlowVerdict } from './verify.js';
+import { cutProven, flowProven, judgeCut, judgeFlow, linkDeltas, traffic, type CutVerdict, type FlowVerdict } from './verify.js';
 
 export function peerLinkName(from: NodeId, to: NodeId): string {
   return `${from}->${to}`;
@@ -37,6 +37,8 @@ export function receiverBaseURL(receiverIP: string, capture: { port: number }): 
 
 export interface CutResult extends CutVerdict {
   ok: boolean;
+  /** How it was proven: every link (complete), each transport somewhere (quorum), or the timeout's fallback rule. */
+  proof?: 'complete' | 'quorum' | 'timeout';
   elapsedMs: number;
   /** Per-link deltas over the observation window (attempted vs delivered), for the history. */
   deltas: ReturnType<typeof linkDeltas>;
@@ -44,6 +46,7 @@ export interface CutResult extends CutVerdict {
 
 export interface FlowResult extends FlowVerdict {
   ok: boolean;
+  proof?: 'complete' | 'quorum' | 'timeout';
   elapsedMs: number;
   deltas: ReturnType<typeof linkDeltas>;
 }
@@ -185,34 +188,49 @@ export class Fabric {
   }
 
   /**
-   * Watches `links` from `before` until every link has held an attempt (cut proven everywhere), or
-   * `timeoutMs` passes. ok = nothing leaked and at least one attempt was held. Stops early on a leak.
+   * Watches `links` from `before` until the cut is proven (see cutProven: every link held an
+   * attempt, or after `minObserveMs` each cut transport held one somewhere), a link leaks, or
+   * `timeoutMs` passes. At the timeout, ok = no leak and at least one attempt held.
    */
-  async verifyCut(links: readonly string[], transport: Transport, before: StatsSnapshot, opts: { timeoutMs: number; pollMs?: number }): Promise<CutResult> {
+  async verifyCut(
+    links: readonly string[],
+    transport: Transport,
+    before: StatsSnapshot,
+    opts: { timeoutMs: number; minObserveMs?: number; pollMs?: number },
+  ): Promise<CutResult> {
     const start = Date.now();
+    const minObserve = Math.min(opts.minObserveMs ?? 3_000, opts.timeoutMs);
     for (;;) {
       const deltas = linkDeltas(before, this.snapshot(links), links);
       const v = judgeCut(deltas, transport);
       const elapsedMs = Date.now() - start;
+      const proven = cutProven(v, transport);
       if (v.leaked.length > 0) return { ...v, ok: false, elapsedMs, deltas };
-      if (v.idle.length === 0) return { ...v, ok: true, elapsedMs, deltas };
-      if (elapsedMs >= opts.timeoutMs) return { ...v, ok: v.held.length > 0, elapsedMs, deltas };
+      if (proven === 'complete' || (proven === 'quorum' && elapsedMs >= minObserve)) return { ...v, ok: true, proof: proven, elapsedMs, deltas };
+      if (elapsedMs >= opts.timeoutMs) return { ...v, ok: v.held.length > 0, proof: 'timeout', elapsedMs, deltas };
       await sleep(opts.pollMs ?? 100);
     }
   }
 
   /**
-   * Watches `links` from `before` until every link delivered bytes again, or `timeoutMs` passes.
-   * ok = no link attempted without delivering, and at least one link delivered.
+   * Watches `links` from `before` until traffic flows again (see flowProven), or `timeoutMs`
+   * passes. At the timeout, ok = no link attempted without delivering, and at least one delivered.
    */
-  async verifyFlow(links: readonly string[], transport: Transport, before: StatsSnapshot, opts: { timeoutMs: number; pollMs?: number }): Promise<FlowResult> {
+  async verifyFlow(
+    links: readonly string[],
+    transport: Transport,
+    before: StatsSnapshot,
+    opts: { timeoutMs: number; minObserveMs?: number; pollMs?: number },
+  ): Promise<FlowResult> {
     const start = Date.now();
+    const minObserve = Math.min(opts.minObserveMs ?? 3_000, opts.timeoutMs);
     for (;;) {
       const deltas = linkDeltas(before, this.snapshot(links), links);
       const v = judgeFlow(deltas, transport);
       const elapsedMs = Date.now() - start;
-      if (v.flowing.length === links.length) return { ...v, ok: true, elapsedMs, deltas };
-      if (elapsedMs >= opts.timeoutMs) return { ...v, ok: v.blocked.length === 0 && v.flowing.length > 0, elapsedMs, deltas };
+      const proven = flowProven(v, transport);
+      if (proven === 'complete' || (proven === 'quorum' && elapsedMs >= minObserve)) return { ...v, ok: true, proof: proven, elapsedMs, deltas };
+      if (elapsedMs >= opts.timeoutMs) return { ...v, ok: v.blocked.length === 0 && v.flowing.length > 0, proof: 'timeout', elapsedMs, deltas };
       await sleep(opts.pollMs ?? 100);
     }
   }

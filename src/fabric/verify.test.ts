@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProxyStats } from '../proxy/index.js';
-import { judgeCut, judgeFlow, linkDeltas, traffic } from './verify.js';
+import { cutProven, flowProven, judgeCut, judgeFlow, linkDeltas, traffic } from './verify.js';
 
 /** Hand-made counters: `recv` = what a node handed the proxy, `sent` = what the proxy delivered. */
 function stats(o: { tcpRecv?: number; tcpSent?: number; udpRecv?: number; udpSent?: number; conns?: number; dropped?: number } = {}): ProxyStats {
@@ -19,7 +19,8 @@ describe('cut verification from counters', () => {
   it('holds when attempts grow and deliveries do not', () => {
     const after = { 'n1->n2': stats({ udpRecv: 300, udpSent: 100 }), 'n2->n1': stats({ tcpRecv: 90, tcpSent: 50, conns: 2 }), 'n1->n3': stats({ udpRecv: 10 }) };
     const v = judgeCut(linkDeltas(before, after, links), 'both');
-    expect(v).toEqual({ leaked: [], held: ['n1->n2', 'n2->n1', 'n1->n3'], idle: [] });
+    expect(v).toEqual({ leaked: [], held: ['n1->n2', 'n2->n1', 'n1->n3'], idle: [], heldBy: { tcp: ['n2->n1'], udp: ['n1->n2', 'n1->n3'] } });
+    expect(cutProven(v, 'both')).toBe('complete');
   });
 
   it('reports a leak when any cut link delivered a byte (must fail)', () => {
@@ -27,11 +28,17 @@ describe('cut verification from counters', () => {
     const v = judgeCut(linkDeltas(before, after, links), 'both');
     expect(v.leaked).toEqual(['n1->n2']);
     expect(v.idle).toEqual(['n2->n1', 'n1->n3']);
+    expect(cutProven(v, 'both')).toBeUndefined();
   });
 
   it('only looks at the cut transport: a UDP-only cut ignores TCP deliveries', () => {
     const after = { 'n1->n2': stats({ udpRecv: 300, udpSent: 100, tcpRecv: 10, tcpSent: 10 }), 'n2->n1': stats({ tcpRecv: 90, tcpSent: 90, conns: 2 }), 'n1->n3': stats({ udpRecv: 5 }) };
-    expect(judgeCut(linkDeltas(before, after, links), 'udp')).toEqual({ leaked: [], held: ['n1->n2', 'n1->n3'], idle: ['n2->n1'] });
+    const udp = judgeCut(linkDeltas(before, after, links), 'udp');
+    expect(udp).toMatchObject({ leaked: [], held: ['n1->n2', 'n1->n3'], idle: ['n2->n1'] });
+    // Not every link held an attempt, but UDP did somewhere: proven by quorum only.
+    expect(cutProven(udp, 'udp')).toBe('quorum');
+    // A cut of both transports needs a held TCP attempt somewhere too.
+    expect(cutProven({ ...udp, heldBy: { tcp: [], udp: udp.heldBy.udp } }, 'both')).toBeUndefined();
     // ...and the same counters are a leak for a TCP cut.
     expect(judgeCut(linkDeltas(before, after, links), 'tcp').leaked).toEqual(['n1->n2', 'n2->n1']);
   });
@@ -46,10 +53,17 @@ describe('flow verification from counters', () => {
   const before = { a: stats(), b: stats(), c: stats() };
   it('flowing, blocked (attempted but nothing delivered: must fail) and idle links', () => {
     const after = { a: stats({ udpRecv: 10, udpSent: 10 }), b: stats({ tcpRecv: 10, conns: 1 }), c: stats() };
-    expect(judgeFlow(linkDeltas(before, after, ['a', 'b', 'c']), 'both')).toEqual({ flowing: ['a'], blocked: ['b'], idle: ['c'] });
+    const v = judgeFlow(linkDeltas(before, after, ['a', 'b', 'c']), 'both');
+    expect(v).toMatchObject({ flowing: ['a'], blocked: ['b'], idle: ['c'] });
+    expect(flowProven(v, 'udp')).toBeUndefined();
+    const healed = judgeFlow(linkDeltas(before, { ...after, b: stats({ tcpRecv: 10, tcpSent: 10 }) }, ['a', 'b', 'c']), 'both');
+    expect(flowProven(healed, 'both')).toBe('quorum');
+    expect(flowProven(judgeFlow(linkDeltas(before, { a: stats({ udpSent: 1 }), b: stats({ udpSent: 1 }), c: stats({ tcpSent: 1 }) }, ['a', 'b', 'c']), 'both'), 'both')).toBe('complete');
   });
   it('a missing link has no deltas (idle), never a false "flowing"', () => {
-    expect(judgeFlow(linkDeltas(before, { a: stats({ udpSent: 5 }) }, ['x']), 'both')).toEqual({ flowing: [], blocked: [], idle: ['x'] });
+    const v = judgeFlow(linkDeltas(before, { a: stats({ udpSent: 5 }) }, ['x']), 'both');
+    expect(v).toMatchObject({ flowing: [], blocked: [], idle: ['x'] });
+    expect(flowProven(v, 'both')).toBeUndefined();
   });
 });
 

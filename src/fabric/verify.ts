@@ -63,17 +63,33 @@ export interface CutVerdict {
   held: string[];
   /** Links with no attempt yet: nothing proves or disproves the cut there. */
   idle: string[];
+  /** `held`, per cut transport (a link may appear under both). */
+  heldBy: { tcp: string[]; udp: string[] };
 }
 
 export function judgeCut(deltas: readonly LinkDelta[], transport: Transport): CutVerdict {
   const ts = transportsOf(transport);
-  const v: CutVerdict = { leaked: [], held: [], idle: [] };
+  const v: CutVerdict = { leaked: [], held: [], idle: [], heldBy: { tcp: [], udp: [] } };
   for (const d of deltas) {
     if (ts.some((t) => d.delivered[t] > 0)) v.leaked.push(d.link);
-    else if (ts.some((t) => d.attempted[t] > 0)) v.held.push(d.link);
-    else v.idle.push(d.link);
+    else if (ts.some((t) => d.attempted[t] > 0)) {
+      v.held.push(d.link);
+      for (const t of ts) if (d.attempted[t] > 0) v.heldBy[t].push(d.link);
+    } else v.idle.push(d.link);
   }
   return v;
+}
+
+/**
+ * Whether a cut is proven: every link held an attempt (`complete`), or, once observed long enough,
+ * every cut transport held an attempt on at least one link (`quorum`; TCP between Alertmanagers is
+ * rare — push/pull, joins — so waiting for TCP on every link would take minutes). Never with a leak.
+ */
+export function cutProven(v: CutVerdict, transport: Transport): 'complete' | 'quorum' | undefined {
+  if (v.leaked.length > 0) return undefined;
+  if (v.idle.length === 0 && v.held.length > 0) return 'complete';
+  if (transportsOf(transport).every((t) => v.heldBy[t].length > 0)) return 'quorum';
+  return undefined;
 }
 
 export interface FlowVerdict {
@@ -82,15 +98,27 @@ export interface FlowVerdict {
   /** Links where traffic was attempted but nothing was delivered: still cut. */
   blocked: string[];
   idle: string[];
+  /** `flowing`, per healed transport. */
+  flowingBy: { tcp: string[]; udp: string[] };
 }
 
 export function judgeFlow(deltas: readonly LinkDelta[], transport: Transport): FlowVerdict {
   const ts = transportsOf(transport);
-  const v: FlowVerdict = { flowing: [], blocked: [], idle: [] };
+  const v: FlowVerdict = { flowing: [], blocked: [], idle: [], flowingBy: { tcp: [], udp: [] } };
   for (const d of deltas) {
-    if (ts.some((t) => d.delivered[t] > 0)) v.flowing.push(d.link);
-    else if (ts.some((t) => d.attempted[t] > 0)) v.blocked.push(d.link);
+    if (ts.some((t) => d.delivered[t] > 0)) {
+      v.flowing.push(d.link);
+      for (const t of ts) if (d.delivered[t] > 0) v.flowingBy[t].push(d.link);
+    } else if (ts.some((t) => d.attempted[t] > 0)) v.blocked.push(d.link);
     else v.idle.push(d.link);
   }
   return v;
+}
+
+/** Whether a removal is proven: every link delivers again, or (observed long enough) each healed transport delivers somewhere and no link swallows attempts. */
+export function flowProven(v: FlowVerdict, transport: Transport): 'complete' | 'quorum' | undefined {
+  if (v.blocked.length > 0) return undefined;
+  if (v.idle.length === 0 && v.flowing.length > 0) return 'complete';
+  if (transportsOf(transport).every((t) => v.flowingBy[t].length > 0)) return 'quorum';
+  return undefined;
 }

@@ -317,7 +317,7 @@ export class Nemesis {
       if (kind === 'client') await this.probeClients(links);
       const r = await fabric.verifyCut(links, transport, before, { timeoutMs: kind === 'receiver' ? Math.min(2_000, this.applyTimeoutMs) : this.applyTimeoutMs });
       const ok = kind === 'receiver' ? r.leaked.length === 0 : r.ok;
-      const detail = { links, transport, verification: { leaked: r.leaked, held: r.held, idle: r.idle, elapsedMs: r.elapsedMs } };
+      const detail = { links, transport, verification: { proof: r.proof, leaked: r.leaked, held: r.held, heldBy: r.heldBy, idle: r.idle, elapsedMs: r.elapsedMs } };
       if (!ok) {
         throw new AmchaosError('AMCHAOS_FAULT_NOT_VERIFIED', `${description}: ${r.leaked.length > 0 ? `bytes still crossed ${r.leaked.join(', ')}` : `no traffic was attempted on any cut link within ${this.applyTimeoutMs} ms`}`, {
           hint: r.leaked.length > 0 ? 'The proxy did not hold the cut: this is a harness bug, please report it with the run directory.' : 'Are the nodes running? A cut can only be proven while nodes try to talk; raise verify.applyTimeoutMs for slow clusters.',
@@ -346,7 +346,7 @@ export class Nemesis {
         if (kind === 'client') await this.probeClients(links);
         const r = await fabric.verifyFlow(links, transport, before, { timeoutMs: kind === 'receiver' ? Math.min(2_000, this.removeTimeoutMs) : this.removeTimeoutMs });
         const ok = kind === 'receiver' ? r.blocked.length === 0 : r.ok;
-        const detail = { liftedAt, leakedDuringFault, verification: { flowing: r.flowing, blocked: r.blocked, idle: r.idle, elapsedMs: r.elapsedMs } };
+        const detail = { liftedAt, leakedDuringFault, verification: { proof: r.proof, flowing: r.flowing, blocked: r.blocked, idle: r.idle, elapsedMs: r.elapsedMs } };
         if (!ok) {
           throw new AmchaosError('AMCHAOS_FAULT_NOT_VERIFIED', `heal of ${description}: ${r.blocked.length > 0 ? `${r.blocked.join(', ')} still deliver nothing` : `no traffic flowed within ${this.removeTimeoutMs} ms`}`, {
             hint: 'Are the nodes running? Raise verify.removeTimeoutMs if the cluster needs longer to reconnect.',
@@ -378,7 +378,7 @@ export class Nemesis {
         const liftedAt = this.history.clock.now();
         const before = fabric.snapshot(links);
         const r = await fabric.verifyFlow(links, 'both', before, { timeoutMs: this.removeTimeoutMs });
-        const detail = { liftedAt, verification: { flowing: r.flowing, blocked: r.blocked, idle: r.idle, elapsedMs: r.elapsedMs } };
+        const detail = { liftedAt, verification: { proof: r.proof, flowing: r.flowing, blocked: r.blocked, idle: r.idle, elapsedMs: r.elapsedMs } };
         if (!r.ok) {
           throw new AmchaosError('AMCHAOS_FAULT_NOT_VERIFIED', `heal of ${description}: ${r.blocked.length > 0 ? `${r.blocked.join(', ')} still deliver nothing` : `no traffic flowed within ${this.removeTimeoutMs} ms`}`, {
             hint: 'Are the nodes running? Raise verify.removeTimeoutMs.',
