@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
+import type { TaskMeta } from 'vitest';
+import '../src/report/vitest-reporter.js';
 import { runSuite, type RunOptions, type RunResult } from '../src/run/run.js';
 import { isRoot } from '../src/util/fs.js';
 import { resolveVersion } from '../src/versions/index.js';
@@ -42,6 +44,22 @@ async function whyCannotRun(versions: string[]): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * Hands a test's scenarios to the vitest reporter (src/report/vitest-reporter.ts), which gathers
+ * every suite test of a `vitest run` into one report, the same as `amchaos run` writes.
+ */
+export function attachToReport(task: { meta: TaskMeta }, result: RunResult): void {
+  const scenario = result.summary.scenarios[0];
+  if (!scenario) return;
+  task.meta.amchaos = { scenario, historyFile: resolvePath(result.runDir, 'history.jsonl'), runDir: result.runDir };
+}
+
+/** AMCHAOS_SEED replays a vitest run the way --seed replays `amchaos run`. */
+function seedFromEnv(): number | undefined {
+  const s = process.env['AMCHAOS_SEED'];
+  return s === undefined || s === '' ? undefined : Number(s);
+}
+
 export function runForTest(name: string, opts: Omit<RunOptions, 'argv' | 'runtime' | 'groups' | 'logLevel' | 'timers' | 'clustered'> & Partial<RunOptions>): Promise<RunResult> {
   const outDir = join('reports', 'vitest', name.replace(/[^A-Za-z0-9._+-]+/g, '_'));
   const argv = ['run', '--suite', opts.suite, '--versions', opts.clusters.map((c) => c.join('+')).join(','), '--out', outDir];
@@ -54,6 +72,7 @@ export function runForTest(name: string, opts: Omit<RunOptions, 'argv' | 'runtim
     outDir,
     argv: opts.clustered === false ? [...argv, '--no-cluster'] : argv,
     log: () => undefined,
+    ...(seedFromEnv() !== undefined ? { seed: seedFromEnv()! } : {}),
     ...opts,
   });
 }

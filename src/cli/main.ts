@@ -98,9 +98,10 @@ function buildProgram(): Command {
     .command('proxy')
     .description('run the link proxy on its own (Toxiproxy HTTP API, TCP + UDP)')
     .option('--listen <addr>', 'host:port of the HTTP API', '127.0.0.1:8474')
-    .action(async (flags: { listen: string }) => {
+    .option('--config <file>', 'a JSON list of proxies to create at start (as Toxiproxy\'s -config)')
+    .action(async (flags: { listen: string; config?: string }) => {
       const { runProxyCommand } = await import('../proxy/cli.js');
-      await runProxyCommand({ listen: flags.listen });
+      await runProxyCommand({ listen: flags.listen, ...(flags.config ? { config: flags.config } : {}) });
     });
 
   program
