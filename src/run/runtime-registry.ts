@@ -1,22 +1,33 @@
 import { AmchaosError } from '../errors/index.js';
 import { ProcessRuntime } from '../runtime/process/process-runtime.js';
 import type { Runtime, RuntimeName } from '../runtime/types.js';
+import { isRoot } from '../util/fs.js';
 
-/** Runtimes by name. netns and docker are loaded lazily: they need root or an engine. */
+/** Runtimes by name. netns is loaded lazily: it needs root and the network tools. */
 export async function getRuntime(name: RuntimeName): Promise<Runtime> {
   switch (name) {
     case 'process':
       return new ProcessRuntime();
-    case 'netns':
-    case 'docker':
+    case 'netns': {
+      const { NetnsRuntime } = await import('../runtime/netns/index.js');
+      return new NetnsRuntime();
+    }
     default:
       throw new AmchaosError('AMCHAOS_RUNTIME_UNSUPPORTED', `the ${name} runtime is not available in this build`, {
-        hint: 'Use --runtime process.',
+        hint: 'Use --runtime process (any machine) or --runtime netns (root; every link faultable).',
       });
   }
 }
 
 /** Each runtime's sweep of resources a killed run left (called at start-up and by `amchaos sweep`). */
 export function runtimeSweeps(): Array<() => Promise<string[]>> {
-  return [() => new ProcessRuntime().sweep()];
+  return [
+    () => new ProcessRuntime().sweep(),
+    async () => {
+      // Namespaces, veths, bridges and rules can only exist (and be removed) as root.
+      if (!isRoot()) return [];
+      const { sweepNetns } = await import('../runtime/netns/index.js');
+      return sweepNetns();
+    },
+  ];
 }

@@ -13,6 +13,7 @@ import type { ClusterConfig } from '../topology/config.js';
 import { timerOverlapReason } from '../topology/timers.js';
 import type { ResolvedVersion } from '../versions/types.js';
 import { ClusterSampler } from '../workload/sampler.js';
+import { Nemesis } from '../nemesis/nemesis.js';
 import type { CheckSummary, ScenarioSummary } from './summary.js';
 import { FLUSH_MARGIN_MS, type ScenarioContext, type ScenarioNode, type SuiteDefinition } from './suite.js';
 import { waitClusterReady } from './ready.js';
@@ -51,18 +52,25 @@ const SAMPLE_EVERY_MS = 200;
  * Runs one scenario: start the cluster, wait until it is ready, let the suite drive it, quiesce,
  * check the history, and tear everything down — always, also after a failure or Ctrl-C.
  */
+/** A scenario id as runtimes can use it in resource names (namespaces, rules, files). */
+export function resourceLabel(id: string): string {
+  return id.replace(/[^A-Za-z0-9._:@-]+/g, '_').slice(0, 100);
+}
+
 export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise<ScenarioSummary> {
   const { history, capture, signal } = env;
   const startedAt = new Date();
   const t0 = performance.now();
   const firstSeq = history.all().length;
-  const workDir = join(env.workDir, plan.id.replace(/[^A-Za-z0-9._-]+/g, '_'));
-  const captureBase = capture.address.url;
+  const workDir = join(env.workDir, resourceLabel(plan.id));
+  // netns nodes reach the capture through their own receiver proxies at a fixed address.
+  const captureBase = plan.runtime.receiverBaseURL?.(capture.address) ?? capture.address.url;
   const config = plan.config(captureBase);
   const log = (m: string) => env.log(`[${plan.id}] ${m}`);
 
   let cluster: RuntimeCluster | undefined;
   let sampler: ClusterSampler | undefined;
+  let nemesis: Nemesis | undefined;
   const clients: AlertmanagerClient[] = [];
   const figures: Record<string, unknown> = {};
   let error: ScenarioSummary['error'];
@@ -73,7 +81,7 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
     history.append({ type: 'phase', phase: 'start' });
     cluster = await plan.runtime.createCluster({
       runId: env.runId,
-      scenarioId: plan.id,
+      scenarioId: resourceLabel(plan.id),
       workDir,
       captureAddress: { host: capture.address.host, port: capture.address.port },
       nodes: plan.versions.map((version, index) => ({
@@ -136,6 +144,7 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
     log(`${cluster.nodes.length} nodes ${plan.clustered ? 'clustered and ready' : 'up (unclustered)'} in ${figures['startToReadyMs']} ms`);
 
     history.append({ type: 'phase', phase: 'drive' });
+    nemesis = new Nemesis({ cluster, history, receiver: capture });
     const ctx: ScenarioContext = {
       id: plan.id,
       suite: plan.suite.name,
@@ -147,6 +156,7 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
       nodes: scenarioNodes,
       cluster,
       capture,
+      nemesis,
       alerts: plan.alerts,
       signal,
       sleep: (ms) => sleep(ms, undefined, { signal }),
@@ -176,8 +186,14 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
     history.append({ type: 'note', level: 'error', message: `scenario aborted: ${error.code}: ${error.message}` });
     log(`error: ${error.message}`);
   } finally {
+    // Heal before teardown, so the last fault's removal is recorded (and verified) in the history.
+    if (nemesis) await nemesis.heal().catch((e: unknown) => log(`heal: ${(e as Error).message}`));
+    capture.clearFaults();
+    if (!capture.isUp) await capture.up().catch(() => undefined);
     history.append({ type: 'phase', phase: 'teardown' });
     await sampler?.stop();
+    // Per-link traffic, where the runtime has a fabric (every byte of cluster traffic crosses it).
+    if (cluster?.fabric) figures['linkTraffic'] = cluster.fabric.traffic();
     await cluster?.destroy().catch((e: unknown) => log(`teardown: ${(e as Error).message}`));
     for (const c of clients) await c.close().catch(() => undefined);
     if (cluster) {

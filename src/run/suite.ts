@@ -1,5 +1,6 @@
 import type { AlertmanagerClient } from '../client/client.js';
 import type { CaptureReceiver } from '../capture/capture.js';
+import type { Nemesis } from '../nemesis/nemesis.js';
 import type { History } from '../history/history.js';
 import type { LabelSet, NodeDescriptor, Timers } from '../history/types.js';
 import type { RuntimeCluster, RuntimeNode } from '../runtime/types.js';
@@ -46,6 +47,8 @@ export interface ScenarioContext {
   nodes: ScenarioNode[];
   cluster: RuntimeCluster;
   capture: CaptureReceiver;
+  /** Faults: partitions, latency, loss, cuts (netns), receiver faults, kill/pause/restart (any runtime). */
+  nemesis: Nemesis;
   /** The alert label sets to fire (from --alerts, or generated from the seed). */
   alerts: LabelSet[];
   signal: AbortSignal;
