@@ -17,6 +17,7 @@ import { compareGo, goQuote } from '../labels/gostring.js';
 import { isValidLabelName, type LabelSet } from '../labels/labelset.js';
 import { compileGoRegexp, Matcher, MatcherError, parseMatcher } from '../labels/matcher.js';
 import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Silences, SilenceState } from '../silences/silences.js';
 import { SilenceNotFoundError, SilenceValidationError } from '../silences/silences.js';
 import { emptySilence, goTimeToMs, msToGoTime, type PbMatcher, type PbMatcherType, type PbSilence } from '../statepb/statepb.js';
@@ -50,6 +51,9 @@ export interface ApiDeps {
   startedAt: number;
   routePrefix: string;
   reload: () => Promise<void>;
+  metrics: Metrics;
+  /** The /metrics text. */
+  exposition: () => string;
 }
 
 interface Reply {
@@ -156,6 +160,10 @@ export class ApiServer {
       if (method !== 'GET' && method !== 'HEAD') return methodNotAllowedText('GET, HEAD, OPTIONS');
       return { status: 200, body: 'OK', headers: { 'Content-Type': 'text/plain; charset=utf-8' } };
     }
+    if (path === '/metrics') {
+      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowedText('GET, HEAD, OPTIONS');
+      return { status: 200, body: this.deps.exposition(), headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' } };
+    }
     if (path === '/-/reload') {
       if (method !== 'POST') return methodNotAllowedText('OPTIONS, POST');
       try {
@@ -252,12 +260,15 @@ export class ApiServer {
         timeout = true;
         endsAt = now + resolveTimeout;
       }
+      if (endsAt > Date.now()) this.deps.metrics.alertsReceivedFiring++;
+      else this.deps.metrics.alertsReceivedResolved++;
       const labels: LabelSet = {};
       for (const [k, v] of Object.entries(r.labels!)) if (v !== '') labels[k] = v;
       const annotations = r.annotations ?? {};
       const err = validateAlert(labels, annotations, startsAt, endsAt, utf8);
       if (err) {
         errs.push(err);
+        this.deps.metrics.alertsInvalid++;
         continue;
       }
       valid.push(newAlert({ labels, annotations, startsAt, endsAt, updatedAt: now, generatorURL: r.generatorURL, timeout }));

@@ -133,6 +133,14 @@ describe('tsam end to end (cluster disabled)', () => {
     expect(node.app.nflog.size()).toBe(1);
     await sleep(2000);
     expect(cap.received).toHaveLength(1);
+    const metrics = await (await fetch(`${node.url}/metrics`)).text();
+    const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect(value('alertmanager_notifications_total')).toBe(1);
+    expect(value('alertmanager_notifications_failed_total')).toBe(0);
+    expect(value('alertmanager_notification_requests_total')).toBe(3);
+    expect(value('alertmanager_notification_requests_failed_total')).toBe(2);
+    expect(value('alertmanager_cluster_enabled')).toBe(0);
+    expect(metrics).toContain('alertmanager_alerts_received_total{status="firing",version="v2"} 1');
   });
 
   it('keeps the nflog empty while the receiver fails (4xx is not retried)', { timeout: 20_000 }, async () => {

@@ -21,6 +21,7 @@ import { faultList, parseFaults, type Faults } from '../faults/faults.js';
 import { splitHostPort, type Flags } from '../flags/flags.js';
 import { Inhibitor } from '../inhibit/inhibitor.js';
 import { Logger } from '../log/logger.js';
+import { exposition, Metrics } from '../metrics/metrics.js';
 import { NotificationLog } from '../nflog/nflog.js';
 import { buildPipeline } from '../notify/pipeline.js';
 import { Silences } from '../silences/silences.js';
@@ -78,6 +79,7 @@ export class App {
   readonly faults: Faults;
   readonly logger: Logger;
   readonly alerts = new AlertStore();
+  readonly metrics = new Metrics();
   readonly nflog: NotificationLog;
   readonly silences: Silences;
   private peer: ClusterPeer | undefined;
@@ -196,6 +198,8 @@ export class App {
       startedAt: this.startedAt,
       routePrefix: url.pathname.replace(/\/+$/, ''),
       reload: () => this.reload(),
+      metrics: this.metrics,
+      exposition: () => this.exposition(),
     });
     const { host, port } = splitHostPort(flags.webListenAddress);
     this.webAddress = await this.api.listen(host === '' ? '::' : host, port);
@@ -212,6 +216,28 @@ export class App {
     every(flags.alertsGcIntervalMs, () => {
       this.alerts.gc();
       this.inhibitor.gc();
+    });
+  }
+
+  private exposition(): string {
+    const now = Date.now();
+    const alerts = { active: 0, suppressed: 0, unprocessed: 0 };
+    for (const a of this.alerts.list()) {
+      if (a.endsAt !== 0 && a.endsAt <= now) continue;
+      const muted = this.inhibitor.mutedBy(a.labels, now).length > 0 || this.silences.mutedBy(a.labels).length > 0;
+      if (muted) alerts.suppressed++;
+      else alerts.active++;
+    }
+    const silences = { active: 0, pending: 0, expired: 0 };
+    for (const s of this.silences.list()) silences[this.silences.state(s)]++;
+    return exposition({
+      compat: this.compat,
+      metrics: this.metrics,
+      clusterEnabled: this.peer !== undefined,
+      clusterMembers: this.peer ? this.peer.peers().length : 0,
+      position: this.position(),
+      alerts,
+      silences,
     });
   }
 
@@ -272,6 +298,7 @@ export class App {
           void this.settled.then(resolve);
         }),
       externalURL: this.externalURL,
+      metrics: this.metrics,
     });
     const timeout = (d: number): number => Math.max(d, MIN_TIMEOUT_MS) + this.position() * this.flags.clusterPeerTimeoutMs;
     old?.stop();

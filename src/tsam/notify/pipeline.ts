@@ -13,6 +13,7 @@ import { resolvedAt, type Alert } from '../alerts/alerts.js';
 import type { NotifyContext, NotifyFn } from '../dispatch/dispatcher.js';
 import type { Inhibitor } from '../inhibit/inhibitor.js';
 import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { NotificationLog } from '../nflog/nflog.js';
 import type { Silences } from '../silences/silences.js';
 import type { NflogEntry, NflogReceiver } from '../statepb/statepb.js';
@@ -95,6 +96,7 @@ export interface PipelineDeps {
   /** Resolves once gossip has settled (at once when clustering is off). */
   waitReady: (signal: AbortSignal) => Promise<void>;
   externalURL: string;
+  metrics: Metrics;
 }
 
 interface Integration {
@@ -174,6 +176,7 @@ async function runIntegration(
   if (reason === 'none') return true;
 
   // Retry stage.
+  deps.metrics.notificationsTotal++;
   let sent = alerts;
   if (!integ.conf.sendResolved) {
     // Only resolved alerts and send_resolved off: nothing to send, but still logged below.
@@ -198,6 +201,7 @@ async function runIntegration(
   let lastErr: string | undefined;
   for (;;) {
     if (ctx.signal.aborted) {
+      deps.metrics.notificationsFailedTotal++;
       l.error('Notify for alerts failed', {
         num_alerts: alerts.length,
         err: `${integ.recv.groupName}/webhook[${integ.recv.idx}]: notify retry canceled after ${attempts} attempts: ${lastErr ?? (ctx.signal.reason as Error)?.message}`,
@@ -205,13 +209,16 @@ async function runIntegration(
       return false;
     }
     attempts++;
+    deps.metrics.notificationRequestsTotal++;
     const res = await postWebhook(integ.conf, body, deps.compat, ctx.signal);
+    if (!res.ok) deps.metrics.notificationRequestsFailedTotal++;
     if (res.ok) {
       if (attempts > 1) l.info('Notify success', { attempts });
       else l.debug('Notify success', { attempts });
       break;
     }
     if (!res.retry) {
+      deps.metrics.notificationsFailedTotal++;
       l.error('Notify for alerts failed', {
         num_alerts: alerts.length,
         err: `${integ.recv.groupName}/webhook[${integ.recv.idx}]: notify retry canceled due to unrecoverable error after ${attempts} attempts: ${res.error}`,
