@@ -144,6 +144,19 @@ describe('netns runtime', () => {
     expect((await new StateDir().records()).length).toBe(records);
   });
 
+  it.skipIf(!root || !v025)(`a node that never answers times out, and destroy still removes everything${SKIP_ROOT}${SKIP_VERSION}`, { timeout: 30_000 }, async () => {
+    // A "binary" that ignores its flags and never serves HTTP: the start times out.
+    const hang = { ...v025!, command: ['sh', '-c', 'exec sleep 60', 'sh'], templates: undefined };
+    tc = await testCluster(new NetnsRuntime({ startTimeoutMs: 1_000 }), { versions: [v025!, hang], scenarioId: 'timeout' });
+    const cluster = tc.cluster as NetnsCluster;
+    await expect(cluster.startAll()).rejects.toMatchObject({ code: 'AMCHAOS_NODE_START_FAILED', message: expect.stringMatching(/did not answer within 1000 ms/) });
+    expect(cluster.nodes[1]!.running).toBe(false);
+    const pid = cluster.nodes[0]!.pid!;
+    await tc.cleanup();
+    expect(await leftoversOf(cluster.tag)).toEqual([]);
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+
   it.skipIf(!root || !v025)(`sweep removes what a killed run left (namespaces, veths, bridge, rules, processes) and leaves live clusters alone${SKIP_ROOT}${SKIP_VERSION}`, { timeout: 60_000 }, async () => {
     const rt = new NetnsRuntime();
     const live = await testCluster(rt, { versions: [v025!], scenarioId: 'live' });
