@@ -1,3 +1,4 @@
+import { which } from '../../util/fs.js';
 import { isGone, run, splitRuleLine } from './commands.js';
 import { tagOfComment, tagOfLink, tagOfNetns } from './names.js';
 import { ownerAlive, StateDir } from './state.js';
@@ -11,6 +12,9 @@ import { ownerAlive, StateDir } from './state.js';
  */
 export async function sweepNetns(stateDir = new StateDir()): Promise<string[]> {
   const removed: string[] = [];
+  // Without iproute2 nothing of ours can exist; without iptables no rules of ours can.
+  if (!(await which('ip'))) return removed;
+  const iptables = (await which('iptables-save')) !== undefined && (await which('iptables')) !== undefined;
   const records = await stateDir.records();
   const live = new Set(records.filter(ownerAlive).map((r) => r.tag));
   const stale = (tag: string | undefined): tag is string => tag !== undefined && !live.has(tag);
@@ -46,7 +50,7 @@ export async function sweepNetns(stateDir = new StateDir()): Promise<string[]> {
     removed.push(`netns ${ns}`);
   }
 
-  for (const table of ['filter', 'nat'] as const) {
+  for (const table of iptables ? (['filter', 'nat'] as const) : []) {
     const saved = await run(['iptables-save', '-t', table]);
     for (const line of saved.stdout.split('\n')) {
       if (!line.startsWith('-A ')) continue;
