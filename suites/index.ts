@@ -1,9 +1,11 @@
 import type { SuiteDefinition } from '../src/run/suite.js';
 import { exactlyOnce } from './exactly-once.js';
 import { silences } from './silences.js';
+import { splitBrain } from './split-brain.js';
 
 /** Every suite, by name: `amchaos run --suite NAME` and the vitest files both use these. */
 export const SUITES: Readonly<Record<string, SuiteDefinition>> = {
   [exactlyOnce.name]: exactlyOnce,
   [silences.name]: silences,
+  [splitBrain.name]: splitBrain,
 };
