@@ -167,14 +167,16 @@ export class Fabric {
   }
 
   /**
-   * Removes toxics whose name starts with `prefix` from every link (the nemesis names its own
-   * `amc-…`; toxics a user added through the HTTP API survive unless `prefix` is '').
+   * Removes toxics from every link whose name starts with `match` (or satisfies it, if a function).
+   * The nemesis names its own `amc-f…`; toxics a user added through the HTTP API survive unless
+   * `match` is ''.
    */
-  async removeToxics(prefix: string): Promise<number> {
+  async removeToxics(match: string | ((name: string) => boolean)): Promise<number> {
+    const wanted = typeof match === 'string' ? (name: string) => name.startsWith(match) : match;
     let n = 0;
     for (const link of this.linkInfo.keys()) {
       for (const t of this.server.listToxics(link)) {
-        if (!t.name.startsWith(prefix)) continue;
+        if (!wanted(t.name)) continue;
         await this.server.removeToxic(link, t.name).catch(() => undefined);
         n++;
       }

@@ -258,6 +258,14 @@ describe('nemesis', () => {
       const dropped = Object.values(cluster.fabric!.traffic()).reduce((a, t) => a + t.droppedPackets, 0);
       expect(dropped).toBeGreaterThan(0);
       expect(faultStates(history.all(), loss.id)).toEqual(['requested', 'applied', 'removed']);
+
+      // heal() removes what the nemesis added and leaves a toxic a user added through the API.
+      await cluster.fabric!.addToxic('n2->n3', { name: 'user-toxic', type: 'latency', attributes: { latency: 1 } });
+      const l2 = await nem.apply({ kind: 'latency', links: 'all', latencyMs: 10 });
+      expect(cluster.fabric!.toxics('n2->n3')).toHaveLength(3);
+      await nem.heal();
+      expect(cluster.fabric!.toxics('n2->n3').map((t) => t.name)).toEqual(['user-toxic']);
+      expect(faultStates(history.all(), l2.id)).toEqual(['requested', 'applied', 'removed']);
     },
   );
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
@@ -11,7 +12,7 @@ import type { RuntimeCluster, RuntimeNode } from '../runtime/types.js';
 import { cutLinks, partitionGroups, selectLinks } from './partitions.js';
 import { LINK_FAULT_KINDS, type FaultSpec, type ReceiverControl, type Schedule, type VerifyOptions } from './types.js';
 
-/** Prefix of every toxic the nemesis adds; toxics added by hand through the HTTP API are left alone. */
+/** Prefix of every toxic the nemesis adds (`amc-f<fault>-<instance>-up|down`); toxics added by hand through the HTTP API are left alone. */
 export const NEMESIS_TOXIC_PREFIX = 'amc-f';
 
 export interface NemesisOptions {
@@ -64,6 +65,7 @@ export class Nemesis {
   private readonly stopGraceMs: number;
   private readonly entries = new Map<number, Entry>();
   private nextId = 1;
+  private readonly instance = randomBytes(2).toString('hex');
 
   constructor(opts: NemesisOptions) {
     this.cluster = opts.cluster;
@@ -158,7 +160,8 @@ export class Nemesis {
     for (const e of [...this.entries.values()].reverse()) {
       await this.remove(e.id).catch(() => undefined);
     }
-    const stray = this.cluster.fabric ? await this.cluster.fabric.removeToxics(NEMESIS_TOXIC_PREFIX).catch(() => 0) : 0;
+    const mine = (name: string) => name.startsWith(NEMESIS_TOXIC_PREFIX) && name.includes(`-${this.instance}-`);
+    const stray = this.cluster.fabric ? await this.cluster.fabric.removeToxics(mine).catch(() => 0) : 0;
     if (stray > 0) this.history.append({ type: 'note', level: 'warn', message: `nemesis heal removed ${stray} stray toxic(s)` });
   }
 
@@ -266,7 +269,9 @@ export class Nemesis {
   }
 
   private toxicNames(id: number): { up: string; down: string } {
-    return { up: `${NEMESIS_TOXIC_PREFIX}${id}-up`, down: `${NEMESIS_TOXIC_PREFIX}${id}-down` };
+    // The instance tag keeps two nemeses on one fabric from removing each other's toxics.
+    const base = `${NEMESIS_TOXIC_PREFIX}${id}-${this.instance}`;
+    return { up: `${base}-up`, down: `${base}-down` };
   }
 
   private async addBoth(fabric: Fabric, id: number, links: readonly string[], toxic: CreateToxicInput): Promise<void> {
