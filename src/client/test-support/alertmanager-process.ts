@@ -10,36 +10,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveVersion } from '../../versions/index.js';
+import { findRealAlertmanager, realBinaryEnvVar } from '../../versions/testing.js';
 
 
 /** The env variable that points tests at a binary of `version`, e.g. AMCHAOS_AM_0_33_1. */
-export function binaryEnvVar(version: string): string {
-  return `AMCHAOS_AM_${version.replace(/\./g, '_')}`;
-}
+export const binaryEnvVar = realBinaryEnvVar;
 
-/**
- * The binary for `version`: AMCHAOS_AM_<x_y_z> if set, else what the version providers resolve
- * (system package, Debian cache or fetch). Undefined when neither works (tests then skip).
- * A Debian build whose templates differ from the installed ones still runs for these API-level
- * tests: the webhook payload does not use templates.
- */
-export async function findAlertmanagerBinary(version: string): Promise<string | undefined> {
-  const override = process.env[binaryEnvVar(version)];
-  if (override) {
-    try {
-      accessSync(override, constants.X_OK);
-      return override;
-    } catch {
-      return undefined;
-    }
-  }
-  try {
-    return (await resolveVersion(version)).command[0];
-  } catch {
-    return undefined;
-  }
-}
+/** The binary for `version` (see src/versions/testing.ts); undefined makes tests skip. */
+export const findAlertmanagerBinary = findRealAlertmanager;
 
 /** A free TCP port on 127.0.0.1 (closed again before returning; the usual small race applies). */
 export async function freePort(): Promise<number> {

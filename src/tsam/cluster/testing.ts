@@ -13,42 +13,20 @@ import os from 'node:os';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 
+import { findRealAlertmanager, realBinaryEnvVar, realBinarySkipReason } from '../../versions/testing.js';
+
 export const TARGET_VERSIONS = ['0.25.0', '0.28.1', '0.33.1'] as const;
 export type TargetVersion = (typeof TARGET_VERSIONS)[number];
 
-/** Where the briefing says unpacked builds live, for machines where the version cache is empty. */
-const KNOWN_PATHS: Record<TargetVersion, string> = {
-  '0.25.0': '/usr/bin/prometheus-alertmanager',
-  '0.28.1': '/tmp/aptx/dl/prometheus-alertmanager_0.28.1+ds-1_amd64/usr/bin/prometheus-alertmanager',
-  '0.33.1': '/tmp/aptx/dl/prometheus-alertmanager_0.33.1-5_amd64/usr/bin/prometheus-alertmanager',
-};
+export const envVarFor = realBinaryEnvVar;
 
-export const envVarFor = (v: string): string => `AMCHAOS_AM_BIN_${v.replace(/\./g, '_')}`;
-
-/**
- * The binary for `version`: $AMCHAOS_AM_BIN_0_28_1 style override, then the project's version
- * resolver without downloading, then the known unpack paths. Undefined when none exists.
- */
-export async function findAlertmanager(version: TargetVersion): Promise<string | undefined> {
-  const env = process.env[envVarFor(version)];
-  if (env && existsSync(env)) return env;
-  try {
-    const { resolveVersion, defaultResolveOptions } = await import('../../versions/index.js');
-    const r = await resolveVersion(version, defaultResolveOptions({ fetch: false }));
-    const bin = r.impl === 'alertmanager' ? r.command[0] : undefined;
-    if (bin && existsSync(bin)) return bin;
-  } catch {
-    // not cached: fall through to the known paths
-  }
-  const known = KNOWN_PATHS[version];
-  return existsSync(known) ? known : undefined;
+/** The binary for `version` (see src/versions/testing.ts); undefined makes tests skip. */
+export function findAlertmanager(version: TargetVersion): Promise<string | undefined> {
+  return findRealAlertmanager(version);
 }
 
 export function skipReason(version: string): string {
-  return (
-    `Alertmanager ${version} binary not found: set ${envVarFor(version)}=/path/to/alertmanager, ` +
-    `or let amchaos fetch it (\`amchaos versions\`), then rerun`
-  );
+  return realBinarySkipReason(version);
 }
 
 /** A port free for both TCP and UDP on 127.0.0.1 (memberlist needs both on one number). */

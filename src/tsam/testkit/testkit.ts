@@ -11,53 +11,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultResolveOptions, resolveVersion } from '../../versions/index.js';
+import { findRealAlertmanager as findReal, realBinarySkipReason } from '../../versions/testing.js';
 import { App } from '../app/app.js';
 import { parseFlags } from '../flags/flags.js';
 
-/** Where the brief's unpacked Debian builds live when the versions cache has not got them. */
-const FALLBACK: Record<string, string> = {
-  '0.25.0': '/usr/bin/prometheus-alertmanager',
-  '0.28.1': '/tmp/aptx/dl/prometheus-alertmanager_0.28.1+ds-1_amd64/usr/bin/prometheus-alertmanager',
-  '0.33.1': '/tmp/aptx/dl/prometheus-alertmanager_0.33.1-5_amd64/usr/bin/prometheus-alertmanager',
-};
-
-async function resolveReal(version: string, fetch: boolean): Promise<string | undefined> {
-  try {
-    const r = await resolveVersion(version, defaultResolveOptions({ fetch }));
-    if (r.impl === 'alertmanager' && r.version === version && r.command.length === 1 && existsSync(r.command[0]!)) {
-      return r.command[0];
-    }
-  } catch {
-    // not available this way
-  }
-  return undefined;
-}
-
-const memo = new Map<string, Promise<string | undefined>>();
-
-/**
- * The real binary for a version: the versions cache, else the known unpack location, else a fetch
- * through src/versions (Debian's apt, as CI does); undefined when none works (tests then skip, saying
- * how to get it).
- */
+/** The real binary for a version (see src/versions/testing.ts); undefined makes tests skip. */
 export function findRealAlertmanager(version: string): Promise<string | undefined> {
-  let p = memo.get(version);
-  if (!p) {
-    p = (async () => {
-      const cached = await resolveReal(version, false);
-      if (cached) return cached;
-      const fallback = FALLBACK[version];
-      if (fallback && existsSync(fallback)) return fallback;
-      return resolveReal(version, true);
-    })();
-    memo.set(version, p);
-  }
-  return p;
+  return findReal(version);
 }
 
 export function howToGetReal(version: string): string {
-  return `real Alertmanager ${version} not found: run \`amchaos versions fetch ${version}\` (or \`node dist/src/cli/main.js versions\`) to cache the Debian build, then re-run`;
+  return realBinarySkipReason(version);
 }
 
 export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
