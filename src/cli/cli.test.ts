@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFixtureRun } from '../report/testing/fixture-run.js';
 import { packageRoot } from '../util/paths.js';
 import { resolveVersion } from '../versions/index.js';
 
@@ -114,6 +115,29 @@ describe('amchaos CLI: bad input stops before anything starts, exit 254', () => 
       await expect(readdir(join(dir, 'v'))).rejects.toThrow();
     } finally {
       blocker.close();
+    }
+  });
+});
+
+describe('amchaos report', () => {
+  it('re-renders an old run from summary.json and history.jsonl; the exit code follows its verdict; a bad dir is 254', { timeout: 60_000 }, async () => {
+    const reports = await mkdtemp(join(tmpdir(), 'amchaos-cli-report-'));
+    try {
+      const failing = await writeFixtureRun(reports, 'no-cluster');
+      const passing = await writeFixtureRun(reports, 'pass');
+      await rm(join(failing, 'index.html'), { force: true });
+      const r1 = await amchaos(['report', failing]);
+      expect(r1.code).toBe(1);
+      expect((await readdir(failing)).sort()).toEqual(expect.arrayContaining(['index.html', 'junit.xml']));
+      expect((await amchaos(['report', passing])).code).toBe(0);
+      const all = await amchaos(['report', reports]);
+      expect(all.code).toBe(0);
+      expect(await readdir(reports)).toContain('index.html');
+      const bad = await amchaos(['report', join(reports, 'nope')]);
+      expect(bad.code).toBe(254);
+      expect(bad.stderr).toContain('AMCHAOS_INVALID_RUN_DIR');
+    } finally {
+      await rm(reports, { recursive: true, force: true });
     }
   });
 });
