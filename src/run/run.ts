@@ -16,7 +16,7 @@ import { generateAlerts } from '../workload/generate.js';
 import { SUITES } from '../../suites/index.js';
 import { portInUse } from '../runtime/common/ports.js';
 import { getRuntime } from './runtime-registry.js';
-import { assertRuntimeFits, resourceLabel, runScenario, type ScenarioPlan } from './scenario.js';
+import { assertRuntimeFits, nodeSpecs, resourceLabel, runScenario, type ScenarioPlan } from './scenario.js';
 import { exitCodeFor, type RunSummary, type ScenarioSummary } from './summary.js';
 import { sweepEverything } from './sweep.js';
 import { createRunWorkDir, newRunId, removeRunWorkDir } from './workdir.js';
@@ -130,17 +130,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
       workDir: join(runDir, '.preflight'),
       // The capture is not started yet; preflight only checks the address's shape.
       captureAddress: { host: '127.0.0.1', port: opts.receiverPort ?? 9 },
-      nodes: p.versions.map((version, index) => ({
-        id: `n${index + 1}`,
-        index,
-        version,
-        config: probeConfig.yaml,
-        clustered: p.clustered,
-        peerName: `n${String(index + 1).padStart(2, '0')}`,
-        timers: p.timers,
-        logLevel: p.logLevel,
-        extraArgs: [],
-      })),
+      nodes: nodeSpecs(p, probeConfig.yaml),
     });
   }
 

@@ -8,7 +8,7 @@ import { AlertmanagerClient } from '../client/client.js';
 import { AmchaosError, isAmchaosError } from '../errors/index.js';
 import type { History } from '../history/history.js';
 import type { HistoryEvent, LabelSet, NodeDescriptor, Timers } from '../history/types.js';
-import type { Runtime, RuntimeCluster } from '../runtime/types.js';
+import type { NodeSpec, Runtime, RuntimeCluster } from '../runtime/types.js';
 import type { ClusterConfig } from '../topology/config.js';
 import { timerOverlapReason } from '../topology/timers.js';
 import type { ResolvedVersion } from '../versions/types.js';
@@ -52,6 +52,24 @@ const SAMPLE_EVERY_MS = 200;
  * Runs one scenario: start the cluster, wait until it is ready, let the suite drive it, quiesce,
  * check the history, and tear everything down — always, also after a failure or Ctrl-C.
  */
+/**
+ * The node specs of a scenario: ids n1..nN in start order, zero-padded peer names so that name order
+ * is start order (= cluster position), as ULIDs give on versions without --cluster.peer-name.
+ */
+export function nodeSpecs(plan: ScenarioPlan, configYaml: string): NodeSpec[] {
+  return plan.versions.map((version, index) => ({
+    id: `n${index + 1}`,
+    index,
+    version,
+    config: configYaml,
+    clustered: plan.clustered,
+    peerName: `n${String(index + 1).padStart(2, '0')}`,
+    timers: plan.timers,
+    logLevel: plan.logLevel,
+    extraArgs: [],
+  }));
+}
+
 /** A scenario id as runtimes can use it in resource names (namespaces, rules, files). */
 export function resourceLabel(id: string): string {
   return id.replace(/[^A-Za-z0-9._:@-]+/g, '_').slice(0, 100);
@@ -84,18 +102,7 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
       scenarioId: resourceLabel(plan.id),
       workDir,
       captureAddress: { host: capture.address.host, port: capture.address.port },
-      nodes: plan.versions.map((version, index) => ({
-        id: `n${index + 1}`,
-        index,
-        version,
-        config: config.yaml,
-        clustered: plan.clustered,
-        // Zero-padded so names sort in start order, as ULIDs do on versions without --cluster.peer-name.
-        peerName: `n${String(index + 1).padStart(2, '0')}`,
-        timers: plan.timers,
-        logLevel: plan.logLevel,
-        extraArgs: [],
-      })),
+      nodes: nodeSpecs(plan, config.yaml),
     });
     nodes = cluster.nodes.map((n) => ({
       id: n.id,

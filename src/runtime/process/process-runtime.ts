@@ -76,7 +76,7 @@ class ProcessNode implements RuntimeNode {
 
   constructor(
     readonly spec: NodeSpec,
-    private readonly cluster: ClusterSpec,
+    cluster: ClusterSpec,
     ports: { web: number; cluster: number },
     private readonly templates: TemplatesPlan,
     private readonly setpriv: string | undefined,
