@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import type { RunResult } from '../src/run/run.js';
 import type { CheckSummary, ScenarioSummary } from '../src/run/summary.js';
@@ -30,24 +31,40 @@ export async function runtimeCases(clusters: string[][], runtime: RuntimeName): 
   return cases.map((c) => ({ ...c, skip: c.skip ?? NETNS_SKIP }));
 }
 
-/** Resources of the netns runtime that name this run (iptables comments carry the run id). */
-async function netnsLeftovers(runId: string, before: ReadonlySet<string>): Promise<string[]> {
-  const { visibleNetnsResources } = await import('../src/runtime/netns/index.js');
-  const now = await visibleNetnsResources();
-  // Namespaces and links carry a per-cluster tag, not the run id: anything that was not there
-  // before the run and is still there after it is ours (fault suites run one file at a time).
-  return now.filter((r) => r.includes(`run=${runId}`) || (!r.startsWith('iptables') && !before.has(r)));
-}
-
-/** Runs a suite like `amchaos run` does and, on netns, asserts that no namespace, link or rule of it is left. */
+/**
+ * Runs a suite like `amchaos run` does and, on netns, asserts that no namespace, link, rule or
+ * state record of it is left. Namespaces and links carry a per-cluster tag rather than the run id;
+ * the runtime's state records (written before anything is created) name the owning process, so the
+ * tags of this process's clusters are collected while the run goes — other processes' clusters on
+ * the same host (another test run) are not mistaken for ours.
+ */
 export async function runFaultSuite(name: string, suite: string, versions: string[], runtime: RuntimeName): Promise<RunResult> {
-  let before = new Set<string>();
-  if (runtime === 'netns') {
-    const { visibleNetnsResources } = await import('../src/runtime/netns/index.js');
-    before = new Set(await visibleNetnsResources());
+  if (runtime !== 'netns') return runForTest(name, { suite, clusters: [versions], runtime });
+  const { visibleNetnsResources, DEFAULT_STATE_DIR } = await import('../src/runtime/netns/index.js');
+  const { StateDir } = await import('../src/runtime/netns/state.js');
+  const state = new StateDir(DEFAULT_STATE_DIR);
+  const tags = new Set<string>();
+  const collect = async () => {
+    for (const r of await state.records()) if (r.pid === process.pid) tags.add(r.tag);
+  };
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      await collect();
+      await sleep(250);
+    }
+  })();
+  let result: RunResult;
+  try {
+    result = await runForTest(name, { suite, clusters: [versions], runtime });
+  } finally {
+    watching = false;
+    await watcher;
   }
-  const result = await runForTest(name, { suite, clusters: [versions], runtime });
-  if (runtime === 'netns') expect(await netnsLeftovers(result.summary.runId, before), 'netns resources left behind').toEqual([]);
+  expect(tags.size, 'the run created a netns cluster').toBeGreaterThan(0);
+  const left = (await visibleNetnsResources()).filter((r) => r.includes(`run=${result.summary.runId}`) || [...tags].some((t) => r.includes(`amc-${t}-`) || r.includes(`amc${t}`)));
+  const records = (await state.records()).filter((r) => tags.has(r.tag)).map((r) => `state record ${r.tag}`);
+  expect([...left, ...records], 'netns resources left behind').toEqual([]);
   return result;
 }
 

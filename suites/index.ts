@@ -2,10 +2,12 @@ import type { SuiteDefinition } from '../src/run/suite.js';
 import { exactlyOnce } from './exactly-once.js';
 import { silences } from './silences.js';
 import { splitBrain } from './split-brain.js';
+import { udpCut } from './udp-cut.js';
 
 /** Every suite, by name: `amchaos run --suite NAME` and the vitest files both use these. */
 export const SUITES: Readonly<Record<string, SuiteDefinition>> = {
   [exactlyOnce.name]: exactlyOnce,
   [silences.name]: silences,
   [splitBrain.name]: splitBrain,
+  [udpCut.name]: udpCut,
 };
