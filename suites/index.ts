@@ -1,5 +1,6 @@
 import type { SuiteDefinition } from '../src/run/suite.js';
 import { exactlyOnce } from './exactly-once.js';
+import { latencySweep } from './latency-sweep.js';
 import { silences } from './silences.js';
 import { splitBrain } from './split-brain.js';
 import { udpCut } from './udp-cut.js';
@@ -10,4 +11,5 @@ export const SUITES: Readonly<Record<string, SuiteDefinition>> = {
   [silences.name]: silences,
   [splitBrain.name]: splitBrain,
   [udpCut.name]: udpCut,
+  [latencySweep.name]: latencySweep,
 };

@@ -1,0 +1,110 @@
+import type { SuiteDefinition } from '../src/run/suite.js';
+import { awaitDeliveriesThenDuplicates, holdFiringSince, newAlertSource, windows } from './lib.js';
+import { ClusterWatch, countDuplicates, keysOfLabels, mark, phaseAlerts, settleMarginMs, summariseStatus } from './fault-lib.js';
+
+/** At most this many probes: the sweep stays bounded (about 8 s per probe with default timers). */
+export const LATENCY_PROBES = 6;
+
+export interface LatencyProbe {
+  latencyMs: number;
+  /** Copies beyond the first, over every group transition of this probe's fresh groups. */
+  duplicates: number;
+  transitions: number;
+  /** The fewest peers any node listed while the latency was in place (memberlist declared nodes dead below N). */
+  minPeers: number;
+}
+
+/**
+ * latency-sweep: the smallest one-way gossip latency at which duplicates appear, for the
+ * configured peer timeout, found by bisection. Each probe puts `latency` on every peer link (both
+ * transports, both directions; client and receiver links untouched), fires a fresh alert group at
+ * every node and counts its duplicates; between probes the cluster must be formed again.
+ * Probes bisect [0, 2 × peer_timeout]: duplicates at L → the threshold is ≤ L; none → it is
+ * above. At most LATENCY_PROBES probes, so the bracket is 2 × peer_timeout / 2^6 wide (62.5 ms
+ * at the default 2 s).
+ *
+ * What the threshold means: the position-1 node waits one peer_timeout after its flush, then looks
+ * for position 0's nflog entry. Position 0 logs after its webhook succeeded and gossips the entry
+ * on its next gossip tick; the entry crosses one link, so it arrives after ≈ webhook + ≤ gossip
+ * interval + latency. Duplicates therefore start at a one-way latency of about
+ * peer_timeout − gossip_interval … peer_timeout (a little less when flushes are skewed): the
+ * threshold measures how much of the peer timeout the real pipeline leaves for gossip. It is a
+ * sampled boundary, not a sharp one (the gossip tick is not aligned with the flush), so repeated
+ * runs vary by about one gossip interval. Above roughly half a probe timeout memberlist also
+ * starts suspecting peers (`minPeers` per probe shows whether any was declared dead, which would
+ * duplicate for a different reason).
+ *
+ * Figures: `latencyThresholdMs` (smallest probed latency with duplicates; null if none up to
+ * 2 × peer_timeout), `latencyThresholdBracketMs` [largest without, smallest with],
+ * `latencyThresholdRatio` (threshold / peer_timeout), `latencySweep` (every probe, in order),
+ * `latencySweepMs` (the probed latencies). Check: no-loss — no latency loses a notification; every
+ * probe's alerts keep firing for a whole flush window after the last probe, so each owes one.
+ * Which control proves the counting can fail: the sweep itself (probes below the threshold count
+ * 0, above it > 0; the vitest file asserts both exist); for no-loss, src/checkers/no-loss.test.ts.
+ */
+export const latencySweep: SuiteDefinition = {
+  name: 'latency-sweep',
+  summary: 'bisect the gossip latency (all peer links) at which duplicates start, for the configured peer timeout; none lost',
+  checks: ['no-loss'],
+  needs: { linkFaults: true },
+  async drive(ctx) {
+    const watch = new ClusterWatch(ctx);
+    const source = newAlertSource(ctx);
+    try {
+      const w = windows(ctx);
+      const n = ctx.nodes.length;
+      const pt = ctx.timers.peerTimeoutMs;
+      let lo = 0;
+      let hi = 2 * pt;
+      let threshold: number | null = null;
+      const probes: LatencyProbe[] = [];
+      const allKeys: string[] = [];
+      let lastHealAt = ctx.history.clock.now();
+      for (let i = 0; i < LATENCY_PROBES; i++) {
+        // Each probe starts from a formed cluster (a high latency may have had peers declared dead;
+        // they re-join on the next reconnect tick).
+        const formed = await watch.waitFormed(settleMarginMs(ctx) + ctx.timers.pushPullIntervalMs, lastHealAt);
+        if (formed === undefined) mark(ctx, `the cluster did not re-form within ${settleMarginMs(ctx) + ctx.timers.pushPullIntervalMs} ms; probing anyway (minPeers will show it)`);
+        const latencyMs = Math.round((lo + hi) / 2);
+        const fault = await ctx.nemesis.apply({ kind: 'latency', links: 'all', latencyMs });
+        watch.openWindow('probe');
+        const alerts = phaseAlerts(ctx.alerts, `latency-${i + 1}`);
+        const keys = keysOfLabels(alerts);
+        allKeys.push(...keys);
+        const firedAt = ctx.history.clock.now();
+        await source.fire(alerts.map((labels) => ({ labels })));
+        await awaitDeliveriesThenDuplicates(ctx, keys, 'firing', w.firstDelivery);
+        const samples = watch.takeWindow('probe');
+        await ctx.nemesis.remove(fault);
+        lastHealAt = ctx.history.clock.now();
+        const count = countDuplicates(ctx, keys, { from: firedAt });
+        const status = summariseStatus(samples);
+        const minPeers = Math.min(...Object.values(status).map((s) => s.minPeers));
+        probes.push({ latencyMs, duplicates: count.duplicates, transitions: count.transitions, minPeers: Number.isFinite(minPeers) ? minPeers : 0 });
+        mark(ctx, `probe ${i + 1}: latency ${latencyMs} ms → ${count.duplicates} duplicate(s) over ${count.transitions} transition(s), fewest peers ${minPeers}`);
+        if (count.duplicates > 0) {
+          hi = latencyMs;
+          threshold = latencyMs;
+        } else {
+          lo = latencyMs;
+        }
+      }
+      ctx.figures['peerTimeoutMs'] = pt;
+      ctx.figures['latencyThresholdMs'] = threshold;
+      ctx.figures['latencyThresholdBracketMs'] = [lo, threshold ?? 2 * pt];
+      ctx.figures['latencyThresholdRatio'] = threshold === null ? null : Math.round((threshold / pt) * 1000) / 1000;
+      ctx.figures['latencySweep'] = probes;
+      ctx.figures['latencySweepMs'] = probes.map((p) => p.latencyMs);
+      ctx.figures['probesWithPeersDeclaredDead'] = probes.filter((p) => p.minPeers < n).map((p) => p.latencyMs);
+
+      // Every probe's alerts fire on for a flush window without latency, then resolve: each owes
+      // a firing and a resolved notification (no-loss).
+      await holdFiringSince(ctx, lastHealAt);
+      await source.resolve();
+      await awaitDeliveriesThenDuplicates(ctx, allKeys, 'resolved', w.resolveDelivery);
+    } finally {
+      watch.close();
+      await source.stop();
+    }
+  },
+};
