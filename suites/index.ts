@@ -1,6 +1,7 @@
 import type { SuiteDefinition } from '../src/run/suite.js';
 import { exactlyOnce } from './exactly-once.js';
 import { latencySweep } from './latency-sweep.js';
+import { receiverOutage } from './receiver-outage.js';
 import { silences } from './silences.js';
 import { splitBrain } from './split-brain.js';
 import { udpCut } from './udp-cut.js';
@@ -12,4 +13,5 @@ export const SUITES: Readonly<Record<string, SuiteDefinition>> = {
   [splitBrain.name]: splitBrain,
   [udpCut.name]: udpCut,
   [latencySweep.name]: latencySweep,
+  [receiverOutage.name]: receiverOutage,
 };
