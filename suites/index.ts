@@ -2,6 +2,7 @@ import type { SuiteDefinition } from '../src/run/suite.js';
 import { exactlyOnce } from './exactly-once.js';
 import { latencySweep } from './latency-sweep.js';
 import { receiverOutage } from './receiver-outage.js';
+import { restart } from './restart.js';
 import { silences } from './silences.js';
 import { splitBrain } from './split-brain.js';
 import { udpCut } from './udp-cut.js';
@@ -14,4 +15,5 @@ export const SUITES: Readonly<Record<string, SuiteDefinition>> = {
   [udpCut.name]: udpCut,
   [latencySweep.name]: latencySweep,
   [receiverOutage.name]: receiverOutage,
+  [restart.name]: restart,
 };

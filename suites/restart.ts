@@ -1,0 +1,129 @@
+import type { NodeId } from '../src/history/types.js';
+import type { FaultSpec } from '../src/nemesis/types.js';
+import type { ScenarioContext, SuiteDefinition } from '../src/run/suite.js';
+import { awaitDeliveriesThenDuplicates, holdFiringSince, newAlertSource, windows } from './lib.js';
+import { ClusterWatch, deathDetectionBoundMs, keysOfLabels, mark, phaseAlerts, settleMarginMs, suspicionTimeoutMs } from './fault-lib.js';
+
+export interface RestartPhase {
+  /** What was done: "kill n1, restart (storage kept)". */
+  fault: string;
+  /** Delivered notifications of the steadily firing alerts from the fault until the phase ended. */
+  renotifications: number;
+  firing: number;
+  resolved: number;
+  bySender: Record<string, number>;
+  /** From the fault being applied until every node listed all peers again (null: never). */
+  backInMs: number | null;
+}
+
+/**
+ * restart: a steady set of alerts fires at every node, is notified once (healthy: exactly-once
+ * judges this transition), and keeps firing while position 0 (n1) is
+ *   1. killed (SIGKILL: no shutdown snapshot, no memberlist leave) and started again with its storage kept,
+ *   2. killed and started again with its storage wiped,
+ *   3. paused (SIGSTOP) until the others declare it dead (longer than the suspicion timeout), then resumed.
+ * Nothing changed in the workload, so every notification of those alerts after the first is a
+ * re-notification: counted per phase (figure `restartPhases`, total `renotifications`). A
+ * restarted node learns the nflog from its peers on join (a full push/pull), which should suppress
+ * them; a node paused past the alerts' endsAt (4 × the resend interval, as Prometheus sets it)
+ * resolves them itself on resume and may notify "resolved", then "firing" again, until the
+ * next resend reaches it. No loss: every alert still owes a firing notification (it fired for a
+ * whole flush window before the first fault) and, after the final resolve, a resolved one. Builds
+ * without --cluster.peer-name (0.25, 0.28) give a restarted node a new, later ULID, so n1 moves to
+ * the last position after its first restart; with peer names (0.33) it stays position 0.
+ *
+ * Which control proves the checks can fail: the re-notification count is the one the exactly-once
+ * checker would call duplicates (a restart's copies fall in node-down windows: its
+ * `duplicatesDuringFaults`); for no-loss and exactly-once themselves, src/checkers/{no-loss,exactly-once}.test.ts.
+ * Process faults only, so it runs on every runtime.
+ */
+export const restart: SuiteDefinition = {
+  name: 'restart',
+  summary: 'kill and restart a node (storage kept, then wiped), pause one past the suspicion timeout: re-notifications counted, none lost',
+  checks: ['no-loss', 'exactly-once'],
+  async drive(ctx) {
+    const watch = new ClusterWatch(ctx);
+    const source = newAlertSource(ctx);
+    try {
+      const w = windows(ctx);
+      const n = ctx.nodes.length;
+      const target = ctx.nodes[0]!.id;
+      const steady = phaseAlerts(ctx.alerts, 'steady');
+      const keys = keysOfLabels(steady);
+      const firedAt = ctx.history.clock.now();
+      await source.fire(steady.map((labels) => ({ labels })));
+      await awaitDeliveriesThenDuplicates(ctx, keys, 'firing', w.firstDelivery);
+      await holdFiringSince(ctx, firedAt);
+      mark(ctx, `${keys.length} steady alerts notified; now restarting and pausing ${target}`);
+
+      // A restarted node gets the alerts at the next resend, flushes after group_wait and waits for
+      // its position: that long is enough to see a re-notification.
+      const observeMs = ctx.timers.resendIntervalMs + w.firstDelivery + w.duplicateWindow;
+      const backBound = settleMarginMs(ctx) + ctx.timers.pushPullIntervalMs;
+      const phases: RestartPhase[] = [];
+      const runPhase = async (label: string, spec: FaultSpec, hold: () => Promise<void>, extraObserveMs = 0) => {
+        const fault = await ctx.nemesis.apply(spec);
+        await hold();
+        await ctx.nemesis.remove(fault);
+        const removedAt = ctx.history.clock.now();
+        const back = await watch.waitFormed(backBound, removedAt);
+        const left = (back ?? ctx.history.clock.now()) + observeMs + extraObserveMs - ctx.history.clock.now();
+        if (left > 0) await ctx.sleep(left);
+        const phase = renotifications(ctx, keys, label, fault.installedAt, ctx.history.clock.now(), back === undefined ? null : back - fault.installedAt);
+        phases.push(phase);
+        mark(ctx, `${label}: ${phase.renotifications} re-notification(s) (${phase.firing} firing, ${phase.resolved} resolved); cluster formed again ${phase.backInMs ?? 'never'} ms after the fault`);
+      };
+
+      await runPhase(`kill ${target}, restart (storage kept)`, { kind: 'restart', node: target, signal: 'SIGKILL', wipe: false }, async () => undefined);
+      await runPhase(`kill ${target}, restart (storage wiped)`, { kind: 'restart', node: target, signal: 'SIGKILL', wipe: true }, async () => undefined);
+
+      // Pause until the others have declared it dead: longer than the suspicion timeout by construction.
+      const bound = deathDetectionBoundMs(n, ctx.timers.gossipIntervalMs);
+      let pausedFor = 0;
+      await runPhase(
+        `pause ${target} until declared dead, resume`,
+        { kind: 'pause', node: target },
+        async () => {
+          const pausedAt = ctx.history.clock.now();
+          const dead = await ctx.waitUntil(() => ctx.nodes.every((x) => {
+            if (x.id === target) return true;
+            const s = watch.latestStatus(x.id);
+            return s !== undefined && s.t > pausedAt && s.peers.length === n - 1;
+          }), 3 * bound);
+          // At least the suspicion timeout, even if status answered early.
+          const floor = pausedAt + suspicionTimeoutMs(n) + 1_000 - ctx.history.clock.now();
+          if (floor > 0) await ctx.sleep(floor);
+          pausedFor = ctx.history.clock.now() - pausedAt;
+          ctx.figures['pausedDeclaredDead'] = dead;
+        },
+        // After a resume the node's groups flush at their next tick: one group_interval more.
+        ctx.config.groupIntervalMs,
+      );
+      ctx.figures['pauseMs'] = Math.round(pausedFor);
+      ctx.figures['suspicionTimeoutMs'] = suspicionTimeoutMs(n);
+      ctx.figures['restartPhases'] = phases;
+      ctx.figures['renotifications'] = phases.reduce((a, p) => a + p.renotifications, 0);
+
+      await source.resolve();
+      await awaitDeliveriesThenDuplicates(ctx, keys, 'resolved', w.resolveDelivery);
+    } finally {
+      watch.close();
+      await source.stop();
+    }
+  },
+};
+
+function renotifications(ctx: ScenarioContext, keys: readonly string[], fault: string, from: number, to: number, backInMs: number | null): RestartPhase {
+  const wanted = new Set(keys);
+  const bySender: Record<NodeId, number> = {};
+  let firing = 0;
+  let resolved = 0;
+  for (const e of ctx.capture.notifications()) {
+    if (!e.delivered || e.t < from || e.t >= to || !e.alerts.some((a) => wanted.has(a.key))) continue;
+    if (e.status === 'firing') firing++;
+    else resolved++;
+    const s = e.sender ?? 'unknown';
+    bySender[s] = (bySender[s] ?? 0) + 1;
+  }
+  return { fault, renotifications: firing + resolved, firing, resolved, bySender, backInMs: backInMs === null ? null : Math.round(backInMs) };
+}
