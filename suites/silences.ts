@@ -36,11 +36,15 @@ export const silences: SuiteDefinition = {
       const keys = keysOf(ctx);
       const isSilenced = (labels: LabelSet) => silenced.some((g) => Object.entries(g).every(([k, v]) => labels[k] === v));
       const unsilencedKeys = ctx.alerts.filter((a) => !isSilenced(a)).map(labelKey);
+      const firedAt = ctx.history.clock.now();
       await source.fire(ctx.alerts.map((labels) => ({ labels })));
       ctx.log(`fired ${keys.length} alerts (${keys.length - unsilencedKeys.length} silenced)`);
       await awaitDeliveriesThenDuplicates(ctx, unsilencedKeys, 'firing', w.firstDelivery);
-      // Hold a little longer than a flush would take: a silenced alert must stay quiet.
-      await ctx.sleep(ctx.config.groupIntervalMs);
+      // Stay until the group's first group_interval tick after the first flush has passed, so every
+      // node had a second chance to (wrongly) notify a silenced alert.
+      const secondFlush = firedAt + ctx.config.groupWaitMs + ctx.config.groupIntervalMs + w.slack;
+      const quietLeft = secondFlush - ctx.history.clock.now();
+      if (quietLeft > 0) await ctx.sleep(quietLeft);
 
       // Expire each silence on a node other than the one that made it: the expiry must propagate too.
       let expireRefused = 0;
@@ -57,6 +61,10 @@ export const silences: SuiteDefinition = {
         }
       }
       ctx.figures['expiriesRefusedByOtherNode'] = expireRefused;
+      // When every node lists the silences as no longer active: the muted alerts count as firing
+      // unmuted from then on (the propagation checker judges how long that took).
+      const expiryListed = () => ctx.nodes.every((n) => ids.every((s) => latestActive(ctx, n.id)?.has(s.id) === false));
+      await ctx.waitUntil(expiryListed, ctx.timers.silencePropagationMs + 1_000);
       const expiredAt = ctx.history.clock.now();
       ctx.log('expired the silences on other nodes; the muted alerts must now be notified');
       await awaitDeliveriesThenDuplicates(ctx, keys, 'firing', ctx.timers.silencePropagationMs + ctx.config.groupIntervalMs + w.firstDelivery);
@@ -65,8 +73,7 @@ export const silences: SuiteDefinition = {
       ctx.figures['silencedAlerts'] = mutedKeys.length;
       ctx.figures['silencedAlertsNotifiedAfterExpiry'] = mutedKeys.filter((k) => got.has(k)).length;
 
-      // The muted alerts count as firing unmuted only once the expiry reached every node.
-      await holdFiringSince(ctx, expiredAt + ctx.timers.silencePropagationMs);
+      await holdFiringSince(ctx, expiredAt);
       await source.resolve();
       await awaitDeliveriesThenDuplicates(ctx, keys, 'resolved', w.resolveDelivery);
     } finally {
