@@ -66,6 +66,22 @@ describe('mixed clusters of tsam and real Alertmanagers', () => {
   });
 });
 
+const restartCase = mixedCases[2]!;
+describe('tsam restarted in a mixed cluster', () => {
+  it.skipIf(restartCase.skip !== undefined)(`tsam+0.33.1+0.33.1: after SIGKILL and restart (storage kept) tsam rejoins and nothing is re-notified${restartCase.skip ? ` — skipped: ${restartCase.skip}` : ''}`, { timeout: 180_000 }, async ({ task }) => {
+    const r = await runForTest('tsam-restart', { suite: 'restart', clusters: [mixed[2]!.versions] });
+    attachToReport(task, r);
+    const s = r.summary.scenarios[0]!;
+    expect(s.error).toBeUndefined();
+    expect(s.checks.find((c) => c.name === 'no-loss')!.verdict).toBe('pass');
+    const phases = s.figures['restartPhases'] as Array<{ fault: string; renotifications: number; backInMs: number | null }>;
+    const killKept = phases[0]!;
+    expect(killKept.fault).toMatch(/kill .*storage kept/);
+    expect(killKept.backInMs, 'tsam rejoined').not.toBeNull();
+    expect(killKept.renotifications, 'notifications re-sent after the restart').toBe(0);
+  });
+});
+
 const faults: Array<{ fault: string; suite: string; check: string }> = [
   { fault: 'no-dedup', suite: 'exactly-once', check: 'exactly-once' },
   { fault: 'no-wait', suite: 'exactly-once', check: 'exactly-once' },
