@@ -3,6 +3,7 @@ import { groupId, needsUpdate, notifiedState, type GroupState } from '../src/che
 import type { HistoryEvent, LabelSet, NodeId, NotificationEvent, SilencesSampleEvent, StatusSampleEvent } from '../src/history/types.js';
 import { labelKey } from '../src/history/types.js';
 import type { ScenarioContext } from '../src/run/suite.js';
+import { windows } from './lib.js';
 
 /**
  * Shared steps of the fault suites (split-brain, udp-cut, latency-sweep, receiver-outage,
@@ -93,23 +94,30 @@ export interface DuplicateCount {
 /**
  * Counts duplicates among the notifications that carry any of `keys` and arrived in [from, to):
  * per group, delivered notifications in arrival order are replayed through needsUpdate against
- * one cluster-wide entry (as if the nflog were perfectly shared), starting from no entry — so
- * each phase must use fresh groups (phaseAlerts). The same rule the exactly-once checker uses;
+ * one cluster-wide entry (as if the nflog were perfectly shared), starting from no entry — or,
+ * with `seed`, from the group's last delivery before `from` (groups notified in an earlier phase).
+ * The same rule the exactly-once checker uses;
  * this count ignores fault windows on purpose: it is what the suite reports, not a verdict.
  */
 export function countDuplicates(
   ctx: ScenarioContext,
   keys: Iterable<string>,
-  window: { from?: number; to?: number } = {},
+  window: { from?: number; to?: number; seed?: boolean } = {},
 ): DuplicateCount {
   const wanted = new Set(keys);
   const from = window.from ?? -Infinity;
   const to = window.to ?? Infinity;
   const out: DuplicateCount = { transitions: 0, duplicates: 0, maxCopies: 0, bySender: {}, deliveredBySender: {}, undeliveredBySender: {} };
   const byGroup = new Map<string, NotificationEvent[]>();
+  const seeds = new Map<string, NotificationEvent>();
   for (const n of ctx.capture.notifications()) {
-    if (n.t < from || n.t >= to) continue;
     if (!n.alerts.some((a) => wanted.has(a.key))) continue;
+    if (n.t < from) {
+      const prev = seeds.get(groupId(n));
+      if (window.seed && n.delivered && (!prev || prev.t <= n.t)) seeds.set(groupId(n), n);
+      continue;
+    }
+    if (n.t >= to) continue;
     const sender = n.sender ?? 'unknown';
     if (!n.delivered) {
       out.undeliveredBySender[sender] = (out.undeliveredBySender[sender] ?? 0) + 1;
@@ -121,9 +129,10 @@ export function countDuplicates(
     list.push(n);
     byGroup.set(id, list);
   }
-  for (const list of byGroup.values()) {
+  for (const [id, list] of byGroup) {
     list.sort((a, b) => a.t - b.t || a.seq - b.seq);
-    let entry: GroupState | undefined;
+    const seed = seeds.get(id);
+    let entry: GroupState | undefined = seed ? notifiedState(seed) : undefined;
     let copies = 0;
     for (const n of list) {
       const state = notifiedState(n);
@@ -142,6 +151,40 @@ export function countDuplicates(
     }
   }
   return out;
+}
+
+/** Keys of alerts delivered (2xx) with `status` in notifications that arrived at or after `since`. */
+export function deliveredKeysSince(ctx: ScenarioContext, status: 'firing' | 'resolved', since: number): Set<string> {
+  const keys = new Set<string>();
+  for (const n of ctx.capture.notifications()) {
+    if (!n.delivered || n.t < since) continue;
+    for (const a of n.alerts) if (a.status === status) keys.add(a.key);
+  }
+  return keys;
+}
+
+/**
+ * lib.ts's awaitDeliveriesThenDuplicates, counting only notifications from `since` on: after a
+ * fault a node may already have sent a (spurious) "resolved" for an alert that still fires, and
+ * that must not count as the resolution the suite is waiting for. Waits until every alert in
+ * `keys` was delivered with `status` (or `windowMs` + the duplicate window passes), then the
+ * duplicate window.
+ */
+export async function awaitSinceThenDuplicates(
+  ctx: ScenarioContext,
+  keys: readonly string[],
+  status: 'firing' | 'resolved',
+  since: number,
+  windowMs: number,
+): Promise<boolean> {
+  const w = windows(ctx);
+  const all = await ctx.waitUntil(() => {
+    const got = deliveredKeysSince(ctx, status, since);
+    return keys.every((k) => got.has(k));
+  }, windowMs + w.duplicateWindow);
+  if (!all) ctx.log(`not every ${status} alert was delivered within ${windowMs + w.duplicateWindow} ms (the checkers will say which)`);
+  await ctx.sleep(w.duplicateWindow);
+  return all;
 }
 
 /**

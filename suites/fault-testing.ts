@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { RunResult } from '../src/run/run.js';
 import type { CheckSummary, ScenarioSummary } from '../src/run/summary.js';
+import { resourceLabel } from '../src/run/scenario.js';
 import type { RuntimeName } from '../src/runtime/types.js';
 import { isRoot } from '../src/util/fs.js';
-import { clusterCases, runForTest, type ClusterCase } from './testing.js';
+import { clusterCases, REAL_VERSIONS, runForTest, type ClusterCase } from './testing.js';
 
 /**
  * What the fault suites' vitest files share: which clusters can run on which runtime here (a skip
@@ -15,14 +16,44 @@ import { clusterCases, runForTest, type ClusterCase } from './testing.js';
 export const NETNS_SKIP = 'the netns runtime needs root (network namespaces, veths, iptables); run as root to enable (CI runs as root)';
 
 /**
- * Versions the fault suites run by default in vitest. Every version is supported by the CLI
- * (`amchaos run --suite <name> --runtime netns --versions 0.25.0,0.28.1,0.33.1`);
- * AMCHAOS_FAULT_VERSIONS=0.33.1 (comma-separated) narrows the vitest runs, e.g. for a quick local loop.
+ * Which clusters each fault suite runs in vitest. A fault scenario takes 30–80 s on this 2-core
+ * machine, so by default each suite runs one version per runtime, rotated so that every version
+ * runs on the netns runtime in some suite (see suites/README.md for the table and the times);
+ * AMCHAOS_FAULT_MATRIX=full runs every version (0.25.0, 0.28.1, 0.33.1) on every runtime the
+ * suite supports. The CLI always takes any versions:
+ * `amchaos run --suite <name> --runtime netns --versions 0.25.0,0.28.1,0.33.1`.
  */
-export function faultVersions(defaults: readonly string[]): string[] {
-  const env = process.env['AMCHAOS_FAULT_VERSIONS'];
-  if (env === undefined || env.trim() === '') return [...defaults];
-  return env.split(',').map((v) => v.trim()).filter((v) => v !== '');
+export function faultMatrix(defaults: Partial<Record<RuntimeName, readonly string[]>>): Array<{ runtime: RuntimeName; versions: string[] }> {
+  const full = fullMatrix();
+  return (Object.entries(defaults) as Array<[RuntimeName, readonly string[]]>).map(([runtime, versions]) => ({
+    runtime,
+    versions: full ? [...REAL_VERSIONS] : [...versions],
+  }));
+}
+
+function fullMatrix(): boolean {
+  return process.env['AMCHAOS_FAULT_MATRIX'] === 'full';
+}
+
+/**
+ * The default matrix has at most two scenarios per file, and a fault scenario mostly waits on
+ * Alertmanager's timers: those two run side by side (their clusters, captures and subnets are
+ * separate). The full matrix runs one at a time, so six clusters do not share two cores.
+ */
+export function faultDescribe(name: string, fn: () => void): void {
+  if (fullMatrix()) describe(name, fn);
+  else describe.concurrent(name, fn);
+}
+
+export const FULL_MATRIX_HINT = 'AMCHAOS_FAULT_MATRIX=full runs every version on every runtime';
+
+/** faultMatrix as 3-node clusters with skip reasons, per runtime. */
+export async function matrixCases(defaults: Partial<Record<RuntimeName, readonly string[]>>): Promise<Array<{ runtime: RuntimeName; cases: ClusterCase[] }>> {
+  const out: Array<{ runtime: RuntimeName; cases: ClusterCase[] }> = [];
+  for (const { runtime, versions } of faultMatrix(defaults)) {
+    out.push({ runtime, cases: await runtimeCases(versions.map((v) => [v, v, v]), runtime) });
+  }
+  return out;
 }
 
 export async function runtimeCases(clusters: string[][], runtime: RuntimeName): Promise<ClusterCase[]> {
@@ -34,9 +65,9 @@ export async function runtimeCases(clusters: string[][], runtime: RuntimeName): 
 /**
  * Runs a suite like `amchaos run` does and, on netns, asserts that no namespace, link, rule or
  * state record of it is left. Namespaces and links carry a per-cluster tag rather than the run id;
- * the runtime's state records (written before anything is created) name the owning process, so the
- * tags of this process's clusters are collected while the run goes — other processes' clusters on
- * the same host (another test run) are not mistaken for ours.
+ * the runtime's state records (written before anything is created) name the owning process and the
+ * scenario, so the tags of this scenario's clusters are collected while the run goes — other
+ * processes' clusters on the same host, and other scenarios of this process, are not mistaken for ours.
  */
 export async function runFaultSuite(name: string, suite: string, versions: string[], runtime: RuntimeName): Promise<RunResult> {
   if (runtime !== 'netns') return runForTest(name, { suite, clusters: [versions], runtime });
@@ -44,8 +75,11 @@ export async function runFaultSuite(name: string, suite: string, versions: strin
   const { StateDir } = await import('../src/runtime/netns/state.js');
   const state = new StateDir(DEFAULT_STATE_DIR);
   const tags = new Set<string>();
+  // This scenario's clusters only: another scenario of this file may run concurrently in this process.
+  const label = versions.every((v) => v === versions[0]) ? `${versions[0]}x${versions.length}` : versions.join('+');
+  const scenarioId = resourceLabel(`${suite}/${label}`);
   const collect = async () => {
-    for (const r of await state.records()) if (r.pid === process.pid) tags.add(r.tag);
+    for (const r of await state.records()) if (r.pid === process.pid && r.scenarioId === scenarioId) tags.add(r.tag);
   };
   let watching = true;
   const watcher = (async () => {

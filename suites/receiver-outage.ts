@@ -1,6 +1,6 @@
 import type { SuiteDefinition } from '../src/run/suite.js';
-import { awaitDeliveriesThenDuplicates, holdFiringSince, newAlertSource, windows } from './lib.js';
-import { countDuplicates, keysOfLabels, mark, phaseAlerts } from './fault-lib.js';
+import { holdFiringSince, newAlertSource, windows } from './lib.js';
+import { awaitSinceThenDuplicates, countDuplicates, keysOfLabels, mark, phaseAlerts } from './fault-lib.js';
 
 export const RECEIVER_OUTAGE_UPSTREAM =
   'receiver failing longer than peer_timeout: the nflog is written only after a successful send, so every position finds no entry, retries, and delivers on recovery (upstream #4108, #3865)';
@@ -45,7 +45,7 @@ export const receiverOutage: SuiteDefinition = {
       const baselineKeys = keysOfLabels(baseline);
       const baselineAt = ctx.history.clock.now();
       await source.fire(baseline.map((labels) => ({ labels })));
-      await awaitDeliveriesThenDuplicates(ctx, baselineKeys, 'firing', w.firstDelivery);
+      await awaitSinceThenDuplicates(ctx, baselineKeys, 'firing', baselineAt, w.firstDelivery);
       ctx.figures['duplicatesBaseline'] = countDuplicates(ctx, baselineKeys, { from: baselineAt }).duplicates;
       await holdFiringSince(ctx, baselineAt);
 
@@ -73,7 +73,7 @@ export const receiverOutage: SuiteDefinition = {
       mark(ctx, 'receiver recovered; waiting for the retries to land');
 
       // Retries back off (up to a few seconds at this point), then each position delivers.
-      await awaitDeliveriesThenDuplicates(ctx, outageKeys, 'firing', w.firstDelivery + w.duplicateWindow);
+      await awaitSinceThenDuplicates(ctx, outageKeys, 'firing', firedAt, w.firstDelivery + w.duplicateWindow);
       const count = countDuplicates(ctx, outageKeys, { from: firedAt });
       ctx.figures['retryingSenders'] = Object.keys(count.undeliveredBySender).sort();
       ctx.figures['undeliveredAttempts'] = Object.values(count.undeliveredBySender).reduce((a, b) => a + b, 0);
@@ -85,8 +85,9 @@ export const receiverOutage: SuiteDefinition = {
 
       // --- every alert fires a whole flush window past the recovery, then resolves ---
       await holdFiringSince(ctx, recoveredAt);
+      const resolvedAt = ctx.history.clock.now();
       await source.resolve();
-      await awaitDeliveriesThenDuplicates(ctx, [...baselineKeys, ...outageKeys], 'resolved', w.resolveDelivery);
+      await awaitSinceThenDuplicates(ctx, [...baselineKeys, ...outageKeys], 'resolved', resolvedAt, w.resolveDelivery);
     } finally {
       await source.stop();
     }

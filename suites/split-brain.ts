@@ -1,8 +1,8 @@
 import { AmchaosError } from '../src/errors/index.js';
 import type { SuiteDefinition } from '../src/run/suite.js';
 import { matchersForAlert, SilenceOps } from '../src/workload/silences.js';
-import { awaitDeliveriesThenDuplicates, holdFiringSince, newAlertSource, windows } from './lib.js';
-import { ClusterWatch, countDuplicates, deathDetectionBoundMs, gossipMarginMs, keysOfLabels, mark, phaseAlerts, settleMarginMs } from './fault-lib.js';
+import { holdFiringSince, newAlertSource, windows } from './lib.js';
+import { awaitSinceThenDuplicates, ClusterWatch, countDuplicates, deathDetectionBoundMs, gossipMarginMs, keysOfLabels, mark, phaseAlerts, settleMarginMs } from './fault-lib.js';
 
 /**
  * split-brain: the last node is isolated (both transports) until memberlist declares it dead on
@@ -13,8 +13,9 @@ import { ClusterWatch, countDuplicates, deathDetectionBoundMs, gossipMarginMs, k
  * itself) while nothing is lost (no-loss: a partition excuses no loss). A silence is created on
  * each side during the partition (and must not cross it); after the heal both must be listed by
  * every node, with every node seeing all peers again (convergence). Once the cluster has settled,
- * a fresh alert group is fired and resolved: it must be notified exactly once (figure
- * `duplicatesAfterHeal` = 0; the exactly-once checker judges only these healthy-time
+ * a fresh alert group is fired, and then every alert — the partition's too, whose log entries the
+ * heal merged — is resolved: every transition after the heal must be notified exactly once
+ * (figure `duplicatesAfterHeal` = 0; the exactly-once checker judges only these healthy-time
  * transitions, the partition's copies are its `duplicatesDuringFaults`).
  *
  * Which control proves these checks can fail: suites/split-brain.test.ts runs this suite on a
@@ -65,10 +66,9 @@ export const splitBrain: SuiteDefinition = {
       const firedAt = ctx.history.clock.now();
       await source.fire(during.map((labels) => ({ labels })));
       mark(ctx, `fired ${during.length} alerts at every node during the partition`);
-      await awaitDeliveriesThenDuplicates(ctx, duringKeys, 'firing', w.firstDelivery);
+      await awaitSinceThenDuplicates(ctx, duringKeys, 'firing', firedAt, w.firstDelivery);
+      // A partition excuses no loss: held a whole flush window, each alert owes a notification.
       await holdFiringSince(ctx, firedAt);
-      await source.resolve(duringKeys);
-      await awaitDeliveriesThenDuplicates(ctx, duringKeys, 'resolved', w.resolveDelivery);
       const crossed = ctx.nodes.filter((x) => {
         const active = watch.activeSilences(x.id);
         return x.id === isolated ? active?.has(silenceA) : active?.has(silenceB);
@@ -107,11 +107,14 @@ export const splitBrain: SuiteDefinition = {
       const freshAt = ctx.history.clock.now();
       await source.fire(after.map((labels) => ({ labels })));
       mark(ctx, `fired ${after.length} fresh alerts after the heal`);
-      await awaitDeliveriesThenDuplicates(ctx, afterKeys, 'firing', w.firstDelivery);
+      await awaitSinceThenDuplicates(ctx, afterKeys, 'firing', freshAt, w.firstDelivery);
       await holdFiringSince(ctx, freshAt);
-      await source.resolve(afterKeys);
-      await awaitDeliveriesThenDuplicates(ctx, afterKeys, 'resolved', w.resolveDelivery);
-      const afterCount = countDuplicates(ctx, afterKeys, { from: freshAt });
+      // Resolve everything: the partition's groups too, whose log entries the two sides wrote
+      // separately and the heal merged — their resolution must also be notified exactly once.
+      const resolvedAt = ctx.history.clock.now();
+      await source.resolve();
+      await awaitSinceThenDuplicates(ctx, [...duringKeys, ...afterKeys], 'resolved', resolvedAt, w.resolveDelivery);
+      const afterCount = countDuplicates(ctx, [...duringKeys, ...afterKeys], { from: freshAt, seed: true });
       ctx.figures['duplicatesAfterHeal'] = afterCount.duplicates;
       ctx.figures['transitionsAfterHeal'] = afterCount.transitions;
       mark(ctx, `duplicates: ${partitionCount.duplicates} during the partition (${partitionCount.transitions} transitions), ${afterCount.duplicates} after the heal (${afterCount.transitions} transitions)`);
