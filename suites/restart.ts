@@ -26,10 +26,11 @@ export interface RestartPhase {
  * Nothing changed in the workload, so every notification of those alerts after the first is a
  * re-notification: counted per phase (figure `restartPhases`, total `renotifications`). A
  * restarted node learns the nflog from its peers on join (a full push/pull), which should suppress
- * them. A node paused past the alerts' endsAt resolves them itself on resume: observed on 0.28.1,
- * it notified "resolved" for alerts that never stopped firing, and another node then notified
- * "firing" again (its log entry now said resolved) — a false resolution plus a re-notification,
- * both counted here (no checker flags a resolution the workload did not make; see the suites README). No loss: every alert still owes a firing notification (it fired for a
+ * them (measured: 0 re-notifications after either restart, on 0.25.0, 0.28.1 and 0.33.1). A node
+ * paused past the alerts' endsAt resolves them itself on resume: on all three versions it notified
+ * "resolved" for alerts that never stopped firing, and another node then notified "firing" again
+ * (the log entry now said resolved) — a false resolution plus a re-notification per group, both
+ * counted here. No checker flags a resolution the workload did not make. No loss: every alert still owes a firing notification (it fired for a
  * whole flush window before the first fault) and, after the final resolve, a resolved one. Builds
  * without --cluster.peer-name (0.25, 0.28) give a restarted node a new, later ULID, so n1 moves to
  * the last position after its first restart; with peer names (0.33) it stays position 0.
