@@ -1,39 +1,21 @@
 import { performance } from 'node:perf_hooks';
 import type { ToxicDefinition } from './definition.js';
-import { HeldQueue, TcpStage, type Chunk, type EndKind } from './stage.js';
+import { PacedStage } from './paced.js';
+import type { Chunk } from './stage.js';
 
 /**
  * Limits one link to `rate` KB/s (1 KB = 1000 bytes, as in Toxiproxy). Each piece is released when the
  * running budget allows it; pieces are at most rate×100 bytes, so a large chunk trickles out every
  * ~100 ms instead of arriving in one burst. Idle time earns no credit.
  */
-class BandwidthStage extends TcpStage {
-  private readonly queue = new HeldQueue(this.host);
-  private timer: NodeJS.Timeout | null = null;
-  /** When the budget allows the next byte. */
-  private nextAt = 0;
-  private pendingEnd: EndKind | null = null;
-
+class BandwidthStage extends PacedStage {
   protected process(chunk: Chunk): void {
     const wasEmpty = this.queue.length === 0;
     this.queue.add(chunk);
-    if (wasEmpty) {
-      this.nextAt = Math.max(this.nextAt, performance.now());
-      this.pump();
-    }
+    if (wasEmpty) this.started();
   }
 
-  protected override processEnd(kind: EndKind): void {
-    if (this.queue.length === 0) this.next.end(kind);
-    else this.pendingEnd = kind;
-  }
-
-  private readonly onTimer = (): void => {
-    this.timer = null;
-    this.pump();
-  };
-
-  private pump(): void {
+  protected pump(): void {
     if (this.timer !== null) return;
     const bytesPerMs = this.toxic.attr('rate'); // KB/s == bytes/ms
     const maxPiece = Math.max(1, bytesPerMs * 100);
@@ -41,15 +23,13 @@ class BandwidthStage extends TcpStage {
     while (!this.disposed) {
       const head = this.queue.peek();
       if (head === undefined) {
-        const end = this.pendingEnd;
-        this.pendingEnd = null;
-        if (end !== null) this.next.end(end);
+        this.drained();
         return;
       }
       const n = Math.min(head.data.length, maxPiece);
       const due = this.nextAt + n / bytesPerMs;
       if (due > now) {
-        this.timer = setTimeout(this.onTimer, due - now);
+        this.wakeAt(due, now);
         return;
       }
       this.nextAt = due;
@@ -62,29 +42,6 @@ class BandwidthStage extends TcpStage {
         this.next.push(piece);
       }
     }
-  }
-
-  override flush(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    while (!this.disposed && this.queue.length > 0) this.next.push(this.queue.shift() as Chunk);
-    const end = this.pendingEnd;
-    this.pendingEnd = null;
-    if (end !== null && !this.disposed) this.next.end(end);
-  }
-
-  protected override attributesChanged(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    this.nextAt = Math.min(this.nextAt, performance.now());
-    this.pump();
-  }
-
-  override dispose(): void {
-    super.dispose();
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    this.host.dropped(this.queue.clear());
   }
 }
 

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ToxicDefinition } from './definition.js';
-import { HeldQueue, TcpStage, type Chunk, type EndKind } from './stage.js';
+import { PacedStage } from './paced.js';
+import type { Chunk } from './stage.js';
 
 /**
  * Splits a chunk's length into pieces the way Toxiproxy does: cut each span at its midpoint moved by
@@ -25,12 +26,7 @@ export function sliceSizes(length: number, average: number, variation: number): 
 }
 
 /** Sends each chunk as small pieces, `delay` µs apart (the only microsecond attribute in Toxiproxy). */
-class SlicerStage extends TcpStage {
-  private readonly queue = new HeldQueue(this.host);
-  private timer: NodeJS.Timeout | null = null;
-  private nextAt = 0;
-  private pendingEnd: EndKind | null = null;
-
+class SlicerStage extends PacedStage {
   protected process(chunk: Chunk): void {
     const wasEmpty = this.queue.length === 0;
     let offset = 0;
@@ -38,67 +34,29 @@ class SlicerStage extends TcpStage {
       this.queue.add({ data: chunk.data.subarray(offset, offset + size), t: chunk.t });
       offset += size;
     }
-    if (wasEmpty) {
-      this.nextAt = Math.max(this.nextAt, performance.now());
-      this.pump();
-    }
+    if (wasEmpty) this.started();
   }
-
-  protected override processEnd(kind: EndKind): void {
-    if (this.queue.length === 0) this.next.end(kind);
-    else this.pendingEnd = kind;
-  }
-
-  private readonly onTimer = (): void => {
-    this.timer = null;
-    this.pump();
-  };
 
   // Timers have ~1 ms resolution while the delay is in µs: pieces are scheduled on an ideal timeline and
   // every piece that is due is sent when the timer fires, so the average spacing stays `delay`.
-  private pump(): void {
+  protected pump(): void {
     if (this.timer !== null) return;
     const gapMs = this.toxic.attr('delay') / 1000;
     const now = performance.now();
     while (!this.disposed) {
       const piece = this.queue.peek();
       if (piece === undefined) {
-        const end = this.pendingEnd;
-        this.pendingEnd = null;
-        if (end !== null) this.next.end(end);
+        this.drained();
         return;
       }
       if (this.nextAt > now) {
-        this.timer = setTimeout(this.onTimer, this.nextAt - now);
+        this.wakeAt(this.nextAt, now);
         return;
       }
       this.queue.shift();
       this.nextAt += gapMs;
       this.next.push(piece);
     }
-  }
-
-  override flush(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    while (!this.disposed && this.queue.length > 0) this.next.push(this.queue.shift() as Chunk);
-    const end = this.pendingEnd;
-    this.pendingEnd = null;
-    if (end !== null && !this.disposed) this.next.end(end);
-  }
-
-  protected override attributesChanged(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    this.nextAt = Math.min(this.nextAt, performance.now());
-    this.pump();
-  }
-
-  override dispose(): void {
-    super.dispose();
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    this.host.dropped(this.queue.clear());
   }
 }
 
