@@ -70,7 +70,17 @@ function buildProgram(): Command {
     .command('versions')
     .description('list the Alertmanager versions that resolve here, and from where')
     .option('--offline', 'do not consider fetching')
-    .action(async (flags: { offline?: boolean }) => {
+    .option('--fetch <list>', 'resolve these versions now (comma-separated), downloading what is missing, and print where each is')
+    .action(async (flags: { offline?: boolean; fetch?: string }) => {
+      if (flags.fetch !== undefined) {
+        // Set-up scripts call this so a run (or a test) never pays for a download mid-way.
+        const { resolveVersion } = await import('../versions/index.js');
+        for (const v of new Set(parseVersionsList(flags.fetch, 1).flat())) {
+          const r = await resolveVersion(v, defaultResolveOptions({ fetch: !flags.offline }));
+          process.stdout.write(`${v.padEnd(10)} ${r.source}\n`);
+        }
+        return;
+      }
       const list = await listVersions(defaultResolveOptions({ fetch: !flags.offline }));
       const rows = list.map((v) => [v.version, v.provider, v.state, v.where ?? '']);
       const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 8));
