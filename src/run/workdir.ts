@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -17,10 +17,20 @@ export function newRunId(now = new Date()): string {
   return `amc-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
+/** Work dirs being created: named so, they are not yet runs, and a sweep leaves them to their creator. */
+const STAGING_PREFIX = '.staging-';
+/** A staging dir older than this was left by a process killed mid-creation. */
+const STAGING_STALE_MS = 10 * 60_000;
+
 export async function createRunWorkDir(runId: string): Promise<string> {
-  const dir = join(workRoot(), runId);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'owner.json'), JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), argv: process.argv }) + '\n');
+  const root = workRoot();
+  const dir = join(root, runId);
+  // Built under a staging name and renamed into place, so a concurrent sweep (another run starting
+  // in this or another process) never sees a run dir without its owner.json and takes it for stale.
+  const staging = join(root, `${STAGING_PREFIX}${runId}`);
+  await mkdir(staging, { recursive: true });
+  await writeFile(join(staging, 'owner.json'), JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), argv: process.argv }) + '\n');
+  await rename(staging, dir);
   return dir;
 }
 
@@ -54,6 +64,10 @@ export async function sweepStaleRuns(): Promise<string[]> {
   const root = workRoot();
   for (const runId of await readdir(root).catch(() => [] as string[])) {
     const dir = join(root, runId);
+    if (runId.startsWith(STAGING_PREFIX)) {
+      const age = Date.now() - ((await stat(dir).catch(() => undefined))?.mtimeMs ?? Date.now());
+      if (age < STAGING_STALE_MS) continue;
+    }
     let owner: { pid?: number } = {};
     try {
       owner = JSON.parse(await readFile(join(dir, 'owner.json'), 'utf8')) as { pid?: number };
