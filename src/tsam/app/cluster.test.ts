@@ -3,7 +3,7 @@
  * notifies; the other waits peer_timeout, finds the gossiped nflog entry and stays quiet. Silences
  * travel both ways. The no-nflog-gossip fault must break the dedup (the test's own failure check).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type OnTestFinishedHandler } from 'vitest';
 import { captureServer, findRealAlertmanager, freePort, howToGetReal, startReal, startTsam, tempDir } from '../testkit/testkit.js';
 
 const VERSIONS = ['0.33.1', '0.28.1', '0.25.0'] as const;
@@ -35,25 +35,22 @@ async function waitUntil(what: string, fn: () => Promise<boolean>, timeoutMs: nu
   }
 }
 
-describe('mixed cluster: a real node + tsam', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.reverse()) await c();
-    cleanups.length = 0;
-  });
+// Concurrent: each test builds its own two-node cluster on its own ports and capture, and hands
+// its cleanups to its own onTestFinished.
+describe.concurrent('mixed cluster: a real node + tsam', () => {
 
   /**
    * realName undefined: the version has no --cluster.peer-name (before 0.30) and names itself with a
    * ULID ("01…"), so tsam's name decides the order: "00…" sorts before it, "a…" after.
    */
-  async function cluster(realName: string | undefined, tsamName: string, tsamArgs: string[] = [], version = '0.33.1') {
+  async function cluster(onDone: (fn: OnTestFinishedHandler) => void, realName: string | undefined, tsamName: string, tsamArgs: string[] = [], version = '0.33.1') {
     const bin = found[version]!;
     const cap = await captureServer();
-    cleanups.push(cap.close);
+    onDone(cap.close);
     const d1 = await tempDir('cl-real');
-    cleanups.push(d1.cleanup);
+    onDone(d1.cleanup);
     const d2 = await tempDir('cl-tsam');
-    cleanups.push(d2.cleanup);
+    onDone(d2.cleanup);
     const [rp, tp] = [await freePort(), await freePort()];
     const am = await startReal(bin, config(cap.url), d1.dir, [
       `--cluster.listen-address=127.0.0.1:${rp}`,
@@ -62,7 +59,7 @@ describe('mixed cluster: a real node + tsam', () => {
       '--web.external-url=http://real.example/',
       ...timing,
     ]);
-    cleanups.push(am.stop);
+    onDone(am.stop);
     const ts = await startTsam(config(cap.url), d2.dir, [
       `--cluster.listen-address=127.0.0.1:${tp}`,
       `--cluster.peer=127.0.0.1:${rp}`,
@@ -72,7 +69,7 @@ describe('mixed cluster: a real node + tsam', () => {
       ...timing,
       ...tsamArgs,
     ]);
-    cleanups.push(ts.stop);
+    onDone(ts.stop);
     const peersOf = async (u: string) =>
       ((await (await fetch(`${u}/api/v2/status`)).json()) as { cluster: { peers: unknown[]; status: string } }).cluster;
     await waitUntil('both nodes to see 2 ready peers', async () => {
@@ -90,11 +87,11 @@ describe('mixed cluster: a real node + tsam', () => {
 
   for (const version of VERSIONS) {
     for (const [first, label] of [['real', 'real node sorts first: it notifies, tsam dedups'], ['tsam', 'tsam sorts first: it notifies, the real node dedups']] as const) {
-      it.skipIf(!found[version])(`${version}: ${label}`, { timeout: 40_000 }, async () => {
+      it.skipIf(!found[version])(`${version}: ${label}`, { timeout: 40_000 }, async ({ onTestFinished }) => {
         const named = version === '0.33.1';
         const realName = named ? (first === 'real' ? 'a-real' : 'b-real') : undefined;
         const tsamName = named ? (first === 'real' ? 'b-tsam' : 'a-tsam') : first === 'real' ? 'a-tsam' : '00-tsam';
-        const { cap, am, ts, postAlert } = await cluster(realName, tsamName, [], version);
+        const { cap, am, ts, postAlert } = await cluster(onTestFinished, realName, tsamName, [], version);
         await postAlert('HA');
         await cap.waitFor(1, 5000);
         await sleep(2000 + 2000); // the second position's wait (peer timeout 2s) plus margin
@@ -127,23 +124,23 @@ describe('mixed cluster: a real node + tsam', () => {
     }
   }
 
-  it.skipIf(!real)('fault no-nflog-gossip on the first node makes the second notify too', { timeout: 40_000 }, async () => {
-    const { cap, postAlert } = await cluster('b-real', 'a-tsam', ['--tsam.fault=no-nflog-gossip']);
+  it.skipIf(!real)('fault no-nflog-gossip on the first node makes the second notify too', { timeout: 40_000 }, async ({ onTestFinished }) => {
+    const { cap, postAlert } = await cluster(onTestFinished, 'b-real', 'a-tsam', ['--tsam.fault=no-nflog-gossip']);
     await postAlert('Dup');
     await cap.waitFor(2, 8000);
     expect(cap.received.map((c) => c.body['externalURL']).sort()).toEqual(['http://real.example', 'http://tsam.example']);
   });
 
-  it.skipIf(!real)('fault no-wait on the second node makes it notify at once, beside the first', { timeout: 40_000 }, async () => {
-    const { cap, postAlert } = await cluster('a-real', 'b-tsam', ['--tsam.fault=no-wait']);
+  it.skipIf(!real)('fault no-wait on the second node makes it notify at once, beside the first', { timeout: 40_000 }, async ({ onTestFinished }) => {
+    const { cap, postAlert } = await cluster(onTestFinished, 'a-real', 'b-tsam', ['--tsam.fault=no-wait']);
     await postAlert('Race');
     await cap.waitFor(2, 8000);
     // Without the fault the second node would wait 2s, find the first one's nflog entry and stay quiet.
     expect(cap.received.map((c) => c.body['externalURL']).sort()).toEqual(['http://real.example', 'http://tsam.example']);
   });
 
-  it.skipIf(!real)('fault no-silence-gossip keeps silences apart', { timeout: 40_000 }, async () => {
-    const { am, ts } = await cluster('a-real', 'b-tsam', ['--tsam.fault=no-silence-gossip']);
+  it.skipIf(!real)('fault no-silence-gossip keeps silences apart', { timeout: 40_000 }, async ({ onTestFinished }) => {
+    const { am, ts } = await cluster(onTestFinished, 'a-real', 'b-tsam', ['--tsam.fault=no-silence-gossip']);
     const now = Date.now();
     const body = JSON.stringify({
       matchers: [{ name: 'alertname', value: 'x', isRegex: false }],

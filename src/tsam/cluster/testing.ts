@@ -5,14 +5,13 @@
  * removed by `stopAllRealAlertmanagers()` (and, as a last resort, when the test process exits).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import dgram from 'node:dgram';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 
 import { findRealAlertmanager, realBinaryEnvVar, realBinarySkipReason } from '../../versions/testing.js';
+import { freePort as freePortOnLoopback } from '../../runtime/common/ports.js';
 
 export const TARGET_VERSIONS = ['0.25.0', '0.28.1', '0.33.1'] as const;
 export type TargetVersion = (typeof TARGET_VERSIONS)[number];
@@ -29,21 +28,9 @@ export function skipReason(version: string): string {
 }
 
 /** A port free for both TCP and UDP on 127.0.0.1 (memberlist needs both on one number). */
-export async function freePort(): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const srv = net.createServer();
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-    const port = (srv.address() as net.AddressInfo).port;
-    const udp = dgram.createSocket('udp4');
-    const ok = await new Promise<boolean>((r) => {
-      udp.once('error', () => r(false));
-      udp.bind(port, '127.0.0.1', () => r(true));
-    });
-    await new Promise<void>((r) => udp.close(() => r()));
-    await new Promise<void>((r) => srv.close(() => r()));
-    if (ok) return port;
-  }
-  throw new Error('no free TCP+UDP port on 127.0.0.1');
+/** A loopback port (TCP and UDP) not handed out before in this process: concurrent tests never share one. */
+export function freePort(): Promise<number> {
+  return freePortOnLoopback('127.0.0.1', { udp: true });
 }
 
 const CONFIG = `route:
@@ -152,11 +139,19 @@ export async function stopRealAlertmanager(am: RealAlertmanager, signal: NodeJS.
   am.proc = undefined;
 }
 
-export async function stopAllRealAlertmanagers(): Promise<void> {
-  await Promise.all([...running].map((am) => stopRealAlertmanager(am, 'SIGKILL')));
-  running.clear();
-  await Promise.all([...tempDirs].map((d) => rm(d, { recursive: true, force: true })));
-  tempDirs.clear();
+/** Kills the real nodes this module started (only those of one version, if given) and removes their dirs. */
+export async function stopAllRealAlertmanagers(version?: string): Promise<void> {
+  const mine = [...running].filter((am) => version === undefined || am.version === version);
+  await Promise.all(mine.map((am) => stopRealAlertmanager(am, 'SIGKILL')));
+  for (const am of mine) {
+    running.delete(am);
+    tempDirs.delete(am.dir);
+  }
+  await Promise.all(mine.map((am) => rm(am.dir, { recursive: true, force: true })));
+  if (version === undefined) {
+    await Promise.all([...tempDirs].map((d) => rm(d, { recursive: true, force: true })));
+    tempDirs.clear();
+  }
 }
 
 /** Real Alertmanager processes this module started that are still running. */

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { findRealAlertmanager as findReal, realBinarySkipReason } from '../../versions/testing.js';
 import { App } from '../app/app.js';
 import { parseFlags } from '../flags/flags.js';
+import { freePort as freePortOnLoopback } from '../../runtime/common/ports.js';
 
 /** The real binary for a version (see src/versions/testing.ts); undefined makes tests skip. */
 export function findRealAlertmanager(version: string): Promise<string | undefined> {
@@ -28,15 +29,9 @@ export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: (
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = http.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
+/** A loopback port (TCP and UDP) not handed out before in this process: concurrent tests never share one. */
+export function freePort(): Promise<number> {
+  return freePortOnLoopback('127.0.0.1', { udp: true });
 }
 
 export interface Captured {
