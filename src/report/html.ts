@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '../history/types.js';
 import { loadAssets, sha256Base64 } from './assets.js';
-import type { CheckModel, EvidenceModel, FaultWindow, Finding, RunModel, ScenarioModel, Status } from './model.js';
+import type { CheckModel, EvidenceModel, FaultWindow, Finding, LatencySweepModel, RunModel, ScenarioModel, Status } from './model.js';
 import { MAX_MARKS } from './model.js';
 
 /**
@@ -101,6 +101,7 @@ export function renderRunHtml(m: RunModel): string {
     maxMarks: MAX_MARKS,
     timelines: m.scenarios.flatMap((s) => (s.timeline ? [s.timeline] : [])),
     distributions: m.scenarios.flatMap((s) => s.checks.flatMap((c) => c.distributions.map((d, i) => ({ id: `${c.anchor}-d${i}`, d })))),
+    sweeps: m.scenarios.flatMap((s) => (s.latencySweep ? [s.latencySweep] : [])),
   };
   return page({ title: `${m.verdict.toUpperCase()} · amchaos ${m.runId}`, body, data });
 }
@@ -230,6 +231,7 @@ ${tl.shown < tl.total ? `<p class="cap" id="${s.anchor}-cap">Showing ${esc(tl.sh
   } else if (!sum.error) {
     parts.push('<p class="dim">No history events for this scenario: the timeline cannot be drawn.</p>');
   }
+  if (s.latencySweep) parts.push(latencySweepBlock(s.latencySweep));
   parts.push(nodesTable(s));
   for (const c of s.checks) parts.push(check(s, c));
   parts.push('</section>');
@@ -320,6 +322,33 @@ function sweep(sw: NonNullable<CheckModel['sweep']>): string {
   return `<div class="fig sweep"><span class="n">${esc(sw.key)} (threshold ${esc(sw.thresholdKey)} = ${esc(sw.threshold)})</span><span class="chips">${sw.values
     .map((v) => `<span class="chip${v >= sw.threshold ? ' over' : ''}" title="${v >= sw.threshold ? 'at or above the threshold' : 'below the threshold'}">${esc(v)}</span>`)
     .join('')}</span></div>`;
+}
+
+/** The answer of a latency sweep in one sentence, its chart, and every probe in the order it ran. */
+function latencySweepBlock(sw: LatencySweepModel): string {
+  const pt = sw.peerTimeoutMs;
+  const largest = Math.max(...sw.probes.map((p) => p.latencyMs));
+  const answer =
+    sw.thresholdMs === null
+      ? `No duplicates at any probed latency, up to ${fmtMs(largest)} of added one-way latency on every gossip link${pt ? ` (${round2(largest / pt)} × the peer timeout of ${fmtMs(pt)})` : ''}.`
+      : `Duplicates start at <strong>${esc(fmtMs(sw.thresholdMs))}</strong> of added one-way latency on every gossip link${
+          pt ? `: <strong>${esc(round2(sw.thresholdMs / pt))} ×</strong> the peer timeout of ${esc(fmtMs(pt))}` : ''
+        }. Every probe below it was notified exactly once.`;
+  const rows = sw.probes
+    .map(
+      (p, i) =>
+        `<tr${p.duplicates > 0 ? ' class="bad"' : ''}><td class="num">${i + 1}</td><td class="num">${esc(fmtMs(p.latencyMs))}</td><td class="num">${esc(p.duplicates)}</td><td class="num">${esc(p.transitions ?? '—')}</td><td class="num">${esc(
+          p.minPeers ?? '—',
+        )}${p.minPeers !== undefined && sw.nodes > 0 && p.minPeers < sw.nodes ? ' <span class="dim">(peers declared dead)</span>' : ''}</td></tr>`,
+    )
+    .join('');
+  return `<div class="sweep-block"><h3>Latency sweep</h3><p class="answer">${sw.thresholdMs === null ? esc(answer) : answer}</p>
+<div class="sweep-chart" id="${esc(sw.id)}" role="img" aria-label="${esc(`Duplicates by injected gossip latency; threshold ${sw.thresholdMs === null ? 'not reached' : fmtMs(sw.thresholdMs)}`)}"></div>
+<details><summary>The ${sw.probes.length} probes, in the order they ran (bisection)</summary><table class="probes"><thead><tr><th class="num">#</th><th class="num">latency</th><th class="num">duplicates</th><th class="num">transitions</th><th class="num">fewest peers</th></tr></thead><tbody>${rows}</tbody></table></details></div>`;
+}
+
+function round2(x: number): string {
+  return String(Math.round(x * 100) / 100);
 }
 
 function evidenceItem(s: ScenarioModel, e: EvidenceModel): string {

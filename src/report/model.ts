@@ -96,6 +96,20 @@ export interface ScenarioModel {
   startWall: string | undefined;
   notificationCount: number;
   timeline: TimelineData | undefined;
+  /** A latency sweep's probes (the latency-sweep suite's `latencySweep` figure), charted. */
+  latencySweep: LatencySweepModel | undefined;
+}
+
+/** Duplicates found at each injected gossip latency, and where they start relative to the peer timeout. */
+export interface LatencySweepModel {
+  /** Element id of the chart. */
+  id: string;
+  /** In the order they were probed (bisection order). */
+  probes: { latencyMs: number; duplicates: number; transitions: number | undefined; minPeers: number | undefined }[];
+  /** Smallest probed latency with duplicates; null when none up to the largest probed. */
+  thresholdMs: number | null;
+  peerTimeoutMs: number | undefined;
+  nodes: number;
 }
 
 export interface CheckModel {
@@ -347,6 +361,41 @@ async function buildScenario(runDir: string, sc: LoadedScenario, anchor: string,
     startWall,
     notificationCount: notifications.length,
     timeline,
+    latencySweep: latencySweepOf(anchor, summary),
+  };
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * The sweep a scenario recorded as figures (see suites/latency-sweep.ts): `latencySweep` is the list
+ * of probes, `latencyThresholdMs` the smallest latency with duplicates, `peerTimeoutMs` the timer
+ * it is compared with. Anything of another shape is left to the figures table.
+ */
+export function latencySweepOf(anchor: string, summary: ScenarioSummary): LatencySweepModel | undefined {
+  const fig = summary.figures ?? {};
+  const raw = fig['latencySweep'];
+  if (!Array.isArray(raw) || raw.length === 0) return undefined;
+  const probes: LatencySweepModel['probes'] = [];
+  for (const p of raw as unknown[]) {
+    if (typeof p !== 'object' || p === null) return undefined;
+    const r = p as Record<string, unknown>;
+    if (!finite(r['latencyMs']) || !finite(r['duplicates'])) return undefined;
+    probes.push({
+      latencyMs: r['latencyMs'],
+      duplicates: r['duplicates'],
+      transitions: finite(r['transitions']) ? r['transitions'] : undefined,
+      minPeers: finite(r['minPeers']) ? r['minPeers'] : undefined,
+    });
+  }
+  const threshold = fig['latencyThresholdMs'];
+  const peerTimeout = fig['peerTimeoutMs'] ?? summary.timers?.peerTimeoutMs;
+  return {
+    id: `${anchor}-sweep`,
+    probes,
+    thresholdMs: finite(threshold) ? threshold : null,
+    peerTimeoutMs: finite(peerTimeout) ? peerTimeout : undefined,
+    nodes: summary.nodes?.length ?? 0,
   };
 }
 

@@ -112,6 +112,22 @@ describe.skipIf(!haveChromium)(`report in headless Chromium (${haveChromium ? CH
     await page.close();
   });
 
+  it('a latency sweep is charted: duplicate marks, the threshold and peer-timeout lines, the answer in words', { timeout: 60_000 }, async () => {
+    const { page, problems } = await open(join(runs['partition']!, 'index.html'));
+    const block = page.locator('#sc2 .sweep-block');
+    expect(await block.locator('.answer').innerText()).toMatch(/^Duplicates start at 400 ms .* 0\.4 × the peer timeout of 1 s\./);
+    expect(await page.locator('#sc2-sweep canvas').count()).toBe(1);
+    // Duplicate marks and the threshold line are drawn in the duplicates colour (#D55E00).
+    expect(await countPixels(page, '#sc2-sweep', [0xd5, 0x5e, 0x00], 12)).toBeGreaterThan(200);
+    // The dashed peer-timeout line (#555).
+    expect(await countPixels(page, '#sc2-sweep', [0x55, 0x55, 0x55], 6)).toBeGreaterThan(50);
+    await block.locator('summary').click();
+    expect(await block.locator('table.probes tbody tr').count()).toBe(5);
+    await shot(page, 'latency-sweep.png', '#sc2 .sweep-block');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('a 10,000-notification run renders every mark, and its size and render time are recorded', { timeout: 120_000 }, async () => {
     const file = join(runs['large']!, 'index.html');
     const bytes = (await stat(file)).size;

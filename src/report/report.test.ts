@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAmchaosError } from '../errors/index.js';
-import type { RunSummary } from '../run/summary.js';
+import type { RunSummary, ScenarioSummary } from '../run/summary.js';
 import { esc, jsonScript, shellQuote } from './html.js';
 import { loadRun, parseHistory, splitScenarios } from './load.js';
 import { excerpt, lineTime, parseLog } from './logs.js';
-import { buildModel, distribution, type TimelineData } from './model.js';
+import { buildModel, distribution, latencySweepOf, type LatencySweepModel, type TimelineData } from './model.js';
 import { renderRunIndex, renderRunReport, reportCommand } from './render.js';
 import { writeFixtureRun } from './testing/fixture-run.js';
 
@@ -158,6 +158,32 @@ describe('run report (index.html)', () => {
     const part = await html(runs['partition']!);
     expect(part).toContain('sweepLatenciesMs (threshold latencyThresholdMs = 400)');
     expect(part).toMatch(/<span class="chip over"[^>]*>400<\/span><span class="chip over"[^>]*>800</);
+  });
+
+  it('charts a latency sweep recorded as scenario figures: the answer, the chart data, every probe', async () => {
+    const part = await html(runs['partition']!);
+    expect(part).toContain('Duplicates start at <strong>400 ms</strong> of added one-way latency on every gossip link: <strong>0.4 ×</strong> the peer timeout of 1 s.');
+    const sweeps = (dataBlock(part) as unknown as { sweeps: LatencySweepModel[] }).sweeps;
+    expect(sweeps).toHaveLength(1);
+    expect(sweeps[0]).toMatchObject({ thresholdMs: 400, peerTimeoutMs: 1000, nodes: 3 });
+    expect(sweeps[0]!.probes.map((p) => p.latencyMs)).toEqual([1000, 500, 250, 375, 400]);
+    expect(part).toContain(`id="${sweeps[0]!.id}"`);
+    expect(part.match(/<table class="probes">[^]*?<\/table>/)![0].match(/<tr class="bad">/g)).toHaveLength(3);
+    expect(part).toContain('(peers declared dead)');
+    // A run without a sweep has no sweep block and no chart data.
+    const pass = await html(runs['pass']!);
+    expect(pass).not.toContain('class="sweep-block"');
+    expect((dataBlock(pass) as unknown as { sweeps: unknown[] }).sweeps).toEqual([]);
+  });
+
+  it('reads a sweep only from figures of the recorded shape, and says when no latency made duplicates', () => {
+    const base = { id: 's', nodes: [{ id: 'n1' }, { id: 'n2' }], timers: { peerTimeoutMs: 1000 } } as unknown as ScenarioSummary;
+    expect(latencySweepOf('a', { ...base, figures: {} })).toBeUndefined();
+    expect(latencySweepOf('a', { ...base, figures: { latencySweep: [1, 2, 3] } })).toBeUndefined();
+    expect(latencySweepOf('a', { ...base, figures: { latencySweep: [{ latencyMs: 'x', duplicates: 0 }] } })).toBeUndefined();
+    const none = latencySweepOf('a', { ...base, figures: { latencyThresholdMs: null, latencySweep: [{ latencyMs: 1000, duplicates: 0 }, { latencyMs: 2000, duplicates: 0 }] } })!;
+    expect(none).toMatchObject({ id: 'a-sweep', thresholdMs: null, peerTimeoutMs: 1000, nodes: 2 });
+    expect(none.probes[0]).toEqual({ latencyMs: 1000, duplicates: 0, transitions: undefined, minPeers: undefined });
   });
 
   it('samples marks beyond the cap, keeps every evidence mark and says so on the page', async () => {

@@ -435,6 +435,73 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Latency sweep: duplicates at each injected gossip latency, with the peer timeout and the
+  // threshold drawn as vertical lines, and the fewest peers any node listed on a second axis.
+
+  function drawSweep(sw) {
+    const el = document.getElementById(sw.id);
+    if (!el) return;
+    const probes = sw.probes.slice().sort((a, b) => a.latencyMs - b.latencyMs);
+    const xs = probes.map((p) => p.latencyMs);
+    const dups = probes.map((p) => p.duplicates);
+    const peers = probes.map((p) => (p.minPeers == null ? null : p.minPeers));
+    const maxX = Math.max(xs[xs.length - 1], sw.peerTimeoutMs || 0, sw.thresholdMs || 0);
+    function vline(u, x, colour, dash, label) {
+      if (x == null) return;
+      const cx = u.valToPos(x, 'x', true);
+      const ctx = u.ctx;
+      ctx.save();
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = 2 * devicePixelRatio;
+      ctx.setLineDash(dash.map((d) => d * devicePixelRatio));
+      ctx.beginPath();
+      ctx.moveTo(cx, u.bbox.top);
+      ctx.lineTo(cx, u.bbox.top + u.bbox.height);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = colour;
+      ctx.font = `${12 * devicePixelRatio}px sans-serif`;
+      ctx.textAlign = 'right';
+      ctx.fillText(label, cx - 4 * devicePixelRatio, u.bbox.top + 14 * devicePixelRatio);
+      ctx.restore();
+    }
+    const u = new uPlot(
+      {
+        width: Math.min(720, widthOf(el)),
+        height: 220,
+        cursor: { y: false, points: { size: 10 } },
+        scales: {
+          x: { time: false, range: [0, maxX * 1.08] },
+          y: { range: (u, min, max) => [0, Math.max(1, max) * 1.15] },
+          // Peer counts sit in the lower part of the plot, apart from the duplicate marks.
+          peers: { range: [0, Math.max(1, sw.nodes || 0, ...peers.filter((p) => p != null)) * 1.8] },
+        },
+        axes: [
+          { label: 'added one-way gossip latency (ms)', labelSize: 18, size: 40 },
+          { label: 'duplicates', labelSize: 16, size: 46 },
+          { scale: 'peers', side: 1, label: 'fewest peers', labelSize: 16, size: 46, grid: { show: false } },
+        ],
+        series: [
+          { label: 'latency', value: (u, v) => (v == null ? '' : v + ' ms') },
+          { label: 'duplicates', stroke: '#D55E00', width: 0, points: { show: true, size: 9, fill: '#D55E00', stroke: '#D55E00' } },
+          { label: 'fewest peers', scale: 'peers', stroke: '#0072B2', width: 1.5, dash: [4, 3], points: { show: true, size: 6, fill: '#fff' } },
+        ],
+        hooks: {
+          draw: [
+            (u) => {
+              vline(u, sw.peerTimeoutMs, '#555', [6, 4], 'peer timeout');
+              vline(u, sw.thresholdMs, '#D55E00', [], 'duplicates start');
+            },
+          ],
+        },
+      },
+      [xs, dups, peers],
+      el,
+    );
+    all.push([u, el, 720]);
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Run index: verdict trend and duplicates per scenario across runs.
 
   function drawTrend(trend) {
@@ -497,6 +564,7 @@
     if (DATA.page === 'run') {
       for (const tl of DATA.timelines) drawTimeline(tl);
       for (const d of DATA.distributions) drawDistribution(d.id, d.d);
+      for (const sw of DATA.sweeps || []) drawSweep(sw);
     } else if (DATA.page === 'index') {
       drawTrend(DATA.trend);
     }

@@ -375,7 +375,24 @@ class RunSim {
       durationMs,
       historyRange: [first, this.events.length - 1],
       logs: Object.fromEntries(nodeIds.map((nid) => [nid, logOf(nid)])),
-      figures: { notifications, nodes: n },
+      figures: {
+        notifications,
+        nodes: n,
+        // The shape suites/latency-sweep.ts records: probes in bisection order, the threshold, the timer.
+        ...(spec.latencySweep
+          ? {
+              peerTimeoutMs: TIMERS.peerTimeoutMs,
+              latencyThresholdMs: 400,
+              latencySweep: [
+                { latencyMs: 1000, duplicates: 3, transitions: 2, minPeers: 2 },
+                { latencyMs: 500, duplicates: 2, transitions: 2, minPeers: 3 },
+                { latencyMs: 250, duplicates: 0, transitions: 2, minPeers: 3 },
+                { latencyMs: 375, duplicates: 0, transitions: 2, minPeers: 3 },
+                { latencyMs: 400, duplicates: 1, transitions: 2, minPeers: 3 },
+              ],
+            }
+          : {}),
+      },
       error: spec.error,
     });
     this.clock = base + durationMs + 2000;
