@@ -1,3 +1,3 @@
 /** The report's public surface: see README.md. */
-export { renderRunReport, renderRunIndex, reportCommand, type ReportCommandResult } from './render.js';
+export { renderRunReport, renderRunIndex, renderParentIndex, reportCommand, type ReportCommandResult } from './render.js';
 export type { AmchaosTaskMeta } from './vitest-reporter.js';

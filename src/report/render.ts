@@ -39,8 +39,8 @@ export interface ReportCommandResult {
 }
 
 /**
- * `amchaos report DIR`: DIR is a run directory (re-renders it, and its parent's index when the
- * parent is a reports folder) or a reports folder (re-renders every run in it and the index).
+ * `amchaos report DIR`: DIR is a run directory (re-renders it, and its parent's index unless the
+ * parent holds an index.html of someone else's) or a reports folder (re-renders every run in it and the index).
  */
 export async function reportCommand(dir: string): Promise<ReportCommandResult> {
   const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
@@ -52,12 +52,7 @@ export async function reportCommand(dir: string): Promise<ReportCommandResult> {
   if (await exists(join(dir, 'summary.json'))) {
     await renderRunReport(dir);
     const verdict = (await readSummary(dir)).verdict;
-    const parent = dirname(resolve(dir));
-    let index: string | undefined;
-    if (await isReportsFolder(parent)) {
-      await renderRunIndex(parent);
-      index = join(parent, 'index.html');
-    }
+    const index = await renderParentIndex(dir);
     return { rendered: [dir], failed: [], index, verdict };
   }
   const runs = (await scanRuns(dir)).filter((e) => e.summary !== undefined || e.error !== undefined);
@@ -105,11 +100,23 @@ async function scanRuns(reportsDir: string): Promise<IndexEntry[]> {
   return out;
 }
 
-/** The parent of a run is a reports folder if it is called `reports` or already has our index. */
-async function isReportsFolder(dir: string): Promise<boolean> {
+/**
+ * Writes the index of the folder that holds `runDir`, and returns its path; returns undefined, and
+ * writes nothing, when that folder has an index.html that is not ours: `--out ~/site/run1` must
+ * never overwrite someone's ~/site/index.html.
+ */
+export async function renderParentIndex(runDir: string): Promise<string | undefined> {
+  const parent = dirname(resolve(runDir));
+  if (!(await mayWriteIndex(parent))) return undefined;
+  await renderRunIndex(parent);
+  return join(parent, 'index.html');
+}
+
+/** A folder takes our index if it is called `reports`, has no index.html yet, or has ours. */
+async function mayWriteIndex(dir: string): Promise<boolean> {
   if (basename(dir) === 'reports') return true;
-  const html = await readFile(join(dir, 'index.html'), 'utf8').catch(() => '');
-  return html.includes('content="amchaos report');
+  const html = await readFile(join(dir, 'index.html'), 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : ''));
+  return html === undefined || html.includes('content="amchaos report');
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -9,7 +9,7 @@ import { esc, jsonScript, shellQuote } from './html.js';
 import { loadRun, parseHistory, splitScenarios } from './load.js';
 import { excerpt, lineTime, parseLog } from './logs.js';
 import { buildModel, distribution, latencySweepOf, type LatencySweepModel, type TimelineData } from './model.js';
-import { renderRunIndex, renderRunReport, reportCommand } from './render.js';
+import { renderParentIndex, renderRunIndex, renderRunReport, reportCommand } from './render.js';
 import { writeFixtureRun } from './testing/fixture-run.js';
 
 let root: string;
@@ -321,6 +321,22 @@ describe('run index and `amchaos report DIR`', () => {
     expect(r).toMatchObject({ rendered: [runs['pass']], verdict: 'pass', index: join(reports, 'index.html') });
     await expect(readFile(join(runs['pass']!, 'index.html'), 'utf8')).resolves.toContain('id="verdict">PASS<');
     await expect(readFile(join(reports, 'index.html'), 'utf8')).resolves.toContain('amchaos runs in');
+  });
+
+  it("never overwrites an index.html that is not ours in a run's parent, and creates one where there is none", async () => {
+    const site = join(root, 'site');
+    const run = await writeFixtureRun(site, 'pass');
+    await writeFile(join(site, 'index.html'), '<h1>my site</h1>');
+    expect((await reportCommand(run)).index).toBeUndefined();
+    expect(await readFile(join(site, 'index.html'), 'utf8')).toBe('<h1>my site</h1>');
+    expect(await renderParentIndex(run)).toBeUndefined();
+
+    const fresh = join(root, 'fresh');
+    const run2 = await writeFixtureRun(fresh, 'pass');
+    expect(await renderParentIndex(run2)).toBe(join(fresh, 'index.html'));
+    // Once the index is ours, it is kept current.
+    expect((await reportCommand(run2)).index).toBe(join(fresh, 'index.html'));
+    await expect(readFile(join(fresh, 'index.html'), 'utf8')).resolves.toContain('amchaos runs in');
   });
 
   it('re-renders every run of a reports folder and reports the unreadable ones', async () => {

@@ -179,9 +179,10 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
 
 async function writeReport(runDir: string, log: (l: string) => void): Promise<void> {
   try {
-    const { renderRunReport, renderRunIndex } = await import('../report/index.js');
+    const { renderRunReport, renderParentIndex } = await import('../report/index.js');
     await renderRunReport(runDir);
-    await renderRunIndex(resolve(runDir, '..'));
+    const index = await renderParentIndex(runDir);
+    if (!index) log(`report: ${join(resolve(runDir, '..'), 'index.html')} is not an amchaos reports index; left it as it is`);
   } catch (e) {
     log(`report: could not render (${isAmchaosError(e) ? e.message : (e as Error).stack}); summary.json and history.jsonl are complete`);
   }
