@@ -14,6 +14,7 @@ import { ClusterNetwork, type NetworkPlan } from './network.js';
 import { clusterNames, newClusterTag, tagOfLink } from './names.js';
 import { DEFAULT_STATE_DIR, processStartTime, StateDir, type ClusterRecord } from './state.js';
 import { sweepNetns } from './sweep.js';
+import { startInPositionOrder } from '../common/start-order.js';
 
 /** Avoids Docker's 172.17.0.0/16 and its 172.16/12 and 192.168/16 address pools. */
 export const DEFAULT_SUBNET_POOL = '10.213.0.0/16';
@@ -272,8 +273,7 @@ export class NetnsCluster implements RuntimeCluster {
   }
 
   async startAll(): Promise<void> {
-    // In index order: before 0.30 peer names are ULIDs made at start, so start order = position.
-    for (const n of this.nodes) await n.start();
+    await startInPositionOrder(this.nodes);
   }
 
   /** Packets each node's bypass guard dropped (direct node-to-node traffic that avoided the proxies). */

@@ -8,6 +8,7 @@ import { NodeProcess, waitWebHealthy, type ExitInfo } from '../common/node-proce
 import { freePort, releasePort } from '../common/ports.js';
 import { templatesPlan, withPdeathsig, withTemplates, type TemplatesPlan } from '../common/templates.js';
 import type { ClusterSpec, NodeSpec, Runtime, RuntimeCluster, RuntimeNode } from '../types.js';
+import { startInPositionOrder } from '../common/start-order.js';
 
 const HOST = '127.0.0.1';
 
@@ -57,8 +58,7 @@ class ProcessCluster implements RuntimeCluster {
   constructor(readonly nodes: ProcessNode[]) {}
 
   async startAll(): Promise<void> {
-    // In index order: before 0.30 peer names are ULIDs made at start, so start order = position.
-    for (const n of this.nodes) await n.start();
+    await startInPositionOrder(this.nodes);
   }
 
   async destroy(): Promise<void> {
