@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlertmanagerClient } from '../src/client/client.js';
 import { waitClusterReady } from '../src/run/ready.js';
-import { runSuite } from '../src/run/run.js';
+import { runSuite, type RunResult } from '../src/run/run.js';
+import type { RuntimeName } from '../src/runtime/types.js';
 import { deliveryWindows, FLUSH_MARGIN_MS } from '../src/run/suite.js';
 import { ProcessRuntime } from '../src/runtime/process/process-runtime.js';
 import { defaultConfig } from '../src/topology/config.js';
@@ -94,23 +95,28 @@ export function exactlyOnceMinimumMs(nodes: number): number {
   return t.groupWaitMs + ticks * t.groupIntervalMs + positions;
 }
 
+/** One quiet exactly-once run of `nodes` × `version` with the default timers, as the CLI would do it. */
+export function runExactlyOnce(version: string, nodes: number, runtime: RuntimeName, outDir: string): Promise<RunResult> {
+  return runSuite({
+    suite: 'exactly-once',
+    clusters: [Array.from({ length: nodes }, () => version)],
+    runtime,
+    clustered: true,
+    groups: 4,
+    logLevel: 'info',
+    timers: {},
+    argv: [],
+    outDir,
+    log: () => undefined,
+  });
+}
+
 export async function suiteOverhead(log: (l: string) => void, version: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   const dir = await mkdtemp(join(tmpdir(), 'amchaos-bench-suite-'));
   try {
     for (const nodes of [3, 5]) {
-      const { summary, runDir } = await runSuite({
-        suite: 'exactly-once',
-        clusters: [Array.from({ length: nodes }, () => version)],
-        runtime: 'process',
-        clustered: true,
-        groups: 4,
-        logLevel: 'info',
-        timers: {},
-        argv: [],
-        outDir: join(dir, `n${nodes}`),
-        log: () => undefined,
-      });
+      const { summary, runDir } = await runExactlyOnce(version, nodes, 'process', join(dir, `n${nodes}`));
       const s = summary.scenarios[0]!;
       const minimum = exactlyOnceMinimumMs(nodes);
       const phases = await phaseTimes(join(runDir, 'history.jsonl'));

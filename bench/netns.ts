@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSuite } from '../src/run/run.js';
 import { isRoot } from '../src/util/fs.js';
+import { runExactlyOnce } from './cluster.js';
 
 /**
  * The largest netns cluster, every peer link through its proxy, that forms AND passes exactly-once
@@ -19,18 +19,7 @@ export async function netnsScale(log: (l: string) => void, version: string, size
   const dir = await mkdtemp(join(tmpdir(), 'amchaos-bench-netns-'));
   try {
     for (const nodes of sizes) {
-      const { summary } = await runSuite({
-        suite: 'exactly-once',
-        clusters: [Array.from({ length: nodes }, () => version)],
-        runtime: 'netns',
-        clustered: true,
-        groups: 4,
-        logLevel: 'info',
-        timers: {},
-        argv: [],
-        outDir: join(dir, `n${nodes}`),
-        log: () => undefined,
-      });
+      const { summary } = await runExactlyOnce(version, nodes, 'netns', join(dir, `n${nodes}`));
       const s = summary.scenarios[0]!;
       const traffic = Object.entries((s.figures['linkTraffic'] ?? {}) as Record<string, { tcpBytes: number; udpBytes: number }>).filter(([l]) => /^n\d+->n\d+$/.test(l));
       const bytes = traffic.map(([, t]) => t.tcpBytes + t.udpBytes);
