@@ -324,6 +324,18 @@ function sweep(sw: NonNullable<CheckModel['sweep']>): string {
     .join('')}</span></div>`;
 }
 
+/**
+ * What the probes below the threshold showed, from the probes themselves: a bisection that met noise
+ * can have duplicates below the latency it settled on, and the page must not claim otherwise.
+ */
+function belowThreshold(sw: LatencySweepModel, threshold: number): string {
+  const below = sw.probes.filter((p) => p.latencyMs < threshold);
+  if (below.length === 0) return 'No probe ran below it.';
+  const noisy = below.filter((p) => p.duplicates > 0);
+  if (noisy.length === 0) return `Every probe below it (${below.length}) was notified exactly once.`;
+  return `But ${noisy.length} of the ${below.length} probes below it also had duplicates (at ${esc(noisy.map((p) => fmtMs(p.latencyMs)).join(', '))}): the boundary is not sharp.`;
+}
+
 /** The answer of a latency sweep in one sentence, its chart, and every probe in the order it ran. */
 function latencySweepBlock(sw: LatencySweepModel): string {
   const pt = sw.peerTimeoutMs;
@@ -333,7 +345,7 @@ function latencySweepBlock(sw: LatencySweepModel): string {
       ? `No duplicates at any probed latency, up to ${fmtMs(largest)} of added one-way latency on every gossip link${pt ? ` (${round2(largest / pt)} × the peer timeout of ${fmtMs(pt)})` : ''}.`
       : `Duplicates start at <strong>${esc(fmtMs(sw.thresholdMs))}</strong> of added one-way latency on every gossip link${
           pt ? `: <strong>${esc(round2(sw.thresholdMs / pt))} ×</strong> the peer timeout of ${esc(fmtMs(pt))}` : ''
-        }. Every probe below it was notified exactly once.`;
+        }. ${belowThreshold(sw, sw.thresholdMs)}`;
   const rows = sw.probes
     .map(
       (p, i) =>

@@ -162,7 +162,7 @@ describe('run report (index.html)', () => {
 
   it('charts a latency sweep recorded as scenario figures: the answer, the chart data, every probe', async () => {
     const part = await html(runs['partition']!);
-    expect(part).toContain('Duplicates start at <strong>400 ms</strong> of added one-way latency on every gossip link: <strong>0.4 ×</strong> the peer timeout of 1 s.');
+    expect(part).toContain('Duplicates start at <strong>400 ms</strong> of added one-way latency on every gossip link: <strong>0.4 ×</strong> the peer timeout of 1 s. Every probe below it (2) was notified exactly once.');
     const sweeps = (dataBlock(part) as unknown as { sweeps: LatencySweepModel[] }).sweeps;
     expect(sweeps).toHaveLength(1);
     expect(sweeps[0]).toMatchObject({ thresholdMs: 400, peerTimeoutMs: 1000, nodes: 3 });
@@ -184,6 +184,25 @@ describe('run report (index.html)', () => {
     const none = latencySweepOf('a', { ...base, figures: { latencyThresholdMs: null, latencySweep: [{ latencyMs: 1000, duplicates: 0 }, { latencyMs: 2000, duplicates: 0 }] } })!;
     expect(none).toMatchObject({ id: 'a-sweep', thresholdMs: null, peerTimeoutMs: 1000, nodes: 2 });
     expect(none.probes[0]).toEqual({ latencyMs: 1000, duplicates: 0, transitions: undefined, minPeers: undefined });
+  });
+
+  it('says so when probes below the threshold had duplicates too, instead of claiming a sharp boundary', async () => {
+    const dir = await writeFixtureRun(join(root, 'noisy-sweep'), 'partition');
+    const summaryFile = join(dir, 'summary.json');
+    const summary = JSON.parse(await readFile(summaryFile, 'utf8')) as RunSummary;
+    const sc = summary.scenarios.find((s) => s.figures['latencySweep'])!;
+    sc.figures['latencySweep'] = [
+      { latencyMs: 1000, duplicates: 3 },
+      { latencyMs: 500, duplicates: 0 },
+      { latencyMs: 250, duplicates: 1 },
+      { latencyMs: 750, duplicates: 2 },
+    ];
+    sc.figures['latencyThresholdMs'] = 750;
+    await writeFile(summaryFile, JSON.stringify(summary));
+    await renderRunReport(dir);
+    const h = await html(dir);
+    expect(h).toContain('But 1 of the 2 probes below it also had duplicates (at 250 ms): the boundary is not sharp.');
+    expect(h).not.toContain('was notified exactly once');
   });
 
   it('samples marks beyond the cap, keeps every evidence mark and says so on the page', async () => {

@@ -48,7 +48,7 @@ export class ProcessRuntime implements Runtime {
 export { templatesPlan } from '../common/templates.js';
 
 /** How long a whole-cluster teardown lets a node leave gracefully before SIGKILL (see destroy). */
-export function teardownGraceMs(timers: { gossipIntervalMs: number }): number {
+function teardownGraceMs(timers: { gossipIntervalMs: number }): number {
   return Math.min(1_000, Math.max(300, 2 * timers.gossipIntervalMs + 100));
 }
 
