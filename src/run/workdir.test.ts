@@ -32,6 +32,14 @@ async function runDirOwnedBy(name: string, pid: number | undefined): Promise<voi
 }
 
 describe('run work dirs and the start-up sweep', () => {
+  it('run ids made at the same instant do not collide, and their work dirs are all created', async () => {
+    const now = new Date();
+    const ids = Array.from({ length: 2_000 }, () => newRunId(now));
+    expect(new Set(ids).size).toBe(ids.length);
+    const dirs = await Promise.all(ids.slice(0, 200).map((id) => createRunWorkDir(id)));
+    expect(new Set(await readdir(root))).toEqual(new Set(dirs.map((d) => d.split('/').pop()!)));
+  });
+
   it('removes runs whose owner is gone or unknown, keeps live owners and this process', async () => {
     await runDirOwnedBy('amc-dead', deadPid());
     await runDirOwnedBy('amc-no-owner', undefined);

@@ -1,7 +1,7 @@
 /**
  * End to end: tsam (clustering disabled, in-process) notifying a real local capturing HTTP server.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fingerprint } from '../labels/labelset.js';
 import { captureServer, startTsam, tempDir, type TsamNode } from '../testkit/testkit.js';
 
@@ -130,7 +130,9 @@ describe('tsam end to end (cluster disabled)', () => {
     const got = await cap.waitFor(1, 8000);
     expect(got).toHaveLength(1);
     expect(cap.attempts()).toBeGreaterThanOrEqual(3);
-    expect(node.app.nflog.size()).toBe(1);
+    // The nflog is written after the receiver's answer reaches tsam, which is after the capture
+    // recorded the request: wait for it rather than asserting at once (that raced).
+    await vi.waitFor(() => expect(node.app.nflog.size()).toBe(1), { timeout: 2_000, interval: 20 });
     await sleep(2000);
     expect(cap.received).toHaveLength(1);
     const metrics = await (await fetch(`${node.url}/metrics`)).text();
