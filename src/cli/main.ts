@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AmchaosError, BAD_INPUT_CODES, isAmchaosError } from '../errors/index.js';
-import { EXIT } from '../run/summary.js';
+import { EXIT } from '../checkers/outcome.js';
 import { listVersions } from '../versions/index.js';
 import { defaultResolveOptions } from '../versions/resolve.js';
 import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, TIMER_FLAGS, timerOverridesFromFlags } from './options.js';
@@ -95,13 +95,13 @@ function buildProgram(): Command {
     .argument('<dir>', 'a run directory (with summary.json) or a folder of runs')
     .action(async (dir: string) => {
       const { reportCommand } = await import('../report/index.js');
-      const { exitCodeFor } = await import('../run/summary.js');
+      const { exitCodeOf } = await import('../checkers/outcome.js');
       const r = await reportCommand(dir);
       for (const d of r.rendered) process.stdout.write(`rendered ${d}\n`);
       for (const f of r.failed) process.stderr.write(`could not render ${f.dir}: ${f.error}\n`);
       if (r.index) process.stdout.write(`index ${r.index}\n`);
       // A single run's re-render exits like the run did; a folder exits 0 unless a run failed to render.
-      process.exitCode = r.verdict ? exitCodeFor(r.verdict) : r.failed.length > 0 ? 2 : 0;
+      process.exitCode = r.outcome ? exitCodeOf(r.outcome) : r.failed.length > 0 ? 2 : 0;
     });
 
   program
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
     }
     if (isAmchaosError(e)) {
       process.stderr.write(e.format() + '\n');
-      process.exitCode = BAD_INPUT_CODES.has(e.code) ? EXIT.badArguments : e.code === 'AMCHAOS_INTERRUPTED' ? 130 : EXIT.unknown;
+      process.exitCode = BAD_INPUT_CODES.has(e.code) ? EXIT.badArguments : e.code === 'AMCHAOS_INTERRUPTED' ? EXIT.interrupted : EXIT.unknown;
       return;
     }
     process.stderr.write(`amchaos: internal error: ${(e as Error).stack ?? String(e)}\n`);

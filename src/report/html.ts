@@ -85,7 +85,7 @@ ${parts.body}
 // Run report
 
 export function renderRunHtml(m: RunModel): string {
-  const status: Status = m.verdict === 'fail' && m.counts.fail === 0 && m.counts.expected > 0 ? 'expected' : m.verdict;
+  const status: Status = m.status;
   const body = [
     header(m, status),
     m.warnings.length ? `<section class="warnings"><h2>Problems reading this run</h2><ul>${m.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></section>` : '',
@@ -103,7 +103,7 @@ export function renderRunHtml(m: RunModel): string {
     distributions: m.scenarios.flatMap((s) => s.checks.flatMap((c) => c.distributions.map((d, i) => ({ id: `${c.anchor}-d${i}`, d })))),
     sweeps: m.scenarios.flatMap((s) => (s.latencySweep ? [s.latencySweep] : [])),
   };
-  return page({ title: `${m.verdict.toUpperCase()} · amchaos ${m.runId}`, body, data });
+  return page({ title: `${STATUS_TEXT[m.status].toUpperCase()} · amchaos ${m.runId}`, body, data });
 }
 
 function header(m: RunModel, status: Status): string {

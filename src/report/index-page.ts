@@ -1,6 +1,6 @@
 import type { RunSummary } from '../run/summary.js';
 import { badge, esc, fmtDuration, fmtWall, page, PALETTE, shellQuote } from './html.js';
-import { clusterLabel, statusOf, type Status } from './model.js';
+import { clusterLabel, runOutcomeOf, scenarioStatus, statusOfOutcome, type Status } from './model.js';
 
 /**
  * reports/index.html: every run in the folder, newest first, and how each scenario fared across
@@ -31,8 +31,7 @@ export function sortEntries(entries: IndexEntry[]): IndexEntry[] {
 
 function runStatus(s: RunSummary): Status {
   const sc = Array.isArray(s.scenarios) ? s.scenarios : [];
-  if (s.verdict === 'fail' && sc.length && sc.every((x) => x.verdict !== 'fail' || x.expectedFailure)) return 'expected';
-  return s.verdict;
+  return statusOfOutcome(runOutcomeOf({ scenarios: sc, ...(s.interrupted ? { interrupted: true } : {}) }));
 }
 
 function duplicatesOf(sc: RunSummary['scenarios'][number]): number | null {
@@ -51,7 +50,7 @@ export function renderIndexHtml(reportsDirName: string, unsorted: IndexEntry[]):
     let dups = 0;
     let anyDups = false;
     for (const sc of s.scenarios ?? []) {
-      counts[statusOf(sc.verdict, sc.expectedFailure)]++;
+      counts[scenarioStatus(sc)]++;
       const d = duplicatesOf(sc);
       if (d !== null) {
         anyDups = true;
@@ -84,7 +83,7 @@ export function renderIndexHtml(reportsDirName: string, unsorted: IndexEntry[]):
       const i = (e.summary?.scenarios ?? []).findIndex((x) => x.id === id);
       const sc = e.summary?.scenarios[i];
       if (!sc) return '<td class="cell none" title="not in this run"></td>';
-      const st = statusOf(sc.verdict, sc.expectedFailure);
+      const st = scenarioStatus(sc);
       const d = duplicatesOf(sc);
       const title = `${e.dir}: ${st}${d !== null ? `, ${d} duplicates` : ''}`;
       const inner = d !== null && d > 0 ? esc(d > 99 ? '99+' : d) : '';

@@ -1,6 +1,7 @@
-import type { Evidence, Verdict } from '../checkers/types.js';
+import { checkOutcome, runOutcome, scenarioOutcome, type CheckVerdict, type Outcome } from '../checkers/outcome.js';
+import type { Evidence } from '../checkers/types.js';
 import type { FaultEvent, HistoryEvent, NodeId, NotificationEvent } from '../history/types.js';
-import type { CheckSummary, ScenarioSummary } from '../run/summary.js';
+import type { CheckSummary, RunSummary, ScenarioSummary } from '../run/summary.js';
 import type { LoadedRun, LoadedScenario } from './load.js';
 import { safeJoin } from './load.js';
 import { excerpt, LogCache, type TimedLine } from './logs.js';
@@ -34,7 +35,8 @@ export const FLAG = { duplicate: 1, evidence: 2, undelivered: 4, resolved: 8 } a
 
 export interface RunModel {
   runId: string;
-  verdict: Verdict;
+  /** The run's outcome as a status (runOutcomeOf: recomputed from the scenarios' checks). */
+  status: Status;
   seed: number;
   command: string[];
   startedAt: string;
@@ -186,9 +188,22 @@ export interface TimelineData {
   sentBy: number[];
 }
 
-export function statusOf(verdict: Verdict, expectedFailure: string | undefined): Status {
-  if (verdict === 'fail') return expectedFailure ? 'expected' : 'fail';
-  return verdict;
+/** The report's word for an outcome (src/checkers/outcome.ts decides every outcome). */
+export function statusOfOutcome(o: Outcome): Status {
+  return o === 'expected-failure' ? 'expected' : o;
+}
+
+export function checkStatus(c: CheckVerdict): Status {
+  return statusOfOutcome(checkOutcome(c));
+}
+
+/** A scenario's status, recomputed from its checks (summary.json of any schema, hand-edited ones too). */
+export function scenarioStatus(s: Pick<ScenarioSummary, 'checks' | 'error'>): Status {
+  return statusOfOutcome(scenarioOutcome(Array.isArray(s.checks) ? s.checks : [], s.error));
+}
+
+export function runOutcomeOf(s: Pick<RunSummary, 'scenarios' | 'interrupted'>): Outcome {
+  return runOutcome(Array.isArray(s.scenarios) ? s.scenarios : [], { interrupted: s.interrupted === true });
 }
 
 export function clusterLabel(s: ScenarioSummary): string {
@@ -220,7 +235,7 @@ export async function buildModel(run: LoadedRun, opts: ModelOptions = {}): Promi
   const sum = run.summary;
   return {
     runId: sum.runId,
-    verdict: sum.verdict,
+    status: statusOfOutcome(runOutcomeOf(sum)),
     seed: sum.seed,
     command: Array.isArray(sum.command) ? sum.command.map(String) : [],
     startedAt: sum.startedAt,
@@ -304,7 +319,7 @@ async function buildScenario(runDir: string, sc: LoadedScenario, anchor: string,
   const dupSeqs = new Set<number>();
   const evidenceSeqs = new Set<number>();
   for (const [j, check] of (summary.checks ?? []).entries()) {
-    const status = statusOf(check.verdict, check.expectedFailure);
+    const status = checkStatus(check);
     const evidenceList = Array.isArray(check.evidence) ? check.evidence : [];
     // Every evidence notification is marked on the timeline, also those not listed below.
     if (status !== 'pass')
@@ -354,7 +369,7 @@ async function buildScenario(runDir: string, sc: LoadedScenario, anchor: string,
     summary,
     t0,
     clusterLabel: clusterLabel(summary),
-    status: statusOf(summary.verdict, summary.expectedFailure),
+    status: scenarioStatus(summary),
     checks,
     faults,
     span,

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CaptureReceiver } from '../capture/capture.js';
-import { combineVerdicts } from '../checkers/types.js';
+import { exitCodeOf, EXIT, runOutcome, verdictOf } from '../checkers/outcome.js';
 import { AmchaosError, isAmchaosError } from '../errors/index.js';
 import { History } from '../history/history.js';
 import type { LabelSet, Timers } from '../history/types.js';
@@ -17,7 +17,7 @@ import { SUITES } from '../../suites/index.js';
 import { portInUse } from '../runtime/common/ports.js';
 import { getRuntime } from './runtime-registry.js';
 import { assertRuntimeFits, nodeSpecs, resourceLabel, runScenario, type ScenarioPlan } from './scenario.js';
-import { exitCodeFor, type RunSummary, type ScenarioSummary } from './summary.js';
+import type { RunSummary, ScenarioSummary } from './summary.js';
 import { sweepEverything } from './sweep.js';
 import { createRunWorkDir, newRunId, removeRunWorkDir } from './workdir.js';
 import { seedFor } from './seed.js';
@@ -61,9 +61,9 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const { summary, runDir } = await runSuite({ ...opts, signal: controller.signal });
-    if (controller.signal.aborted) return 130;
     printSummary(summary, runDir);
-    return exitCodeFor(summary.verdict);
+    if (controller.signal.aborted) return EXIT.interrupted;
+    return exitCodeOf(summary.outcome);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -151,7 +151,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
       if (signal.aborted) break;
       const s = await runScenario(plan, { runId, workDir, outDir: runDir, history, capture, signal, log });
       scenarios.push(s);
-      log(`[${s.id}] ${s.verdict.toUpperCase()}${s.expectedFailure ? ' (expected: ' + s.expectedFailure + ')' : ''} — ${s.checks.map((c) => `${c.name} ${c.verdict}`).join(', ') || s.error?.message}`);
+      log(`[${s.id}] ${s.outcome.toUpperCase()}${s.expectedFailure ? ' (' + s.expectedFailure + ')' : ''} — ${s.checks.map((c) => `${c.name} ${c.verdict}`).join(', ') || s.error?.message}`);
     }
   } finally {
     await capture.stop().catch(() => undefined);
@@ -159,10 +159,14 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     await removeRunWorkDir(workDir);
   }
   const finishedAt = new Date();
+  const interrupted = signal.aborted;
+  const outcome = runOutcome(scenarios, { interrupted });
   const summary: RunSummary = {
-    schema: 1,
+    schema: 2,
     runId,
-    verdict: combineVerdicts(scenarios.map((s) => (s.expectedFailure ? 'pass' : s.verdict))),
+    outcome,
+    verdict: verdictOf(outcome),
+    ...(interrupted ? { interrupted } : {}),
     command: replayCommand(opts.argv, seed),
     seed,
     startedAt: startedAt.toISOString(),
@@ -212,9 +216,9 @@ async function readInput(file: string, code: 'AMCHAOS_INVALID_CONFIG', flag: str
 }
 
 function printSummary(summary: RunSummary, runDir: string): void {
-  const lines = [`verdict: ${summary.verdict.toUpperCase()}  (seed ${summary.seed})`];
+  const lines = [`verdict: ${summary.outcome.toUpperCase()}${summary.interrupted ? ' (interrupted)' : ''}  (seed ${summary.seed})`];
   for (const s of summary.scenarios) {
-    lines.push(`  ${s.verdict.padEnd(7)} ${s.id}${s.expectedFailure ? `  [expected failure: ${s.expectedFailure}]` : ''}`);
+    lines.push(`  ${s.outcome.padEnd(16)} ${s.id}${s.expectedFailure ? `  [${s.expectedFailure}]` : ''}`);
     for (const c of s.checks) lines.push(`           ${c.verdict.padEnd(7)} ${c.name}: ${c.summary}`);
     if (s.error) lines.push(`           error: ${s.error.message}`);
   }

@@ -2,7 +2,8 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runChecks } from '../checkers/index.js';
-import { combineVerdicts, type CheckResult } from '../checkers/types.js';
+import { scenarioOutcome, verdictOf } from '../checkers/outcome.js';
+import type { CheckResult } from '../checkers/types.js';
 import type { CaptureReceiver } from '../capture/capture.js';
 import { AlertmanagerClient } from '../client/client.js';
 import { AmchaosError, isAmchaosError } from '../errors/index.js';
@@ -218,9 +219,8 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
   const events = history.all().slice(firstSeq);
   const checks = error ? [] : judge(plan, config, events);
   const lastSeq = history.all().length - 1;
-  const failing = checks.filter((c) => c.verdict === 'fail');
-  const verdict = error ? 'unknown' : combineVerdicts(checks.map((c) => c.verdict));
-  const allExpected = failing.length > 0 && failing.every((c) => c.expectedFailure);
+  const outcome = scenarioOutcome(checks, error);
+  const expected = outcome === 'expected-failure' ? [...new Set(checks.filter((c) => c.expectedFailure).map((c) => c.expectedFailure!))] : [];
   figures['notifications'] = events.filter((e) => e.type === 'notification').length;
   return {
     id: plan.id,
@@ -229,8 +229,9 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
     runtime: plan.runtime.name,
     clustered: plan.clustered,
     seed: plan.seed,
-    verdict,
-    ...(allExpected ? { expectedFailure: [...new Set(failing.map((c) => c.expectedFailure!))].join('; ') } : {}),
+    outcome,
+    verdict: verdictOf(outcome),
+    ...(expected.length > 0 ? { expectedFailure: expected.join('; ') } : {}),
     nodes,
     timers: plan.timers,
     checks: checks.map(summariseCheck),
