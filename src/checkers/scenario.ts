@@ -7,12 +7,14 @@ import type {
   NotificationEvent,
   OpCompleteEvent,
   OpInvokeEvent,
+  RouteRecord,
   ScenarioStartEvent,
   SilencesSampleEvent,
   StatusSampleEvent,
   Timers,
 } from '../history/types.js';
 import { intervalAt, mergeIntervals, type Interval } from './intervals.js';
+import { longestRouteTimers, routeTree } from './routes.js';
 import type { CheckResult, Evidence } from './types.js';
 
 /**
@@ -27,6 +29,11 @@ export const AM_DEFAULTS = {
   reconnectIntervalMs: 10_000,
   /** notify.MinTimeout: the pipeline context is max(group_interval, 10s) + position × peer_timeout. */
   notifyMinTimeoutMs: 10_000,
+  /**
+   * The RetryStage's first retry: its backoff (cenkalti/backoff defaults: 500 ms ± 50 %) waits at
+   * most 750 ms before the second attempt; 1 s covers that plus the request.
+   */
+  firstRetryMs: 1_000,
 } as const;
 
 /** A fault of the nemesis as a time window. */
@@ -342,8 +349,12 @@ export interface DerivedWindows {
   gossipMarginMs: number;
 }
 
-export function deriveWindows(view: ScenarioView, deliveryMarginMs = 1000): DerivedWindows {
-  const t = view.timers;
+/**
+ * The windows of one route (its group_wait / group_interval), or — without a route — of the
+ * longest-running route of the config, so that windows meant to cover every group do.
+ */
+export function deriveWindows(view: ScenarioView, deliveryMarginMs = 1000, route?: Pick<RouteRecord, 'groupWaitMs' | 'groupIntervalMs'>): DerivedWindows {
+  const t = { ...view.timers, ...(route ?? longestRouteTimers(routeTree(view))) };
   const peerWaitMaxMs = Math.max(0, view.n - 1) * t.peerTimeoutMs;
   const retrySlackMs = Math.max(t.groupIntervalMs, AM_DEFAULTS.notifyMinTimeoutMs);
   const flushWindowMs = Math.max(t.groupWaitMs, t.groupIntervalMs) + deliveryMarginMs;
@@ -365,16 +376,43 @@ export function deriveWindows(view: ScenarioView, deliveryMarginMs = 1000): Deri
 /**
  * Times when the cluster was not "settled and healthy": before it was ready, during every fault
  * and node outage plus a settle margin after it (extended until status samples show every member
- * with all peers again, when there are samples), and from the check/teardown phase on.
+ * with all peers again, when there are samples), and — unless `teardown: 'healthy'` — from the
+ * check/teardown phase on. Exactly-once and validity count what arrives after teardown began as
+ * healthy time (the nodes were still running; a late copy is still a copy).
  */
-export function disturbedIntervals(view: ScenarioView, settleMarginMs: number): Interval[] {
+export function disturbedIntervals(view: ScenarioView, settleMarginMs: number, opts: { teardown?: 'disturbed' | 'healthy' } = {}): Interval[] {
   const healed = healer(view, settleMarginMs);
   const list: Interval[] = [];
   list.push({ start: -Infinity, end: view.readyAt ?? Infinity });
   for (const f of view.faults) list.push({ start: f.start, end: healed(f.end) });
   for (const d of view.nodeDown) list.push({ start: d.start, end: healed(d.end) });
-  if (view.teardownAt !== undefined) list.push({ start: view.teardownAt, end: Infinity });
+  if (view.teardownAt !== undefined && opts.teardown !== 'healthy') list.push({ start: view.teardownAt, end: Infinity });
   return mergeIntervals(list);
+}
+
+/**
+ * How far the history watched the running cluster: until teardown began (nodes are stopped after
+ * it), else its last event. A horizon beyond this was not observed.
+ */
+export function observedUntil(view: ScenarioView): number {
+  return view.teardownAt ?? view.endT;
+}
+
+/**
+ * A group transition's horizon: the latest moment the last cluster position can still deliver a
+ * copy of it. Every position flushes the same group at about the same time (the source sends to
+ * every node at once), the position-k node waits k × peer_timeout before its dedup check, and a
+ * failed attempt is retried: once within firstRetryMs, or — when the capture saw the group's
+ * sends fail — until the pipeline gives up, max(group_interval, 10 s). From the first delivery:
+ *
+ *     horizon = first delivery + (N−1) × peer_timeout + retry + margin
+ *
+ * A copy later than this is not one a healthy cluster could still send (and would be counted
+ * anyway); a history that ends before it cannot say the transition was delivered exactly once.
+ */
+export function transitionHorizon(view: ScenarioView, route: Pick<RouteRecord, 'groupWaitMs' | 'groupIntervalMs'>, firstT: number, retried: boolean, deliveryMarginMs = 500): number {
+  const w = deriveWindows(view, deliveryMarginMs, route);
+  return firstT + w.peerWaitMaxMs + (retried ? w.retrySlackMs : AM_DEFAULTS.firstRetryMs) + deliveryMarginMs;
 }
 
 /**

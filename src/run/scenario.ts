@@ -125,6 +125,7 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
       timers: plan.timers,
       sendResolved: config.sendResolved,
       repeatIntervalMs: config.repeatIntervalMs,
+      routes: config.routes,
     });
     capture.setSenders(Object.fromEntries(cluster.nodes.map((n) => [n.externalURL, n.id])));
     for (const n of cluster.nodes) {

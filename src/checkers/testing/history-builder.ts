@@ -146,6 +146,11 @@ export class HistoryBuilder {
     return this.push(t, { type: 'phase', phase });
   }
 
+  /** The harness stops watching: teardown begins at t (horizons up to t were observed). */
+  end(t: number): this {
+    return this.phase('teardown', t);
+  }
+
   /** Every node reports ready, then the drive phase starts (what the harness records). */
   ready(t: number): this {
     for (const id of this.nodeIds) this.node(id, 'ready', t);
