@@ -1,5 +1,6 @@
 import type {
   AlertIntentEvent,
+  AlertsSampleEvent,
   FaultEvent,
   HistoryEvent,
   NodeEvent,
@@ -88,6 +89,7 @@ export interface ScenarioView {
   notifications: NotificationEvent[];
   statusSamples: StatusSampleEvent[];
   silenceSamples: SilencesSampleEvent[];
+  alertsSamples: AlertsSampleEvent[];
   invokes: Map<number, OpInvokeEvent>;
   completes: OpCompleteEvent[];
   nodeEvents: NodeEvent[];
@@ -132,6 +134,7 @@ export function viewScenario(history: readonly HistoryEvent[]): ViewResult {
     notifications: [],
     statusSamples: [],
     silenceSamples: [],
+    alertsSamples: [],
     invokes: new Map(),
     completes: [],
     nodeEvents: [],
@@ -152,6 +155,9 @@ export function viewScenario(history: readonly HistoryEvent[]): ViewResult {
         break;
       case 'silences.sample':
         view.silenceSamples.push(e);
+        break;
+      case 'alerts.sample':
+        view.alertsSamples.push(e);
         break;
       case 'op.invoke':
         view.invokes.set(e.op, e);

@@ -215,6 +215,18 @@ export interface SilencesSampleEvent extends EventBase {
   expired?: string[];
 }
 
+/**
+ * A periodic sample of the alerts one node holds suppressed (GET /api/v2/alerts?active=false):
+ * inhibited or silenced, with what suppresses them. The no-loss checker exempts an inhibited alert
+ * only on this evidence (inhibit rules are the node's to evaluate, not the harness's).
+ */
+export interface AlertsSampleEvent extends EventBase {
+  type: 'alerts.sample';
+  node: NodeId;
+  /** Suppressed alerts by labelKey; undefined when the node did not answer. */
+  suppressed?: { alert: string; inhibitedBy: string[]; silencedBy: string[] }[];
+}
+
 /** A fault of the nemesis. A fault counts only from `applied` to `removed` (both verified). */
 export interface FaultEvent extends EventBase {
   type: 'fault';
@@ -247,6 +259,7 @@ export type HistoryEvent =
   | NotificationEvent
   | StatusSampleEvent
   | SilencesSampleEvent
+  | AlertsSampleEvent
   | FaultEvent
   | NoteEvent;
 

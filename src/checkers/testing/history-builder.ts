@@ -7,6 +7,7 @@ import type {
   NodeLifecycle,
   NotifiedAlert,
   Phase,
+  RouteRecord,
   Timers,
 } from '../../history/types.js';
 import { labelKey } from '../../history/types.js';
@@ -54,6 +55,8 @@ export interface StartOptions {
   timers?: Partial<Timers>;
   sendResolved?: Record<string, boolean>;
   repeatIntervalMs?: Record<string, number>;
+  /** The route tree (scenario.start.routes); omitted: no routes recorded, as in older histories. */
+  routes?: RouteRecord[];
   t?: number;
   scenario?: string;
 }
@@ -139,6 +142,7 @@ export class HistoryBuilder {
       timers: { ...TEST_TIMERS, ...o.timers },
       sendResolved: o.sendResolved ?? { [DEFAULT_RECEIVER]: true },
       repeatIntervalMs: o.repeatIntervalMs ?? { [DEFAULT_RECEIVER]: o.timers?.repeatIntervalMs ?? TEST_TIMERS.repeatIntervalMs },
+      ...(o.routes ? { routes: o.routes } : {}),
     });
   }
 
@@ -262,6 +266,17 @@ export class HistoryBuilder {
       node,
       ...(active !== undefined ? { active } : {}),
       ...(expired !== undefined ? { expired } : {}),
+    });
+  }
+
+  /** alerts.sample: the alerts a node lists as suppressed (inhibited/silenced); undefined: no answer. */
+  alertsSample(node: NodeId, t: number, suppressed: { labels: LabelSet; inhibitedBy?: string[]; silencedBy?: string[] }[] | undefined): this {
+    return this.push(t, {
+      type: 'alerts.sample',
+      node,
+      ...(suppressed
+        ? { suppressed: suppressed.map((a) => ({ alert: labelKey(a.labels), inhibitedBy: a.inhibitedBy ?? [], silencedBy: a.silencedBy ?? [] })) }
+        : {}),
     });
   }
 
