@@ -238,6 +238,22 @@ export class HistoryBuilder {
     return this.push(o.completeT ?? o.t + 10, { type: 'op.complete', op, kind: 'silence.expire', node: o.node, ok });
   }
 
+  /**
+   * An alerts.post op to `node` (invoke at t, complete at t + 5), as the alert source records it:
+   * each alert with its endsAt in scenario ms (a firing alert's "valid until").
+   */
+  post(node: NodeId, t: number, alerts: { labels: LabelSet; endsAtT: number }[], ok: boolean | null = true): this {
+    const op = this.nextOp++;
+    this.push(t, {
+      type: 'op.invoke',
+      op,
+      kind: 'alerts.post',
+      node,
+      value: alerts.map((a) => ({ labels: a.labels, startsAt: wallAt(0), endsAt: wallAt(a.endsAtT) })),
+    });
+    return this.push(t + 5, { type: 'op.complete', op, kind: 'alerts.post', node, ok, ...(ok === true ? {} : { error: ok === false ? 'HTTP 400' : 'timeout' }) });
+  }
+
   /** An alerts.list op whose answer shows alerts (optionally inhibited). */
   alertsList(node: NodeId, t: number, alerts: { labels: LabelSet; inhibitedBy?: string[]; silencedBy?: string[] }[]): this {
     const op = this.nextOp++;
