@@ -42,7 +42,7 @@ export async function awaitDeliveriesThenDuplicates(
 ): Promise<boolean> {
   const w = windows(ctx);
   const all = await ctx.waitUntil(() => {
-    const got = deliveredKeys(ctx.capture.notifications(), status);
+    const got = deliveredKeys(ctx.notifications(), status);
     return keys.every((k) => got.has(k));
   }, windowMs + w.duplicateWindow);
   if (!all) ctx.log(`not every ${status} alert was delivered within ${windowMs + w.duplicateWindow} ms (the checkers will say which)`);

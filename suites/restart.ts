@@ -43,7 +43,7 @@ export interface RestartPhase {
 export const restart: SuiteDefinition = {
   name: 'restart',
   summary: 'kill and restart a node (storage kept, then wiped), pause one past the suspicion timeout: re-notifications counted, none lost',
-  checks: ['no-loss', 'exactly-once'],
+  checks: ['no-loss', 'exactly-once', 'validity'],
   async drive(ctx) {
     const watch = new ClusterWatch(ctx);
     const source = newAlertSource(ctx);
@@ -129,7 +129,7 @@ function renotifications(ctx: ScenarioContext, keys: readonly string[], fault: s
   const bySender: Record<NodeId, number> = {};
   let firing = 0;
   let resolved = 0;
-  for (const e of ctx.capture.notifications()) {
+  for (const e of ctx.notifications()) {
     if (!e.delivered || e.t < from || e.t >= to || !e.alerts.some((a) => wanted.has(a.key))) continue;
     if (e.status === 'firing') firing++;
     else resolved++;

@@ -13,7 +13,7 @@ import { awaitDeliveriesThenDuplicates, deliveredKeys, holdFiringSince, keysOf, 
 export const silences: SuiteDefinition = {
   name: 'silences',
   summary: 'a silence made on one node reaches every node in time and mutes everywhere; expiry unmutes',
-  checks: ['silence-propagation', 'no-loss', 'exactly-once'],
+  checks: ['silence-propagation', 'no-loss', 'exactly-once', 'validity'],
   async drive(ctx) {
     const ops = new SilenceOps({ history: ctx.history, clients: ctx.nodes.map((n) => n.client) });
     const source = newAlertSource(ctx);
@@ -68,7 +68,7 @@ export const silences: SuiteDefinition = {
       const expiredAt = ctx.history.clock.now();
       ctx.log('expired the silences on other nodes; the muted alerts must now be notified');
       await awaitDeliveriesThenDuplicates(ctx, keys, 'firing', ctx.timers.silencePropagationMs + ctx.config.groupIntervalMs + w.firstDelivery);
-      const got = deliveredKeys(ctx.capture.notifications(), 'firing');
+      const got = deliveredKeys(ctx.notifications(), 'firing');
       const mutedKeys = keys.filter((k) => !unsilencedKeys.includes(k));
       ctx.figures['silencedAlerts'] = mutedKeys.length;
       ctx.figures['silencedAlertsNotifiedAfterExpiry'] = mutedKeys.filter((k) => got.has(k)).length;

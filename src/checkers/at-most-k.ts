@@ -195,7 +195,7 @@ export function checkAtMostK(history: readonly HistoryEvent[], options: AtMostKO
     violations: counts.violations,
     unattributedCopies: counts.unattributed,
   };
-  const { evidence, truncated } = capEvidence([...failEvidence, ...otherEvidence], options.maxEvidence ?? 100);
+  const { evidence, truncated } = capEvidence([...failEvidence.map((e) => ({ ...e, fails: true })), ...otherEvidence], options.maxEvidence ?? 100);
   if (truncated > 0) figures['evidenceTruncated'] = truncated;
 
   if (counts.violations + counts.withinSide > 0) {

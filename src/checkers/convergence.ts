@@ -152,7 +152,7 @@ export function checkConvergence(history: readonly HistoryEvent[], options: Conv
         events: [],
       });
     }
-    const { evidence, truncated } = capEvidence(perNodeLate, options.maxEvidence ?? 100);
+    const { evidence, truncated } = capEvidence(perNodeLate.map((e) => ({ ...e, fails: true })), options.maxEvidence ?? 100);
     if (truncated > 0) figures['evidenceTruncated'] = truncated;
     return {
       name: CONVERGENCE,
@@ -174,7 +174,7 @@ export function checkConvergence(history: readonly HistoryEvent[], options: Conv
   if (!observedPast) {
     return unknownResult(CONVERGENCE, `not converged when the history ended at ${fmtT(view.endT)}, before heal + T = ${fmtT(deadline)}`, evidence, figures);
   }
-  const capped = capEvidence(evidence, options.maxEvidence ?? 100);
+  const capped = capEvidence(evidence.map((e) => ({ ...e, fails: true })), options.maxEvidence ?? 100);
   if (capped.truncated > 0) figures['evidenceTruncated'] = capped.truncated;
   return {
     name: CONVERGENCE,

@@ -5,6 +5,7 @@ import { overlapsAny } from './intervals.js';
 import { routeOfGroup, routeTree } from './routes.js';
 import {
   capEvidence,
+  clusterPositionAt,
   deriveWindows,
   describeNode,
   disturbedIntervals,
@@ -285,6 +286,8 @@ function transitionEvidence(view: ScenarioView, tr: Transition, copies: Notified
         id: c.event.id,
         sender: c.event.sender ?? null,
         externalURL: c.event.externalURL,
+        groupKey: c.event.groupKey,
+        position: c.event.sender !== undefined ? (clusterPositionAt(view, c.event.sender, c.t) ?? null) : null,
         t: c.t,
         gapMs: c.t - first.t,
       })),

@@ -52,6 +52,8 @@ export interface FaultWindow {
   applied: boolean;
   components?: NodeId[][];
   nodes?: NodeId[];
+  /** The fault's spec as the nemesis recorded it at `requested` (kind, transport, links, ...). */
+  spec?: Record<string, unknown>;
 }
 
 /** A node that was not running (killed, stopped, exited, paused) between start and end. */
@@ -204,6 +206,8 @@ function faultWindows(events: FaultEvent[]): FaultWindow[] {
       };
       if (e.components) w.components = e.components;
       if (e.nodes) w.nodes = e.nodes;
+      const spec = specOf(requested.get(e.fault));
+      if (spec) w.spec = spec;
       open.set(e.fault, w);
       out.push(w);
     } else if (e.state === 'removed') {
@@ -234,6 +238,11 @@ function faultWindows(events: FaultEvent[]): FaultWindow[] {
     }
   }
   return out;
+}
+
+function specOf(e: FaultEvent | undefined): Record<string, unknown> | undefined {
+  const spec = (e?.detail as { spec?: unknown } | undefined)?.spec;
+  return typeof spec === 'object' && spec !== null ? (spec as Record<string, unknown>) : undefined;
 }
 
 function computeNodeDown(view: ScenarioView): void {
@@ -296,6 +305,38 @@ export function wallToT(view: ScenarioView, wall: unknown): number | undefined {
   if (typeof wall !== 'string' && typeof wall !== 'number') return undefined;
   const ms = typeof wall === 'number' ? wall : Date.parse(wall);
   return Number.isFinite(ms) ? ms - view.wallOriginMs : undefined;
+}
+
+/**
+ * A node's own peer name at time t: its fixed --cluster.peer-name, else the name its latest status
+ * sample at or before t reported (versions before 0.30 name themselves with a ULID at each start).
+ */
+export function peerNameAt(view: ScenarioView, node: NodeId, t: number): string | undefined {
+  const fixed = view.start.nodes.find((d) => d.id === node)?.peerName;
+  if (fixed) return fixed;
+  let name: string | undefined;
+  for (const s of view.statusSamples) {
+    if (s.t > t) break;
+    if (s.node === node && s.name) name = s.name;
+  }
+  return name;
+}
+
+/**
+ * A node's cluster position at time t (Alertmanager: the index of its name among the sorted peer
+ * names it sees), from its latest status sample at or before t; undefined when no sample tells.
+ */
+export function clusterPositionAt(view: ScenarioView, node: NodeId, t: number): number | undefined {
+  const name = peerNameAt(view, node, t);
+  if (!name) return undefined;
+  let sample: StatusSampleEvent | undefined;
+  for (const s of view.statusSamples) {
+    if (s.t > t) break;
+    if (s.node === node && s.clusterStatus !== 'unreachable') sample = s;
+  }
+  if (!sample) return undefined;
+  const pos = [...sample.peers].sort().indexOf(name);
+  return pos === -1 ? undefined : pos;
 }
 
 /** Nodes expected to be cluster members (all but those that went away for good). */

@@ -223,7 +223,7 @@ export function checkSilencePropagation(history: readonly HistoryEvent[], option
     propagationMs: P,
     marginMs: margin,
   };
-  const { evidence, truncated } = capEvidence([...failEvidence, ...unknownEvidence, ...infoEvidence], options.maxEvidence ?? 100);
+  const { evidence, truncated } = capEvidence([...failEvidence.map((e) => ({ ...e, fails: true })), ...unknownEvidence, ...infoEvidence], options.maxEvidence ?? 100);
   if (truncated > 0) figures['evidenceTruncated'] = truncated;
 
   if (counts.late + counts.never + counts.violations > 0) {

@@ -203,7 +203,10 @@ export interface StatusSampleEvent extends EventBase {
   node: NodeId;
   /** "ready" | "settling" | "disabled", or "unreachable" when the API did not answer. */
   clusterStatus: string;
+  /** Peer names (self included), sorted. */
   peers: string[];
+  /** The node's own peer name (a ULID on versions without --cluster.peer-name); absent when unknown. */
+  name?: string;
 }
 
 /** A periodic sample of the silences one node lists. */

@@ -90,7 +90,8 @@ export class ClusterSampler {
     if (this.abort.signal.aborted) return;
     if (status.status === 'fulfilled') {
       const peers = (status.value.cluster.peers ?? []).map((p) => p.name).sort();
-      this.history.append({ type: 'status.sample', node: c.node, clusterStatus: status.value.cluster.status, peers });
+      const name = status.value.cluster.name;
+      this.history.append({ type: 'status.sample', node: c.node, clusterStatus: status.value.cluster.status, peers, ...(name ? { name } : {}) });
     } else {
       this.history.append({ type: 'status.sample', node: c.node, clusterStatus: 'unreachable', peers: [] });
     }

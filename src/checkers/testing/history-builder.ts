@@ -299,7 +299,7 @@ export class HistoryBuilder {
   /** status.sample; `peers` is a count (the first k nodes' peer names) or explicit names. */
   statusSample(node: NodeId, t: number, peers?: number | string[], clusterStatus = 'ready'): this {
     const list = Array.isArray(peers) ? peers : this.nodeIds.slice(0, peers ?? this.nodeIds.length).map((id) => this.peerName(id));
-    return this.push(t, { type: 'status.sample', node, clusterStatus, peers: clusterStatus === 'unreachable' ? [] : list });
+    return this.push(t, { type: 'status.sample', node, clusterStatus, peers: clusterStatus === 'unreachable' ? [] : list, name: this.peerName(node) });
   }
 
   /**
