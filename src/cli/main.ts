@@ -90,6 +90,25 @@ function buildProgram(): Command {
     });
 
   program
+    .command('check')
+    .description('re-judge a stored run with the current checkers: a fresh summary.json (the old one kept as summary.previous.json) and report')
+    .argument('<dir>', 'a run directory (with summary.json and history.jsonl)')
+    .action(async (dir: string) => {
+      const [{ checkCommand }, { SUITES }, { exitCodeOf }] = await Promise.all([import('../run/check.js'), import('../../suites/index.js'), import('../checkers/outcome.js')]);
+      const r = await checkCommand(dir, SUITES);
+      for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
+      const lines = [`verdict: ${r.outcome.toUpperCase()}`];
+      for (const s of r.summary.scenarios) {
+        lines.push(`  ${s.outcome.padEnd(16)} ${s.id}`);
+        for (const c of s.checks) lines.push(`           ${c.verdict.padEnd(7)} ${c.name}: ${c.summary}`);
+      }
+      lines.push(r.changes.length ? `changed: ${r.changes.join('; ')}` : 'unchanged: every scenario has the outcome it had');
+      lines.push(`report: ${dir.replace(/\/$/, '')}/index.html`);
+      process.stdout.write(lines.join('\n') + '\n');
+      process.exitCode = exitCodeOf(r.outcome);
+    });
+
+  program
     .command('report')
     .description('re-render the HTML report and JUnit XML of a run directory (or of every run in a reports folder)')
     .argument('<dir>', 'a run directory (with summary.json) or a folder of runs')

@@ -16,6 +16,8 @@ export interface RunSummary {
   verdict: Verdict;
   /** The run was stopped (Ctrl-C, SIGTERM, vitest interrupted) before every scenario ran. */
   interrupted?: boolean;
+  /** Set by `amchaos check`: when the stored history was last re-judged with the current checkers. */
+  rejudgedAt?: string;
   /** The exact command that replays this run (argv, with --seed pinned). */
   command: string[];
   seed: number;
