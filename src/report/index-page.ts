@@ -1,6 +1,6 @@
 import type { RunSummary } from '../run/summary.js';
 import { badge, esc, fmtDuration, fmtWall, page, PALETTE, shellQuote } from './html.js';
-import { clusterLabel, runOutcomeOf, scenarioStatus, statusOfOutcome, type Status } from './model.js';
+import { clusterLabel, duplicateCounts, runOutcomeOf, scenarioStatus, statusOfOutcome, type Status } from './model.js';
 
 /**
  * reports/index.html: every run in the folder, newest first, and how each scenario fared across
@@ -34,10 +34,9 @@ function runStatus(s: RunSummary): Status {
   return statusOfOutcome(runOutcomeOf({ scenarios: sc, ...(s.interrupted ? { interrupted: true } : {}) }));
 }
 
+/** Every duplicate copy (while healthy and during injected faults), as the run page counts them. */
 function duplicatesOf(sc: RunSummary['scenarios'][number]): number | null {
-  const eo = (sc.checks ?? []).find((c) => c.name === 'exactly-once');
-  const d = eo?.figures?.['duplicates'];
-  return typeof d === 'number' ? d : null;
+  return duplicateCounts(sc)?.total ?? null;
 }
 
 export function renderIndexHtml(reportsDirName: string, unsorted: IndexEntry[]): string {

@@ -188,6 +188,38 @@ export interface TimelineData {
   sentBy: number[];
 }
 
+/**
+ * Every duplicate copy a scenario's exactly-once check saw — while healthy (failures) and during
+ * injected faults (figures) — and whether at-most-k held for the partition copies, so no page or
+ * index ever prints "0 duplicates" beside a timeline that shows copies. Undefined when the
+ * scenario did not check exactly-once.
+ */
+export interface DuplicateCounts {
+  total: number;
+  healthy: number;
+  duringFaults: number;
+  /** The at-most-k check's status, when the scenario ran it. */
+  atMostK: Status | undefined;
+}
+
+export function duplicateCounts(s: Pick<ScenarioSummary, 'checks'>): DuplicateCounts | undefined {
+  const checks = Array.isArray(s.checks) ? s.checks : [];
+  const eo = checks.find((c) => c.name === 'exactly-once');
+  if (!eo) return undefined;
+  const num = (k: string): number => (typeof eo.figures?.[k] === 'number' ? (eo.figures[k] as number) : 0);
+  const healthy = num('duplicates');
+  const duringFaults = num('duplicatesDuringFaults');
+  const amk = checks.find((c) => c.name === 'at-most-k');
+  return { total: healthy + duringFaults, healthy, duringFaults, atMostK: amk ? checkStatus(amk) : undefined };
+}
+
+/** "4 (0 while healthy, 4 during injected faults, within at most k)" */
+export function describeDuplicates(d: DuplicateCounts): string {
+  if (d.total === 0) return '0';
+  const k = d.atMostK === 'pass' ? ', within at most k' : d.atMostK === 'fail' ? ', MORE than k' : '';
+  return `${d.total} (${d.healthy} while healthy, ${d.duringFaults} during injected faults${d.duringFaults > 0 ? k : ''})`;
+}
+
 /** The report's word for an outcome (src/checkers/outcome.ts decides every outcome). */
 export function statusOfOutcome(o: Outcome): Status {
   return o === 'expected-failure' ? 'expected' : o;

@@ -289,6 +289,20 @@ describe('reading run directories', () => {
     expect(index).not.toMatch(/<tr class="row-(pass|expected)">/);
   });
 
+  it('never prints 0 duplicates for a run whose copies all came during injected faults: it counts them and says within at most k', async () => {
+    const dir = await writeFixtureRun(join(root, 'fault-copies'), 'pass');
+    const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    const sc = summary.scenarios[0]!;
+    const eo = sc.checks.find((c) => c.name === 'exactly-once')!;
+    eo.figures = { ...eo.figures, duplicates: 0, duplicatesDuringFaults: 4, healthyTransitions: 16 };
+    sc.checks.push({ ...eo, name: 'at-most-k', verdict: 'pass', summary: 'at most one per side', figures: {}, evidence: [], evidenceCount: 0 });
+    await writeFile(join(dir, 'summary.json'), JSON.stringify(summary));
+    await renderRunReport(dir);
+    const h = await html(dir);
+    expect(h).toContain('During injected faults there were 4 (0 while healthy, 4 during injected faults, within at most k)');
+    expect(h).toMatch(/<td class="num" title="4 \(0 while healthy[^"]*">4 \(4 in faults\)<\/td>/);
+  });
+
   it('splits a history whose seqs restart per scenario by its scenario.start events', () => {
     const ev = (seq: number, type: string, extra: object = {}): string => JSON.stringify({ seq, t: seq, wall: '2026-01-01T00:00:00.000Z', type, ...extra });
     const text = [ev(0, 'scenario.start', { scenario: 'a/x' }), ev(1, 'phase'), ev(0, 'scenario.start', { scenario: 'b/y' }), ev(1, 'phase'), ev(2, 'phase')].join('\n');
