@@ -1,6 +1,6 @@
 import type { NodeId } from '../src/history/types.js';
 import type { FaultSpec } from '../src/nemesis/types.js';
-import type { ScenarioContext, SuiteDefinition } from '../src/run/suite.js';
+import { longestRouteTimers, type ScenarioContext, type SuiteDefinition } from '../src/run/suite.js';
 import { holdFiringSince, newAlertSource, windows } from './lib.js';
 import { awaitSinceThenDuplicates, ClusterWatch, deathDetectionBoundMs, keysOfLabels, mark, phaseAlerts, settleMarginMs, suspicionTimeoutMs } from './fault-lib.js';
 
@@ -105,7 +105,7 @@ export const restart: SuiteDefinition = {
         },
         // After a resume the node's groups flush at their next tick, and a second tick may follow
         // with the alerts firing again: two group intervals more.
-        2 * ctx.config.groupIntervalMs,
+        2 * longestRouteTimers(ctx.config).groupIntervalMs,
       );
       ctx.figures['alertValidityMs'] = validityMs;
       ctx.figures['pauseMs'] = Math.round(pausedFor);

@@ -77,18 +77,31 @@ export interface ScenarioContext {
  */
 export function deliveryWindows(timers: Timers, nodes: number, config: ClusterConfig) {
   const lastPosition = Math.max(0, nodes - 1) * timers.peerTimeoutMs;
+  // A user's config can give each route its own timers: wait as long as the slowest route needs.
+  const { groupWaitMs, groupIntervalMs } = longestRouteTimers(config);
   // Slack for the last node's pipeline to run and its webhook to land on loopback: Go timers fire
   // within milliseconds and a webhook takes a few more, so half a second is ample even on a loaded
   // 2-core machine; the checker decides on what arrived, this only bounds how long we look.
   const slack = Math.max(500, Math.round(timers.peerTimeoutMs / 4));
   return {
     /** From an alert reaching every node to the first notification of its group. */
-    firstDelivery: config.groupWaitMs + slack,
+    firstDelivery: groupWaitMs + slack,
     /** After the first delivery of a transition, how long a duplicate may still come. */
     duplicateWindow: lastPosition + slack,
     /** From resolving alerts to the resolved notification (next flush + the last position's wait). */
-    resolveDelivery: config.groupIntervalMs + slack,
+    resolveDelivery: groupIntervalMs + slack,
+    /** An alert firing this long is in some flush of its route (no-loss's flush window), for the slowest route. */
+    flushWindow: Math.max(groupWaitMs, groupIntervalMs) + FLUSH_MARGIN_MS,
     slack,
+  };
+}
+
+/** The longest group_wait and group_interval among the config's routes (the root's when it has none). */
+export function longestRouteTimers(config: Pick<ClusterConfig, 'routes' | 'groupWaitMs' | 'groupIntervalMs'>): { groupWaitMs: number; groupIntervalMs: number } {
+  const routes = config.routes ?? [];
+  return {
+    groupWaitMs: Math.max(config.groupWaitMs, ...routes.map((r) => r.groupWaitMs)),
+    groupIntervalMs: Math.max(config.groupIntervalMs, ...routes.map((r) => r.groupIntervalMs)),
   };
 }
 
