@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countPixels, DUP_RED, haveChromium, launchBrowser, openReport, screenshot, SKIP_REASON, type Browser } from '../src/report/testing/browser.js';
+import { countPixels, DUP_RED, haveChromium, launchBrowser, openReport, screenshot, SKIP_REASON, type Browser } from '../test/support/report/browser.js';
 import { SUITES } from './index.js';
-import { clusterCases, runForTest } from './testing.js';
+import { clusterCases, runForTest } from '../test/support/suites/clusters.js';
 
 /**
  * The report of REAL runs, as a person sees it: a passing 0.25.0 + 0.33.1 run and its --no-cluster

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../src/run/run.js';
 import { isRoot } from '../src/util/fs.js';
-import { attachToReport, clusterCases, runForTest } from './testing.js';
+import { attachToReport, clusterCases, runForTest } from '../test/support/suites/clusters.js';
 
 /**
  * tsam, the TypeScript Alertmanager, in the same suites as the real binaries: a tsam cluster, tsam

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkExactlyOnce } from './exactly-once.js';
 import { checkNoLoss } from './no-loss.js';
-import { historyBuilder } from './testing/history-builder.js';
+import { historyBuilder } from '../../test/support/checkers/history-builder.js';
 import { checkValidity } from './validity.js';
 
 const A = { alertname: 'A' };

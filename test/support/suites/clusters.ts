@@ -1,9 +1,9 @@
 import { join, resolve as resolvePath } from 'node:path';
 import type { TaskMeta } from 'vitest';
-import '../src/report/vitest-reporter.js';
-import { runSuite, type RunOptions, type RunResult } from '../src/run/run.js';
-import { isRoot } from '../src/util/fs.js';
-import { resolveVersion } from '../src/versions/index.js';
+import '../../../src/report/vitest-reporter.js';
+import { runSuite, type RunOptions, type RunResult } from '../../../src/run/run.js';
+import { isRoot } from '../../../src/util/fs.js';
+import { resolveVersion } from '../../../src/versions/index.js';
 
 /**
  * What the vitest suites share: which clusters can run here (and why not, so a skip says how to
