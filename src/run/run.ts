@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CaptureReceiver } from '../capture/capture.js';
@@ -28,6 +28,8 @@ export interface RunOptions {
   clusters: string[][];
   runtime: RuntimeName;
   outDir?: string;
+  /** With outDir: an existing run directory there is cleared first (refused without it). */
+  force?: boolean;
   seed?: number;
   clustered: boolean;
   configFile?: string;
@@ -59,14 +61,23 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Ctrl-C reaches the whole foreground process group: a pager or `tee` reading our stdout dies
+  // with us, and a write to it must not crash the teardown's last words.
+  const ignoreEpipe = (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  };
+  process.stdout.on('error', ignoreEpipe);
   try {
     const { summary, runDir } = await runSuite({ ...opts, signal: controller.signal });
-    printSummary(summary, runDir);
+    // Interrupted, the verdict and the report's path go to stderr, where the progress lines went:
+    // stdout's reader may have been stopped by the same Ctrl-C.
+    printSummary(summary, runDir, controller.signal.aborted ? process.stderr : process.stdout);
     if (controller.signal.aborted) return EXIT.interrupted;
     return exitCodeOf(summary.outcome);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.stdout.off('error', ignoreEpipe);
   }
 }
 
@@ -105,6 +116,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   const runId = newRunId();
   const seed = opts.seed ?? Math.floor(Math.random() * 0xffffffff);
   const runDir = resolve(opts.outDir ?? join('reports', runId));
+  const previousRun = opts.outDir !== undefined ? await checkOutDir(runDir, opts.outDir, opts.force === true) : [];
   const clusters = opts.clusters.map((names) => names.map((n) => resolved.get(n)!));
   const plans: ScenarioPlan[] = clusters.map((versions, i) => {
     const label = opts.clusters[i]!.every((v) => v === opts.clusters[i]![0]) ? `${opts.clusters[i]![0]}x${versions.length}` : opts.clusters[i]!.join('+');
@@ -140,6 +152,11 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   // ---- Start: sweep leftovers of killed runs, then capture, then each scenario in turn. ----
   const swept = await sweepEverything();
   for (const s of swept) log(`sweep: removed ${s}`);
+  if (previousRun.length > 0) {
+    // Never mix an old run's logs with this one's: --force empties the directory first.
+    for (const entry of previousRun) await rm(join(runDir, entry), { recursive: true, force: true });
+    log(`--force: removed the previous run in ${runDir} (${previousRun.join(', ')})`);
+  }
   await mkdir(runDir, { recursive: true });
   const workDir = await createRunWorkDir(runId);
   const history = new History({ file: join(runDir, 'history.jsonl') });
@@ -246,13 +263,46 @@ async function readInput(file: string, code: 'AMCHAOS_INVALID_CONFIG', flag: str
   }
 }
 
-function printSummary(summary: RunSummary, runDir: string): void {
+/** Files a run directory has (amchaos run and the vitest reporter write them). */
+const RUN_DIR_MARKERS = ['summary.json', 'history.jsonl'];
+
+/**
+ * --out must be a directory that does not exist, an empty one, or — with --force — an earlier run
+ * directory (summary.json or history.jsonl in it), whose entries are returned to be removed before
+ * this run writes. Anything else is refused before anything starts: a file, an existing run
+ * without --force (its logs would mix with the new ones), a non-empty folder that is not a run.
+ */
+async function checkOutDir(runDir: string, given: string, force: boolean): Promise<string[]> {
+  const st = await stat(runDir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
+  if (st === undefined) return [];
+  if (!st.isDirectory()) {
+    throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `--out ${given}: ${runDir} exists and is not a directory`, {
+      hint: 'Give --out the path of a directory to create (e.g. --out reports/r1), or leave --out out to write reports/<run-id>.',
+    });
+  }
+  const entries = await readdir(runDir);
+  if (entries.length === 0) return [];
+  const isRun = entries.some((e) => RUN_DIR_MARKERS.includes(e));
+  if (!isRun) {
+    throw new AmchaosError('AMCHAOS_OUT_DIR_EXISTS', `--out ${given}: ${runDir} is a folder with other files in it (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''}), not a run directory`, {
+      hint: 'Give --out a new directory, e.g. --out reports/r2. amchaos clears only its own run directories (with --force).',
+    });
+  }
+  if (!force) {
+    throw new AmchaosError('AMCHAOS_OUT_DIR_EXISTS', `--out ${given}: ${runDir} holds an earlier run`, {
+      hint: `Add --force to replace it (its files are removed first), or give another directory, e.g. --out ${given.replace(/\/+$/, '')}-2.`,
+    });
+  }
+  return entries.sort();
+}
+
+function printSummary(summary: RunSummary, runDir: string, out: NodeJS.WritableStream): void {
   const lines = [`verdict: ${summary.outcome.toUpperCase()}${summary.interrupted ? ' (interrupted)' : ''}  (seed ${summary.seed})`];
   for (const s of summary.scenarios) {
     lines.push(`  ${s.outcome.padEnd(16)} ${s.id}${s.expectedFailure ? `  [${s.expectedFailure}]` : ''}`);
     for (const c of s.checks) lines.push(`           ${c.verdict.padEnd(7)} ${c.name}: ${c.summary}`);
     if (s.error) lines.push(`           error: ${s.error.message}`);
   }
-  lines.push(`report: ${join(runDir, 'index.html')}`, `replay: ${summary.command.join(' ')}`);
-  process.stdout.write(lines.join('\n') + '\n');
+  lines.push(`report: ${join(runDir, 'index.html')}${summary.interrupted ? ' (partial: interrupted)' : ''}`, `replay: ${summary.command.join(' ')}`);
+  out.write(lines.join('\n') + '\n');
 }
