@@ -182,8 +182,12 @@ describe('figure descriptions', () => {
   it('formats values with their unit, times relative to the scenario start', () => {
     expect(formatFigureValue(describeFigure('exactly-once', 'duplicates'), 3, 0)).toBe('3 notifications');
     expect(formatFigureValue(describeFigure('no-loss', 'firingObligations'), 9, 0)).toBe('9 alerts');
+    expect(formatFigureValue(describeFigure('no-loss', 'firingObligations'), 1, 0)).toBe('1 alert');
+    expect(formatFigureValue(describeFigure('validity', 'statesChecked'), 1, 0)).toBe('1 alert state');
     expect(formatFigureValue(describeFigure('exactly-once', 'healthyTransitions'), 8, 0)).toBe('8 transitions');
-    expect(formatFigureValue(describeFigure('no-loss', 'fireDeadlineMs'), 17_000, 0)).toBe('17000 ms');
+    expect(formatFigureValue(describeFigure('no-loss', 'fireDeadlineMs'), 17_000, 0)).toBe('17000 ms (17 s)');
+    expect(formatFigureValue(describeFigure('timers', 'repeatIntervalMs'), 3_600_000, 0)).toBe('3600000 ms (1 h)');
+    expect(formatFigureValue(describeFigure('exactly-once', 'settleMarginMs'), 500, 0)).toBe('500 ms');
     expect(formatFigureValue(describeFigure('exactly-once', 'latestHorizon'), 12_345, 2_000)).toBe('t=10.345 s');
     expect(formatFigureValue(describeFigure('exactly-once', 'readyAt'), null, 0)).toBe('—');
     expect(describeFigure('exactly-once', 'duplicatesBySender:n2')?.label).toContain('n2');

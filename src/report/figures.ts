@@ -85,8 +85,8 @@ export const FIGURES: Readonly<Record<string, Readonly<Record<string, FigureInfo
     lostResolved: count('Alerts never notified resolved', 'alerts', 'Per receiver and alert: owed a resolved notification, and none came before the deadline.', { headline: true, bad: true }),
     lateFiring: count('Alerts notified firing late', 'alerts', 'Per receiver and alert: the firing notification came, but after the firing deadline (see the deadline figures).', { headline: true, bad: true }),
     lateResolved: count('Alerts notified resolved late', 'alerts', 'Per receiver and alert: the resolved notification came, but after the resolved deadline.', { bad: true }),
-    pending: count('Notifications still due', 'alerts', 'Per receiver and alert: owed, not yet delivered, and the history ended before the deadline — the check is unknown while this is above 0.', { bad: true }),
-    uncertain: count('Deliveries that cannot be judged', 'alerts', 'Missing, but a silence whose create was indeterminate (or an unknown send_resolved) could explain it.'),
+    pending: count('Alerts still due a notification', 'alerts', 'Per receiver and alert: owed, not yet delivered, and the history ended before the deadline — the check is unknown while this is above 0.', { bad: true }),
+    uncertain: count('Alerts whose delivery cannot be judged', 'alerts', 'Missing, but a silence whose create was indeterminate (or an unknown send_resolved) could explain it.'),
     exemptShortLived: count('Exempt: resolved within a flush window', 'alerts', 'Episodes that never fired unmuted for a whole flush window: Alertmanager may rightly never notify them.'),
     exemptSilenced: count('Exempt: silenced', 'alerts', 'Episodes (or resolutions) a silence muted when Alertmanager would have flushed them.'),
     exemptFault: count('Exempt: during a fault', 'alerts', 'Episodes whose whole flush window fell inside a fault, a node outage or teardown.'),
@@ -257,9 +257,13 @@ export function formatFigureValue(info: FigureInfo | undefined, value: unknown, 
   if (info?.kind === 'at' && typeof value === 'number') return `t=${((value - t0) / 1000).toFixed(3).replace(/\.?0+$/, '')} s`;
   if (info?.kind === 'bool' && typeof value === 'boolean') return value ? 'yes' : 'no';
   if (info?.kind === 'ratio' && typeof value === 'number') return `${round(value)} ×`;
+  // The exact milliseconds the check used, and the same for a person when it is long.
+  if (info?.kind === 'ms' && typeof value === 'number') return Math.abs(value) >= 1000 ? `${round(value)} ms (${human(value)})` : `${round(value)} ms`;
   const plain = plainValue(value);
   if (info === undefined || info.kind === 'text' || info.kind === 'json' || info.unit === '') return plain;
   if (info.kind === 'list') return Array.isArray(value) && value.length === 0 ? 'none' : `${plain} ${info.unit}`;
+  // "1 alert", "1 alert state", "1 group": counts are named in the plural.
+  if (info.kind === 'count' && value === 1) return `1 ${info.unit.replace(/s$/, '')}`;
   return `${plain} ${info.unit}`;
 }
 
@@ -269,6 +273,16 @@ function plainValue(v: unknown): string {
   if (Array.isArray(v)) return v.every((x) => typeof x !== 'object' || x === null) ? v.map(plainValue).join(', ') : JSON.stringify(v);
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
+}
+
+/** 4500 → "4.5 s", 3600000 → "1 h", 90000 → "1 min 30 s". */
+function human(msValue: number): string {
+  const s = msValue / 1000;
+  if (Math.abs(s) < 120) return `${round(Math.round(s * 1000) / 1000)} s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s - h * 3600) / 60);
+  const rest = Math.round(s - h * 3600 - m * 60);
+  return [h ? `${h} h` : '', m ? `${m} min` : '', rest ? `${rest} s` : ''].filter(Boolean).join(' ');
 }
 
 function round(v: number): string {

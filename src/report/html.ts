@@ -152,7 +152,7 @@ function answer(m: RunModel): string {
   if (notRun.length)
     sentences.push(`<strong class="t-unknown">Could not run:</strong> ${notRun.map((s) => `<a href="#${s.anchor}">${esc(s.summary.id)}</a> (${esc(s.summary.error!.code)})`).join(', ')}.`);
   const expected = listOf('expected');
-  if (expected.length) sentences.push(`<strong class="t-expected">Failed as expected:</strong> ${expected.join('; ')} (known upstream behaviour under the faults injected).`);
+  if (expected.length) sentences.push(`<strong class="t-expected">Failed as expected:</strong> ${expected.join('; ')} (behaviour the suite expects under the faults it injected; the reason is below).`);
   const held = [...byCheck]
     .filter(([, v]) => v.pass.length > 0)
     .map(([name, v]) => {
