@@ -4,7 +4,8 @@ import type { AlertmanagerClient } from '../client/client.js';
 import type { Matcher } from '../client/types.js';
 import { AmchaosError } from '../errors/index.js';
 import type { History } from '../history/history.js';
-import type { LabelSet, NodeId, NotificationEvent, Timers } from '../history/types.js';
+import { labelKey, type LabelSet, type NodeId, type NotificationEvent, type Timers } from '../history/types.js';
+import { awaitDeliveries, windows } from '../steps/deliveries.js';
 import type { ActiveFault } from '../nemesis/nemesis.js';
 import type { FaultSpec, LinkSelection } from '../nemesis/types.js';
 import type { Transport } from '../fabric/types.js';
@@ -150,6 +151,25 @@ export class Cluster implements AsyncDisposable {
   async fire(alerts: readonly (LabelSet | AlertSpec)[], opts: { targets?: NodeId[] } = {}): Promise<void> {
     const specs = alerts.map((a) => (isSpec(a) ? a : { labels: a }));
     await this.alertSource().fire(specs, opts);
+  }
+
+  /**
+   * Waits until every one of `alerts` reached the receiver with `status` (since `since`, default
+   * the cluster's start) or `timeoutMs` passed (default: the first-delivery window, or the resolve
+   * window for resolved), then the duplicate window — the time a broken cluster needs to send its
+   * copies. Returns whether every alert arrived.
+   */
+  async awaitDelivery(alerts: readonly (LabelSet | AlertSpec)[], opts: { status?: 'firing' | 'resolved'; since?: number; timeoutMs?: number } = {}): Promise<boolean> {
+    const ctx = this.session.context;
+    const status = opts.status ?? 'firing';
+    const w = windows(ctx);
+    const keys = alerts.map((a) => labelKey(isSpec(a) ? a.labels : a));
+    return awaitDeliveries(ctx, keys, status, { windowMs: opts.timeoutMs ?? (status === 'firing' ? w.firstDelivery : w.resolveDelivery), ...(opts.since !== undefined ? { since: opts.since } : {}) });
+  }
+
+  /** Milliseconds on the cluster's clock (the history's `t`), for `since`. */
+  now(): number {
+    return this.history.clock.now();
   }
 
   /** Resolves alerts (all firing ones when omitted): endsAt = now, re-sent a few times. */
