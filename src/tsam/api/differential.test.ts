@@ -5,7 +5,7 @@
  * re-marshalled config, Go's JSON decoder's exact wording) are normalised away.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRealAlertmanager, howToGetReal, startReal, startTsam, tempDir, type RealNode, type TsamNode } from '../testkit/testkit.js';
+import { findRealAlertmanager, howToGetReal, startReal, startTsam, tempDir, type RealNode, type TsamNode } from '../../../test/support/tsam/nodes.js';
 
 // 0.33.1 is the reference; the older versions tsam imitates are checked the same way.
 const VERSIONS = ['0.33.1', '0.28.1', '0.25.0'] as const;

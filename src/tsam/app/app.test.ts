@@ -3,7 +3,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fingerprint } from '../labels/labelset.js';
-import { captureServer, startTsam, tempDir, type TsamNode } from '../testkit/testkit.js';
+import { captureServer, startTsam, tempDir, type TsamNode } from '../../../test/support/tsam/nodes.js';
 
 function config(url: string, extra = ''): string {
   return `

@@ -4,7 +4,7 @@
  * travel both ways. The no-nflog-gossip fault must break the dedup (the test's own failure check).
  */
 import { describe, expect, it, type OnTestFinishedHandler } from 'vitest';
-import { captureServer, findRealAlertmanager, freePort, howToGetReal, startReal, startTsam, tempDir } from '../testkit/testkit.js';
+import { captureServer, findRealAlertmanager, freePort, howToGetReal, startReal, startTsam, tempDir } from '../../../test/support/tsam/nodes.js';
 
 const VERSIONS = ['0.33.1', '0.28.1', '0.25.0'] as const;
 const found = Object.fromEntries(await Promise.all(VERSIONS.map(async (v) => [v, await findRealAlertmanager(v)] as const)));

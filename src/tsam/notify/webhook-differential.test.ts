@@ -3,7 +3,7 @@
  * version sends for the same alerts and config (only externalURL differs, by construction).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureServer, findRealAlertmanager, howToGetReal, startReal, startTsam, tempDir, type Captured } from '../testkit/testkit.js';
+import { captureServer, findRealAlertmanager, howToGetReal, startReal, startTsam, tempDir, type Captured } from '../../../test/support/tsam/nodes.js';
 
 const VERSIONS = ['0.25.0', '0.28.1', '0.33.1'] as const;
 const found = Object.fromEntries(await Promise.all(VERSIONS.map(async (v) => [v, await findRealAlertmanager(v)] as const)));
