@@ -4,6 +4,7 @@
  * breaks the schema is a 422 with the first validation error (fields checked in alphabetical order,
  * as the generated validators do). Messages imitate Go's where cheap; the shapes and codes are exact.
  */
+import type { TimeDetail } from '../gojson/gojson.js';
 
 export class SwaggerError extends Error {
   constructor(
@@ -60,20 +61,72 @@ export function typeError(what: string, v: unknown, goType: string, field?: stri
   return parseError(what, `json: cannot unmarshal ${jsonKind(v)} into ${where}`);
 }
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+/** A parsed strfmt.DateTime: epoch ms (0 = Go's zero time, "not set") and what Go keeps beyond it. */
+export interface ClientTime {
+  ms: number;
+  detail?: TimeDetail;
+}
+
+const DATE = String.raw`(\d{4})-(\d{2})-(\d{2})`;
+const FRAC = String.raw`(?:[.,](\d+))?`;
+/**
+ * strfmt.ParseDateTime tries these layouts in turn (RFC3339 with a fraction of any length and a
+ * `Z`/`±hh:mm` zone; `±hhmm` only with exactly 3 or 6 fraction digits; local time (read as UTC) with
+ * seconds, without seconds, with a space instead of `T`; 0.28+ also a bare date). `T` and `Z` are
+ * upper case only.
+ */
+const LAYOUTS: { re: RegExp; dateOnly?: boolean }[] = [
+  { re: new RegExp(String.raw`^${DATE}T(\d{2}):(\d{2}):(\d{2})${FRAC}(Z|[+-]\d{2}:\d{2})$`) },
+  { re: new RegExp(String.raw`^${DATE}T(\d{2}):(\d{2}):(\d{2})\.(\d{3}|\d{6})(Z|[+-]\d{4})$`) },
+  { re: new RegExp(String.raw`^${DATE}T(\d{2}):(\d{2}):(\d{2})${FRAC}()$`) },
+  { re: new RegExp(String.raw`^${DATE}T(\d{2}):(\d{2})()()(Z?)$`) },
+  { re: new RegExp(String.raw`^${DATE} (\d{2}):(\d{2}):(\d{2})${FRAC}()$`) },
+  { re: new RegExp(String.raw`^${DATE}()()()()()$`), dateOnly: true },
+];
+
+function daysIn(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * strfmt.DateTime parsing. `newer` = the 0.28+ build (Go and strfmt of 2024+): a bare date is a
+ * time, and a zone offset past ±24 h is an error. Throws the decoder's 400 (its text after
+ * "because" approximates Go's).
+ */
+export function parseDateTime(s: unknown, what: string, field: string, newer: boolean): ClientTime {
+  if (typeof s !== 'string') throw typeError(what, s, 'strfmt.DateTime', field);
+  const bad = (why: string): SwaggerError => parseError(what, `parsing time ${JSON.stringify(s)}${why}`);
+  for (const layout of LAYOUTS) {
+    if (layout.dateOnly && !newer) continue;
+    const m = layout.re.exec(s);
+    if (!m) continue;
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const [h, mi, sec] = [Number(m[4] || 0), Number(m[5] || 0), Number(m[6] || 0)];
+    if (mo < 1 || mo > 12) throw bad(': month out of range');
+    if (d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || sec > 59) continue;
+    const frac = (m[7] ?? '').slice(0, 9).padEnd(9, '0');
+    const nanos = Number(frac);
+    let offsetMinutes = 0;
+    const zone = m[8] ?? '';
+    if (zone !== '' && zone !== 'Z') {
+      const hh = Number(zone.slice(1, 3));
+      const mm = Number(zone.slice(zone.length - 2));
+      if (newer && (hh > 24 || mm > 60)) continue;
+      offsetMinutes = (zone[0] === '-' ? -1 : 1) * (hh * 60 + mm);
+    }
+    const ms = Date.UTC(y, mo - 1, d, h, mi, sec) + Math.floor(nanos / 1_000_000) - offsetMinutes * 60_000;
+    if (ms <= GO_ZERO_MS) return { ms: 0 };
+    const subMsNanos = nanos % 1_000_000;
+    return subMsNanos === 0 && offsetMinutes === 0 ? { ms } : { ms, detail: { subMsNanos, offsetMinutes } };
+  }
+  if (s === '') return { ms: 0 };
+  const date = new RegExp(`^${DATE}`).exec(s);
+  if (date && newer) throw bad(`: extra text: ${JSON.stringify(s.slice(10))}`);
+  throw bad(` as "${newer ? '2006-01-02' : '2006-01-02 15:04:05'}": cannot parse ${JSON.stringify(s)} as "2006"`);
+}
+
 /** Go's zero time in epoch ms; anything at or before it reads as "not set". */
 const GO_ZERO_MS = -62135596800000;
-
-/** strfmt.DateTime parsing → epoch ms (0 for Go's zero time). Throws the Go-style message. */
-export function parseDateTime(s: unknown, what: string, field: string): number {
-  if (typeof s !== 'string') throw typeError(what, s, 'strfmt.DateTime', field);
-  if (!RFC3339.test(s)) {
-    throw parseError(what, `parsing time ${JSON.stringify(s)} as "2006-01-02T15:04:05.000Z07:00": cannot parse ${JSON.stringify(s)} as "2006"`);
-  }
-  const ms = Date.parse(s);
-  if (Number.isNaN(ms)) throw parseError(what, `parsing time ${JSON.stringify(s)}: out of range`);
-  return ms <= GO_ZERO_MS ? 0 : ms;
-}
 
 /** A JSON object of strings (model.LabelSet); undefined when absent or null. */
 export function stringMap(v: unknown, what: string, field: string): Record<string, string> | undefined {

@@ -11,19 +11,22 @@ import type { AlertStore, Alert } from '../alerts/alerts.js';
 import { newAlert, resolvedAt } from '../alerts/alerts.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Route } from '../dispatch/route.js';
-import { goString, goStringMap, strfmtDateTime } from '../gojson/gojson.js';
+import { goString, goStringMap, strfmtDateTime, timeBefore } from '../gojson/gojson.js';
 import type { Inhibitor } from '../inhibit/inhibitor.js';
 import { compareGo, goQuote } from '../labels/gostring.js';
 import { isValidLabelName, type LabelSet } from '../labels/labelset.js';
-import { compileGoRegexp, Matcher, MatcherError, parseMatcher } from '../labels/matcher.js';
+import { compileGoRegexp, Matcher, MatcherError } from '../labels/matcher.js';
+import { parseMatcher } from '../labels/parse.js';
+import { isGoRequestURI } from './uri.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Silences, SilenceState } from '../silences/silences.js';
 import { SilenceNotFoundError, SilenceValidationError } from '../silences/silences.js';
-import { emptySilence, goTimeToMs, msToGoTime, type PbMatcher, type PbMatcherType, type PbSilence } from '../statepb/statepb.js';
+import { emptySilence, goTimeToMs, msToGoTime, type GoTime, type PbMatcher, type PbMatcherType, type PbSilence } from '../statepb/statepb.js';
 import {
   convertBool,
   parseDateTime,
+  type ClientTime,
   parseJsonBody,
   PlainError,
   stringMap,
@@ -226,10 +229,12 @@ export class ApiServer {
     const what = 'alerts';
     const parsed = parseJsonBody(body, what);
     if (!Array.isArray(parsed)) throw typeError(what, parsed, 'models.PostableAlerts');
-    interface Raw { labels?: LabelSet; annotations?: LabelSet; startsAt: number; endsAt: number; generatorURL: string }
+    interface Raw { labels?: LabelSet; annotations?: LabelSet; startsAt: ClientTime; endsAt: ClientTime; generatorURL: string }
+    const newer = this.deps.compat.newerTimeParsing;
+    const unset: ClientTime = { ms: 0 };
     const raws: Raw[] = [];
     for (const item of parsed) {
-      if (item === null) { raws.push({ startsAt: 0, endsAt: 0, generatorURL: '' }); continue; }
+      if (item === null) { raws.push({ startsAt: unset, endsAt: unset, generatorURL: '' }); continue; }
       if (typeof item !== 'object' || Array.isArray(item)) throw typeError(what, item, 'models.PostableAlert');
       const o = item as Record<string, unknown>;
       const gen = o['generatorURL'];
@@ -237,12 +242,17 @@ export class ApiServer {
       raws.push({
         labels: stringMap(o['labels'], what, 'Alert.labels'),
         annotations: stringMap(o['annotations'], what, 'PostableAlert.annotations'),
-        startsAt: o['startsAt'] === undefined || o['startsAt'] === null ? 0 : parseDateTime(o['startsAt'], what, 'PostableAlert.startsAt'),
-        endsAt: o['endsAt'] === undefined || o['endsAt'] === null ? 0 : parseDateTime(o['endsAt'], what, 'PostableAlert.endsAt'),
+        startsAt: o['startsAt'] === undefined || o['startsAt'] === null ? unset : parseDateTime(o['startsAt'], what, 'PostableAlert.startsAt', newer),
+        endsAt: o['endsAt'] === undefined || o['endsAt'] === null ? unset : parseDateTime(o['endsAt'], what, 'PostableAlert.endsAt', newer),
         generatorURL: typeof gen === 'string' ? gen : '',
       });
     }
+    // Swagger validation, item by item; the first failing item's first error is the answer
+    // (Alert.Validate checks generatorURL, then labels).
     raws.forEach((r, i) => {
+      if (r.generatorURL !== '' && !isGoRequestURI(r.generatorURL)) {
+        throw new SwaggerError(422, 601, `${i}.generatorURL in body must be of type uri: ${goQuote(r.generatorURL)}`);
+      }
       if (r.labels === undefined) throw new SwaggerError(422, 602, `${i}.labels in body is required`);
     });
 
@@ -255,12 +265,12 @@ export class ApiServer {
       let startsAt = r.startsAt;
       let endsAt = r.endsAt;
       let timeout = false;
-      if (startsAt === 0) startsAt = endsAt === 0 ? now : endsAt;
-      if (endsAt === 0) {
+      if (startsAt.ms === 0) startsAt = endsAt.ms === 0 ? { ms: now } : endsAt;
+      if (endsAt.ms === 0) {
         timeout = true;
-        endsAt = now + resolveTimeout;
+        endsAt = { ms: now + resolveTimeout };
       }
-      if (endsAt > Date.now()) this.deps.metrics.alertsReceivedFiring++;
+      if (endsAt.ms > Date.now()) this.deps.metrics.alertsReceivedFiring++;
       else this.deps.metrics.alertsReceivedResolved++;
       const labels: LabelSet = {};
       for (const [k, v] of Object.entries(r.labels!)) if (v !== '') labels[k] = v;
@@ -271,7 +281,10 @@ export class ApiServer {
         this.deps.metrics.alertsInvalid++;
         continue;
       }
-      valid.push(newAlert({ labels, annotations, startsAt, endsAt, updatedAt: now, generatorURL: r.generatorURL, timeout }));
+      const alert = newAlert({ labels, annotations, startsAt: startsAt.ms, endsAt: endsAt.ms, updatedAt: now, generatorURL: r.generatorURL, timeout });
+      if (startsAt.detail) alert.startsAtDetail = startsAt.detail;
+      if (endsAt.detail) alert.endsAtDetail = endsAt.detail;
+      valid.push(alert);
     }
     this.deps.alerts.put(valid);
     if (errs.length > 0) return jsonText(400, JSON.stringify(errs.join(this.deps.compat.alertErrorSeparator)));
@@ -332,9 +345,9 @@ export class ApiServer {
       : { inhibitedBy: st.inhibitedBy, silencedBy: st.silencedBy, state: st.state };
     // Hand-built so label maps come out with Go's sorted keys.
     return (
-      `{"annotations":${goStringMap(a.annotations)},"endsAt":"${strfmtDateTime(a.endsAt)}",` +
+      `{"annotations":${goStringMap(a.annotations)},"endsAt":"${strfmtDateTime(a.endsAt, a.endsAtDetail)}",` +
       `"fingerprint":"${a.fingerprint}","receivers":${JSON.stringify(receivers.map((name) => ({ name })))},` +
-      `"startsAt":"${strfmtDateTime(a.startsAt)}","status":${JSON.stringify(status)},` +
+      `"startsAt":"${strfmtDateTime(a.startsAt, a.startsAtDetail)}","status":${JSON.stringify(status)},` +
       `"updatedAt":"${strfmtDateTime(a.updatedAt)}",` +
       (a.generatorURL !== '' ? `"generatorURL":${goString(a.generatorURL)},` : '') +
       `"labels":${goStringMap(a.labels)}}`
@@ -372,12 +385,14 @@ export class ApiServer {
     const recvFilter = this.receiverFilter(q);
     const now = Date.now();
     const statuses = new Map<string, AlertStatus>();
-    const { groups, receivers } = this.deps.dispatcher().listGroups((a) => {
-      const st = statuses.get(a.fingerprint) ?? filter(a, now);
-      if (st) statuses.set(a.fingerprint, st);
-      return st !== undefined;
-    });
-    const shown = groups.filter((g) => !recvFilter || recvFilter([g.receiver]));
+    const { groups: shown, receivers } = this.deps.dispatcher().listGroups(
+      (a) => {
+        const st = statuses.get(a.fingerprint) ?? filter(a, now);
+        if (st) statuses.set(a.fingerprint, st);
+        return st !== undefined;
+      },
+      recvFilter ? (receiver) => recvFilter([receiver]) : undefined,
+    );
     const self = this;
     return {
       status: 200,
@@ -424,11 +439,7 @@ export class ApiServer {
     const order: Record<SilenceState, number> = { active: 0, pending: 1, expired: 2 };
     const sils = this.deps.silences
       .list()
-      .filter((s) => {
-        const byName = new Map<string, string>();
-        for (const m of this.deps.silences.matcherSets(s)[0] ?? []) byName.set(m.name, m.pattern);
-        return matchers.every((m) => byName.has(m.name) && m.matches(byName.get(m.name)!));
-      })
+      .filter((s) => silenceHasFilterMatchers(this.deps.silences.matcherSets(s), matchers))
       .map((s) => ({ s, state: this.deps.silences.state(s) }));
     sils.sort((a, b) => {
       if (a.state !== b.state) return order[a.state] - order[b.state];
@@ -477,8 +488,9 @@ export class ApiServer {
     const id = str('id');
     const comment = str('comment');
     const createdBy = str('createdBy');
-    const endsAt = o['endsAt'] === undefined || o['endsAt'] === null ? undefined : parseDateTime(o['endsAt'], what, 'Silence.endsAt');
-    const startsAt = o['startsAt'] === undefined || o['startsAt'] === null ? undefined : parseDateTime(o['startsAt'], what, 'Silence.startsAt');
+    const newer = this.deps.compat.newerTimeParsing;
+    const endsAt = o['endsAt'] === undefined || o['endsAt'] === null ? undefined : goTime(parseDateTime(o['endsAt'], what, 'Silence.endsAt', newer));
+    const startsAt = o['startsAt'] === undefined || o['startsAt'] === null ? undefined : goTime(parseDateTime(o['startsAt'], what, 'Silence.startsAt', newer));
     const rawMatchers = o['matchers'];
     if (rawMatchers !== undefined && rawMatchers !== null && !Array.isArray(rawMatchers)) {
       throw typeError(what, rawMatchers, 'models.Matchers', 'Silence.matchers');
@@ -497,21 +509,22 @@ export class ApiServer {
       return mo as { isEqual?: boolean; isRegex?: boolean; name?: string; value?: string };
     });
 
-    // Swagger validation, fields in alphabetical order; the first error is the answer.
-    if (!comment) throw new SwaggerError(422, 602, 'comment in body is required');
-    if (!createdBy) throw new SwaggerError(422, 602, 'createdBy in body is required');
+    // Swagger validation, fields in alphabetical order; the first error is the answer. "Required" means
+    // present: an empty comment, author or matcher value is valid (`env=""` silences "env is absent").
+    if (comment === undefined) throw new SwaggerError(422, 602, 'comment in body is required');
+    if (createdBy === undefined) throw new SwaggerError(422, 602, 'createdBy in body is required');
     if (endsAt === undefined) throw new SwaggerError(422, 602, 'endsAt in body is required');
     if (ms === undefined) throw new SwaggerError(422, 602, 'matchers in body is required');
     if (ms.length < 1) throw new SwaggerError(422, 612, 'matchers in body should have at least 1 items');
     decoded.forEach((m, i) => {
       if (m.isRegex === undefined || m.isRegex === null) throw new SwaggerError(422, 602, `matchers.${i}.isRegex in body is required`);
-      if (!m.name) throw new SwaggerError(422, 602, `matchers.${i}.name in body is required`);
-      if (!m.value) throw new SwaggerError(422, 602, `matchers.${i}.value in body is required`);
+      if (m.name === undefined || m.name === null) throw new SwaggerError(422, 602, `matchers.${i}.name in body is required`);
+      if (m.value === undefined || m.value === null) throw new SwaggerError(422, 602, `matchers.${i}.value in body is required`);
     });
     if (startsAt === undefined) throw new SwaggerError(422, 602, 'startsAt in body is required');
 
     if (startsAt >= endsAt) return jsonText(400, JSON.stringify('Failed to create silence: start time must be before end time'));
-    if (endsAt < Date.now()) return jsonText(400, JSON.stringify("Failed to create silence: end time can't be in the past"));
+    if (endsAt < msToGoTime(Date.now())) return jsonText(400, JSON.stringify("Failed to create silence: end time can't be in the past"));
 
     const pbMatchers: PbMatcher[] = decoded.map((m) => {
       const isEqual = m.isEqual ?? true;
@@ -521,8 +534,8 @@ export class ApiServer {
     const sil = emptySilence();
     sil.id = id ?? '';
     sil.matchers = pbMatchers;
-    sil.startsAt = msToGoTime(startsAt);
-    sil.endsAt = msToGoTime(endsAt);
+    sil.startsAt = startsAt;
+    sil.endsAt = endsAt;
     sil.createdBy = createdBy;
     sil.comment = comment;
     try {
@@ -562,6 +575,22 @@ export class ApiServer {
   }
 }
 
+/**
+ * CheckSilenceMatchesFilterLabels: a silence passes `filter=` when, in one of its matcher sets, every
+ * filter matcher has a twin with the same name, operator and value (the filter is not applied to the
+ * silence's values: `alertname=~"Disk.*"` finds only silences that have exactly that matcher).
+ */
+/** A client time as a protobuf timestamp: UTC nanoseconds (the offset is not kept, as in Go). */
+function goTime(t: ClientTime): GoTime {
+  return msToGoTime(t.ms) + BigInt(t.detail?.subMsNanos ?? 0);
+}
+
+function silenceHasFilterMatchers(sets: PbMatcher[][], filter: readonly Matcher[]): boolean {
+  return sets.some((set) =>
+    filter.every((f) => set.some((m) => m.name === f.name && m.type === PB_TYPE[f.type] && m.pattern === f.value)),
+  );
+}
+
 function methodNotAllowedText(allow: string): Reply {
   return {
     status: 405,
@@ -571,9 +600,9 @@ function methodNotAllowedText(allow: string): Reply {
 }
 
 /** types.Alert.Validate with removeEmptyLabels already applied; undefined when valid. */
-export function validateAlert(labels: LabelSet, annotations: LabelSet, startsAt: number, endsAt: number, utf8: boolean): string | undefined {
-  if (startsAt === 0) return 'start time missing';
-  if (endsAt !== 0 && endsAt < startsAt) return 'start time must be before end time';
+export function validateAlert(labels: LabelSet, annotations: LabelSet, startsAt: ClientTime, endsAt: ClientTime, utf8: boolean): string | undefined {
+  if (startsAt.ms === 0) return 'start time missing';
+  if (endsAt.ms !== 0 && timeBefore(endsAt.ms, endsAt.detail, startsAt.ms, startsAt.detail)) return 'start time must be before end time';
   for (const n of Object.keys(labels)) {
     if (!isValidLabelName(n, utf8)) return `invalid label set: invalid name ${goQuoteLite(n)}`;
   }

@@ -9,7 +9,8 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'y
 import type { Compat } from '../compat/compat.js';
 import { parsePromDuration } from '../duration/duration.js';
 import { isValidLabelName } from '../labels/labelset.js';
-import { Matcher, parseMatchers, sortMatchers } from '../labels/matcher.js';
+import { Matcher, sortMatchers } from '../labels/matcher.js';
+import { parseMatchers } from '../labels/parse.js';
 
 export class ConfigError extends Error {}
 

@@ -61,7 +61,7 @@ export function webhookBody(m: WebhookMessageInput): string {
       `{"status":${isResolved ? '"resolved"' : '"firing"'},"labels":${goStringMap(a.labels)},` +
       `"annotations":${goStringMap(a.annotations)},"startsAt":"${rfc3339Nano(a.startsAt)}",` +
       // types.Alerts hides the end of an alert that has not ended yet.
-      `"endsAt":"${rfc3339Nano(isResolved ? a.endsAt : 0)}","generatorURL":${goString(a.generatorURL)},` +
+      `"endsAt":"${isResolved ? rfc3339Nano(a.endsAt, a.endsAtDetail) : rfc3339Nano(0)}","generatorURL":${goString(a.generatorURL)},` +
       `"fingerprint":"${a.fingerprint}"}`
     );
   });
