@@ -59,7 +59,7 @@ export function webhookBody(m: WebhookMessageInput): string {
     const isResolved = resolvedAt(a, m.now);
     return (
       `{"status":${isResolved ? '"resolved"' : '"firing"'},"labels":${goStringMap(a.labels)},` +
-      `"annotations":${goStringMap(a.annotations)},"startsAt":"${rfc3339Nano(a.startsAt)}",` +
+      `"annotations":${goStringMap(a.annotations)},"startsAt":"${rfc3339Nano(a.startsAt, a.startsAtDetail)}",` +
       // types.Alerts hides the end of an alert that has not ended yet.
       `"endsAt":"${isResolved ? rfc3339Nano(a.endsAt, a.endsAtDetail) : rfc3339Nano(0)}","generatorURL":${goString(a.generatorURL)},` +
       `"fingerprint":"${a.fingerprint}"}`
