@@ -43,16 +43,53 @@ export function parseError(what: string, why: string): SwaggerError {
   return new SwaggerError(400, 400, `parsing ${what} body from "" failed, because ${why}`);
 }
 
-/** JSON.parse with the Go decoder's error wording for the common cases. */
+/** Where the first JSON value starting at `start` ends (exclusive); undefined when the text ends first. */
+function firstValueEnd(text: string, start: number): number | undefined {
+  const c = text[start];
+  if (c === '{' || c === '[') {
+    let depth = 0;
+    let inString = false;
+    for (let i = start; i < text.length; i++) {
+      const ch = text[i];
+      if (inString) {
+        if (ch === '\\') i++;
+        else if (ch === '"') inString = false;
+      } else if (ch === '"') inString = true;
+      else if (ch === '{' || ch === '[') depth++;
+      else if ((ch === '}' || ch === ']') && --depth === 0) return i + 1;
+    }
+    return undefined;
+  }
+  if (c === '"') {
+    for (let i = start + 1; i < text.length; i++) {
+      if (text[i] === '\\') i++;
+      else if (text[i] === '"') return i + 1;
+    }
+    return undefined;
+  }
+  const m = /^[^\s,\]}{["':]+/.exec(text.slice(start));
+  return start + (m?.[0].length ?? 1);
+}
+
+/**
+ * What go-swagger's JSON consumer (a json.Decoder) reads from a body: the first JSON value, whatever
+ * follows it (`[...] x` is accepted). Errors carry the Go decoder's wording for the common cases.
+ */
 export function parseJsonBody(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    if (text.trim() === '') throw parseError(what, 'EOF');
-    const m = /position (\d+)/.exec((e as Error).message);
-    const pos = m ? Number(m[1]) : 0;
-    const ch = text.trim()[0] === undefined ? '' : text[pos] ?? '';
-    throw parseError(what, `invalid character '${ch}' looking for beginning of value`);
+    const start = text.search(/\S/);
+    if (start < 0) throw parseError(what, 'EOF');
+    const end = firstValueEnd(text, start);
+    if (end === undefined) throw parseError(what, 'unexpected EOF');
+    try {
+      return JSON.parse(text.slice(start, end));
+    } catch (e2) {
+      const m = /position (\d+)/.exec((e2 as Error).message);
+      const pos = start + (m ? Number(m[1]) : 0);
+      throw parseError(what, `invalid character '${text[pos] ?? ''}' looking for beginning of value`);
+    }
   }
 }
 

@@ -285,6 +285,39 @@ describe.skipIf(!real)(`API v2 matches real Alertmanager ${VERSION}`, () => {
     }
   });
 
+  it('row 10: status codes (and texts a client shows) for malformed and empty bodies, paths, params', async () => {
+    const A = '/api/v2/alerts';
+    const S = '/api/v2/silences';
+    await same(post('empty alerts body: 422 required', A, ''));
+    await same(post('null alerts body: 200', A, 'null'));
+    await same(post('trailing text after the alerts: 200', A, '[{"labels":{"alertname":"TT"}}] x'));
+    await same(post('truncated alerts JSON: 400', A, '[{"labels":{"a":"b"}}'));
+    await same(post('whitespace body: 400', A, '  '));
+    await same(post('number item: 400', A, '[1]'));
+    await same(post('empty silence body: 422 required', S, ''));
+    await same(post('null silence body: 422 comment required', S, 'null'));
+    await same(post('trailing text after the silence', S, silence({ matchers: [{ name: 'alertname', value: 'TT', isRegex: false }], endsAt: iso(5_300_000) }) + ' x'));
+    await same(get('/api/v2 without slash', '/api/v2'));
+    await same(get('/api/v2/', '/api/v2/'));
+    await same({ name: 'HEAD ready', method: 'HEAD', path: '/-/ready' });
+    await same({ name: 'HEAD healthy', method: 'HEAD', path: '/-/healthy' });
+    await same({ name: 'POST healthy', method: 'POST', path: '/-/healthy' });
+    await same({ name: 'PUT reload', method: 'PUT', path: '/-/reload' });
+    await same({ name: 'POST metrics', method: 'POST', path: '/metrics' });
+    await same({ name: 'DELETE silences', method: 'DELETE', path: S });
+    await same(get('receiver_matchers (0.33) bad', '/api/v2/receivers?receiver_matchers=%5B'));
+    await same(get('receiver_matchers (0.33)', '/api/v2/receivers?receiver_matchers=name%3Dweb2'));
+    await same(get('alerts by receiver_matchers (0.33)', `${A}?receiver_matchers=name%3Dweb2`));
+    await same(get('groups by receiver_matchers (0.33)', `${A}/groups?receiver_matchers=name%3Dweb2`));
+    await same(get('groups muted=false', `${A}/groups?muted=false`));
+    await same(get('bad silence filter regex', `${S}?filter=a%3D~%22%5B%22`));
+    await same(get('empty filter', `${A}?filter=`));
+    // The root page: the Debian builds say they have no UI (200, HTML); so does tsam. Compared by status and type.
+    const [a, b] = await Promise.all([fetch(am.url + '/'), fetch(ts.url + '/')]);
+    expect([b.status, b.headers.get('content-type')]).toEqual([a.status, a.headers.get('content-type')]);
+    await Promise.all([a.text(), b.text()]);
+  });
+
   it('silences: create, validate, get, expire', async () => {
     const S = '/api/v2/silences';
     const [a, b] = await same(post('create', S, silence()));

@@ -83,6 +83,10 @@ function empty(status: number): Reply {
   return { status, headers: { 'Cache-Control': 'no-store', Vary: 'Origin' } };
 }
 
+const NO_UI_PAGE =
+  '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Alertmanager</title></head>\n' +
+  '<body><h1>Alertmanager</h1><p>tsam (amchaos\' TypeScript Alertmanager) has no web UI; use the API v2 under /api/v2/.</p></body>\n</html>\n';
+
 const API_METHODS: [RegExp, string[]][] = [
   [/^\/alerts$/, ['GET', 'POST']],
   [/^\/alerts\/groups$/, ['GET']],
@@ -161,8 +165,13 @@ export class ApiServer {
 
     if (path === '/-/healthy' || path === '/-/ready') {
       if (method !== 'GET' && method !== 'HEAD') return methodNotAllowedText('GET, HEAD, OPTIONS');
-      return { status: 200, body: 'OK', headers: { 'Content-Type': 'text/plain; charset=utf-8' } };
+      return { status: 200, body: 'OK', headers: method === 'HEAD' ? {} : { 'Content-Type': 'text/plain; charset=utf-8' } };
     }
+    if (path === '/' && (method === 'GET' || method === 'HEAD')) {
+      // The Debian builds amchaos runs serve a page saying they carry no web UI; so does tsam.
+      return { status: 200, body: NO_UI_PAGE, headers: { 'Content-Type': 'text/html; charset=utf-8' } };
+    }
+    if (path === '/api/v2') return json(404, { code: 404, message: 'path /api/v2/ was not found' });
     if (path === '/metrics') {
       if (method !== 'GET' && method !== 'HEAD') return methodNotAllowedText('GET, HEAD, OPTIONS');
       return { status: 200, body: this.deps.exposition(), headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' } };
@@ -215,7 +224,7 @@ export class ApiServer {
         return method === 'GET' ? this.getSilence(id) : this.deleteSilence(id);
       }
       if (sub === '/status') return this.getStatus();
-      return this.getReceivers();
+      return this.getReceivers(q);
     } catch (e) {
       if (e instanceof SwaggerError) return jsonText(e.status, e.body());
       if (e instanceof PlainError) return jsonText(e.status, JSON.stringify(e.message));
@@ -227,7 +236,10 @@ export class ApiServer {
 
   private postAlerts(body: string): Reply {
     const what = 'alerts';
-    const parsed = parseJsonBody(body, what);
+    // The decoder's io.EOF (an empty or all-whitespace body) is "required", as go-swagger reports it.
+    if (/^[ \t\n\r]*$/.test(body)) throw new SwaggerError(422, 602, 'alerts in body is required');
+    // A JSON null decodes into an empty list: nothing to do, 200.
+    const parsed = parseJsonBody(body, what) ?? [];
     if (!Array.isArray(parsed)) throw typeError(what, parsed, 'models.PostableAlerts');
     interface Raw { labels?: LabelSet; annotations?: LabelSet; startsAt: ClientTime; endsAt: ClientTime; generatorURL: string }
     const newer = this.deps.compat.newerTimeParsing;
@@ -357,12 +369,14 @@ export class ApiServer {
   private getAlerts(q: URLSearchParams): Reply {
     const filter = this.alertFilter(q);
     const recvFilter = this.receiverFilter(q);
+    const recvMatchers = this.receiverMatchers(q);
     const route = this.deps.route();
     const now = Date.now();
     const out: { a: Alert; receivers: string[]; st: AlertStatus }[] = [];
     for (const a of this.deps.alerts.list()) {
       const receivers = route.match(a.labels).map((r) => r.opts.receiver);
       if (recvFilter && !recvFilter(receivers)) continue;
+      if (recvMatchers && !receivers.some(recvMatchers)) continue;
       const st = filter(a, now);
       if (!st) continue;
       out.push({ a, receivers, st });
@@ -383,6 +397,7 @@ export class ApiServer {
   private getAlertGroups(q: URLSearchParams): Reply {
     const filter = this.alertFilter(q);
     const recvFilter = this.receiverFilter(q);
+    const recvMatchers = this.receiverMatchers(q);
     const now = Date.now();
     const statuses = new Map<string, AlertStatus>();
     const { groups: shown, receivers } = this.deps.dispatcher().listGroups(
@@ -391,7 +406,7 @@ export class ApiServer {
         if (st) statuses.set(a.fingerprint, st);
         return st !== undefined;
       },
-      recvFilter ? (receiver) => recvFilter([receiver]) : undefined,
+      recvFilter || recvMatchers ? (receiver) => (!recvFilter || recvFilter([receiver])) && (!recvMatchers || recvMatchers(receiver)) : undefined,
     );
     const self = this;
     return {
@@ -474,8 +489,10 @@ export class ApiServer {
 
   private postSilence(body: string): Reply {
     const what = 'silence';
-    const parsed = parseJsonBody(body, what);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    if (/^[ \t\n\r]*$/.test(body)) throw new SwaggerError(422, 602, 'silence in body is required');
+    // A JSON null leaves the model empty: the first required field is the answer.
+    const parsed = parseJsonBody(body, what) ?? {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw typeError(what, parsed, 'models.PostableSilence');
     }
     const o = parsed as Record<string, unknown>;
@@ -566,11 +583,31 @@ export class ApiServer {
     });
   }
 
-  private getReceivers(): Reply {
-    const names = this.deps.config().receivers.map((r) => r.name);
+  /** A receiver's labels (0.33: `labels:` in the config, always with its name). */
+  private receiverLabels(name: string): LabelSet {
+    return this.deps.config().receivers.find((r) => r.name === name)?.labels ?? { name };
+  }
+
+  /** 0.33's `receiver_matchers=`: receivers whose labels match every matcher; undefined when not given (or pre-0.33). */
+  private receiverMatchers(q: URLSearchParams): ((receiver: string) => boolean) | undefined {
+    if (!this.deps.compat.receiverLabels) return undefined;
+    const raw = q.getAll('receiver_matchers');
+    if (raw.length === 0) return undefined;
+    let ms: Matcher[];
+    try {
+      ms = raw.map((f) => parseMatcher(f, true));
+    } catch (e) {
+      throw new PlainError(400, `failed to parse receiver_matchers param: ${(e as Error).message}`);
+    }
+    return (receiver) => matchFilterLabels(ms, this.receiverLabels(receiver));
+  }
+
+  private getReceivers(q: URLSearchParams): Reply {
+    const keep = this.receiverMatchers(q);
+    const names = this.deps.config().receivers.map((r) => r.name).filter((n) => !keep || keep(n));
     return json(
       200,
-      names.map((name) => (this.deps.compat.receiverLabels ? { labels: { name }, name } : { name })),
+      names.map((name) => (this.deps.compat.receiverLabels ? { labels: this.receiverLabels(name), name } : { name })),
     );
   }
 }
@@ -580,15 +617,26 @@ export class ApiServer {
  * filter matcher has a twin with the same name, operator and value (the filter is not applied to the
  * silence's values: `alertname=~"Disk.*"` finds only silences that have exactly that matcher).
  */
-/** A client time as a protobuf timestamp: UTC nanoseconds (the offset is not kept, as in Go). */
-function goTime(t: ClientTime): GoTime {
-  return msToGoTime(t.ms) + BigInt(t.detail?.subMsNanos ?? 0);
-}
-
 function silenceHasFilterMatchers(sets: PbMatcher[][], filter: readonly Matcher[]): boolean {
   return sets.some((set) =>
     filter.every((f) => set.some((m) => m.name === f.name && m.type === PB_TYPE[f.type] && m.pattern === f.value)),
   );
+}
+
+/** matchFilterLabels: an empty value matches a present label for != / !~ and an absent one for = / =~. */
+function matchFilterLabels(ms: readonly Matcher[], labels: LabelSet): boolean {
+  for (const m of ms) {
+    const present = Object.hasOwn(labels, m.name);
+    const negative = m.type === '!=' || m.type === '!~';
+    if (m.value === '' && present === negative) continue;
+    if (!m.matches(labels[m.name] ?? '')) return false;
+  }
+  return true;
+}
+
+/** A client time as a protobuf timestamp: UTC nanoseconds (the offset is not kept, as in Go). */
+function goTime(t: ClientTime): GoTime {
+  return msToGoTime(t.ms) + BigInt(t.detail?.subMsNanos ?? 0);
 }
 
 function methodNotAllowedText(allow: string): Reply {

@@ -24,6 +24,8 @@ export interface WebhookConfig {
 
 export interface ReceiverConfig {
   name: string;
+  /** 0.33: labels for receiver_matchers= (always including name). */
+  labels?: Record<string, string>;
   webhookConfigs: WebhookConfig[];
 }
 
