@@ -126,6 +126,14 @@ export class ApiServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = performance.now();
+    const m = this.deps.metrics;
+    m.httpInFlight++;
+    res.once('close', () => {
+      m.httpInFlight--;
+      const handler = this.handlerLabel(req.url ?? '/');
+      if (handler !== undefined) m.observeHttp(handler, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000);
+    });
     let reply: Reply;
     try {
       const chunks: Buffer[] = [];
@@ -152,6 +160,24 @@ export class ApiServer {
     headers['Content-Length'] = reply.body === undefined ? 0 : Buffer.byteLength(reply.body);
     res.writeHead(reply.status, headers);
     res.end(req.method === 'HEAD' ? undefined : reply.body);
+  }
+
+  /** The `handler` label Alertmanager's instrumentation gives a path (route patterns for the API). */
+  private handlerLabel(rawUrl: string): string | undefined {
+    const prefix = this.deps.routePrefix;
+    let p = new URL(rawUrl, 'http://tsam').pathname;
+    if (prefix !== '') {
+      if (!p.startsWith(prefix)) return undefined;
+      p = p.slice(prefix.length) || '/';
+    }
+    if (p.startsWith('/api/v2/')) {
+      const sub = p.slice('/api/v2'.length);
+      if (/^\/silence\/[^/]+$/.test(sub)) return '/api/v2/silence/{silenceID}';
+      return p;
+    }
+    if (p.startsWith('/api/v1/')) return p.slice('/api/v1'.length);
+    if (['/', '/-/healthy', '/-/ready', '/-/reload', '/metrics'].includes(p)) return p;
+    return undefined;
   }
 
   private async route(req: http.IncomingMessage, body: string): Promise<Reply> {
@@ -451,6 +477,7 @@ export class ApiServer {
 
   private getSilences(q: URLSearchParams): Reply {
     const matchers = this.parseFilter(q);
+    this.deps.metrics.silencesQueries++;
     const order: Record<SilenceState, number> = { active: 0, pending: 1, expired: 2 };
     const sils = this.deps.silences
       .list()

@@ -5,6 +5,7 @@
  * group timers restart and dedup keeps notifications from repeating). Stop is the graceful path:
  * dispatcher off, API closed, shutdown snapshots written, cluster left.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +22,7 @@ import { faultList, parseFaults, type Faults } from '../faults/faults.js';
 import { splitHostPort, type Flags } from '../flags/flags.js';
 import { Inhibitor } from '../inhibit/inhibitor.js';
 import { Logger } from '../log/logger.js';
-import { exposition, Metrics } from '../metrics/metrics.js';
+import { configHashValue, exposition, Metrics } from '../metrics/metrics.js';
 import { NotificationLog } from '../nflog/nflog.js';
 import { buildPipeline } from '../notify/pipeline.js';
 import { Silences } from '../silences/silences.js';
@@ -79,7 +80,7 @@ export class App {
   readonly faults: Faults;
   readonly logger: Logger;
   readonly alerts = new AlertStore();
-  readonly metrics = new Metrics();
+  readonly metrics: Metrics;
   readonly nflog: NotificationLog;
   readonly silences: Silences;
   private peer: ClusterPeer | undefined;
@@ -102,6 +103,7 @@ export class App {
   ) {
     this.compat = parseCompat(flags.tsamCompat);
     this.faults = parseFaults(flags.tsamFaults);
+    this.metrics = new Metrics(this.compat.version);
     this.logger = new Logger({ level: flags.logLevel, format: flags.logFormat, compat: this.compat, write: options.logWrite });
     this.nflog = new NotificationLog({
       compat: this.compat,
@@ -180,6 +182,16 @@ export class App {
 
     this.config = await this.loadConfigFile();
     this.applyConfig(this.config);
+    // Said once: tsam delivers only webhooks; the rest are accepted and every notification for them fails.
+    for (const r of this.config.receivers) {
+      for (const o of r.others) {
+        logger.warn('tsam does not deliver to this integration: its notifications are counted as failed', {
+          component: 'configuration',
+          receiver: r.name,
+          integration: o.name,
+        });
+      }
+    }
     this.alerts.subscribe((a) => {
       this.inhibitor.observe(a);
       this.dispatcher.process(a);
@@ -230,6 +242,9 @@ export class App {
     }
     const silences = { active: 0, pending: 0, expired: 0 };
     for (const s of this.silences.list()) silences[this.silences.state(s)]++;
+    const cfg = this.config;
+    this.metrics.silencesGossipPropagated = this.silences.propagated;
+    this.metrics.nflogGossipPropagated = this.nflog.propagated;
     return exposition({
       compat: this.compat,
       metrics: this.metrics,
@@ -238,6 +253,10 @@ export class App {
       position: this.position(),
       alerts,
       silences,
+      aggregationGroups: this.dispatcher.groupCount(),
+      receivers: cfg.receivers.length,
+      integrations: cfg.receivers.reduce((n, r) => n + r.webhookConfigs.length + r.others.length, 0),
+      inhibitionRules: cfg.inhibitRules.length,
     });
   }
 
@@ -262,8 +281,12 @@ export class App {
     try {
       const cfg = parseConfig(text, this.compat);
       log.info('Completed loading of configuration file', { file });
+      this.metrics.configHash = configHashValue(createHash('md5').update(text).digest());
+      this.metrics.configLastReloadSuccessful = 1;
+      this.metrics.configLastReloadSuccessSeconds = Math.floor(Date.now() / 1000);
       return cfg;
     } catch (e) {
+      this.metrics.configLastReloadSuccessful = 0;
       if (e instanceof ConfigError) {
         log.error('Loading configuration file failed', { file, err: e.message });
         throw new AmchaosError('AMCHAOS_INVALID_CONFIG', e.message, { hint: `fix ${file}`, cause: e });
@@ -321,12 +344,19 @@ export class App {
       ['silences', this.silences],
     ] as const) {
       const log = this.logger.with({ component: name });
+      const m = this.metrics;
       log.debug('Running maintenance');
+      if (name === 'nflog') m.nflogMaintenance++;
+      else m.silencesMaintenance++;
       try {
         st.gc();
         const size = await st.snapshot(path.join(this.flags.storagePath, name));
+        if (name === 'nflog') m.nflogSnapshotBytes = size;
+        else m.silencesSnapshotBytes = size;
         log.debug('Maintenance done', { size });
       } catch (e) {
+        if (name === 'nflog') m.nflogMaintenanceErrors++;
+        else m.silencesMaintenanceErrors++;
         log.error('Running maintenance failed', { err: e });
       }
     }

@@ -224,6 +224,13 @@ export class Dispatcher {
   }
 
   /** Dispatcher.Groups: groups with the alerts passing the filter, plus each alert's receivers. */
+  /** alertmanager_dispatcher_aggregation_groups. */
+  groupCount(): number {
+    let n = 0;
+    for (const byFp of this.groups.values()) n += byFp.size;
+    return n;
+  }
+
   /**
    * Dispatcher.Groups: the groups of the routes that pass `routeFilter`, with the alerts that pass
    * `filter`; an alert's receivers are those of the listed groups only (so `?receiver=` narrows them).

@@ -17,6 +17,8 @@ export interface NotifyResult {
   /** Whether a failure may be retried. */
   retry: boolean;
   error?: string;
+  /** The HTTP status when the receiver answered (no status: a transport error). */
+  status?: number;
 }
 
 export interface WebhookMessageInput {
@@ -113,8 +115,8 @@ export function postWebhook(conf: WebhookConfig, body: string, compat: Compat, s
         res.resume();
         res.on('end', () => {
           const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) resolve({ ok: true, retry: false });
-          else resolve({ ok: false, retry: status >= 500, error: `unexpected status code ${status}: ${conf.url}` });
+          if (status >= 200 && status < 300) resolve({ ok: true, retry: false, status });
+          else resolve({ ok: false, retry: status >= 500, error: `unexpected status code ${status}: ${conf.url}`, status });
         });
         res.on('error', (e) => resolve({ ok: false, retry: true, error: `Post "${conf.url}": ${e.message}` }));
       },

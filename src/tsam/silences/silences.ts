@@ -110,6 +110,8 @@ export class Silences implements ClusterState {
   private broadcast: (b: Uint8Array) => void = () => {};
   /** Bumped on every change, so callers can cache "silenced by" answers. */
   version = 0;
+  /** Received gossip messages passed on (alertmanager_silences_gossip_messages_propagated_total). */
+  propagated = 0;
 
   constructor(opts: SilencesOptions) {
     this.opts = opts;
@@ -308,7 +310,10 @@ export class Silences implements ClusterState {
     const items = splitDelimited(data).map(decodeMeshSilence);
     const now = this.now();
     for (const m of items) {
-      if (this.mergeOne(m, now) && data.length <= OVERSIZED_BYTES) this.broadcast(data);
+      if (this.mergeOne(m, now) && data.length <= OVERSIZED_BYTES) {
+        this.propagated++;
+        this.broadcast(data);
+      }
     }
   }
 
