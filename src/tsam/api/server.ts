@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Compat } from '../compat/compat.js';
 import type { Config } from '../config/config.js';
 import type { AlertStore, Alert } from '../alerts/alerts.js';
+import type { AlertMarker } from '../alerts/marker.js';
 import { newAlert, resolvedAt } from '../alerts/alerts.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Route } from '../dispatch/route.js';
@@ -55,6 +56,8 @@ export interface ApiDeps {
   routePrefix: string;
   reload: () => Promise<void>;
   metrics: Metrics;
+  /** Up to 0.28 an alert query records the status it computed (alertmanager_alerts reads it). */
+  marker: AlertMarker;
   /** The /metrics text. */
   exposition: () => string;
 }
@@ -345,6 +348,7 @@ export class ApiServer {
   private status(a: Alert): AlertStatus {
     const inhibitedBy = this.deps.inhibitor().mutedBy(a.labels);
     const silencedBy = this.deps.silences.mutedBy(a.labels);
+    if (this.deps.compat.apiQueriesMarkAlerts) this.deps.marker.set(a.fingerprint, silencedBy.length > 0 || inhibitedBy.length > 0);
     return { silencedBy, inhibitedBy, state: silencedBy.length > 0 || inhibitedBy.length > 0 ? 'suppressed' : 'active' };
   }
 

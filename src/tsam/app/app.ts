@@ -15,6 +15,7 @@ import type { ClusterPeer, CreateClusterPeer } from '../cluster/peer-api.js';
 import { parseCompat, type Compat } from '../compat/compat.js';
 import { ConfigError, parseConfig, type Config } from '../config/config.js';
 import { AlertStore } from '../alerts/alerts.js';
+import { AlertMarker } from '../alerts/marker.js';
 import { ApiServer, type ClusterView } from '../api/server.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { Route } from '../dispatch/route.js';
@@ -80,6 +81,7 @@ export class App {
   readonly faults: Faults;
   readonly logger: Logger;
   readonly alerts = new AlertStore();
+  readonly marker = new AlertMarker();
   readonly metrics: Metrics;
   readonly nflog: NotificationLog;
   readonly silences: Silences;
@@ -211,6 +213,7 @@ export class App {
       routePrefix: url.pathname.replace(/\/+$/, ''),
       reload: () => this.reload(),
       metrics: this.metrics,
+      marker: this.marker,
       exposition: () => this.exposition(),
     });
     const { host, port } = splitHostPort(flags.webListenAddress);
@@ -227,6 +230,7 @@ export class App {
     every(flags.dataMaintenanceIntervalMs, () => void this.maintenance());
     every(flags.alertsGcIntervalMs, () => {
       this.alerts.gc();
+      this.marker.retain((fp) => this.alerts.get(fp) !== undefined);
       this.inhibitor.gc();
     });
   }
@@ -236,9 +240,7 @@ export class App {
     const alerts = { active: 0, suppressed: 0, unprocessed: 0 };
     for (const a of this.alerts.list()) {
       if (a.endsAt !== 0 && a.endsAt <= now) continue;
-      const muted = this.inhibitor.mutedBy(a.labels, now).length > 0 || this.silences.mutedBy(a.labels).length > 0;
-      if (muted) alerts.suppressed++;
-      else alerts.active++;
+      alerts[this.marker.state(a.fingerprint)]++;
     }
     const silences = { active: 0, pending: 0, expired: 0 };
     for (const s of this.silences.list()) silences[this.silences.state(s)]++;
@@ -322,6 +324,7 @@ export class App {
         }),
       externalURL: this.externalURL,
       metrics: this.metrics,
+      marker: this.marker,
     });
     const timeout = (d: number): number => Math.max(d, MIN_TIMEOUT_MS) + this.position() * this.flags.clusterPeerTimeoutMs;
     old?.stop();

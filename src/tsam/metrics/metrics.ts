@@ -209,7 +209,9 @@ export function exposition(v: MetricsView): string {
   out.family('alertmanager_dispatcher_aggregation_groups', 'Number of active aggregation groups', 'gauge', [['', v.aggregationGroups]]);
   out.family('alertmanager_receivers', 'Number of configured receivers.', 'gauge', [['', v.receivers]]);
   out.family('alertmanager_integrations', 'Number of configured integrations.', 'gauge', [['', v.integrations]]);
-  out.family('alertmanager_inhibition_rules', 'Number of configured inhibition rules.', 'gauge', [['', v.inhibitionRules]]);
+  // 0.25 has neither the inhibition-rule gauge nor the maintenance counters.
+  const since028 = v.compat.version !== '0.25.0';
+  if (since028) out.family('alertmanager_inhibition_rules', 'Number of configured inhibition rules.', 'gauge', [['', v.inhibitionRules]]);
 
   const integrations = [...m.integrations.keys()].sort();
   const per = (f: (c: IntegrationCounters) => number): Sample[] => integrations.map((n) => [`{integration="${n}"}`, f(m.integration(n))]);
@@ -230,8 +232,10 @@ export function exposition(v: MetricsView): string {
   out.family('alertmanager_nflog_query_errors_total', 'Number notification log received queries that failed.', 'counter', [['', m.nflogQueryErrors]]);
   out.family('alertmanager_nflog_gossip_messages_propagated_total', 'Number of received gossip messages that have been further gossiped.', 'counter', [['', m.nflogGossipPropagated]]);
   out.family('alertmanager_nflog_snapshot_size_bytes', 'Size of the last notification log snapshot in bytes.', 'gauge', [['', m.nflogSnapshotBytes]]);
-  out.family('alertmanager_nflog_maintenance_total', 'How many maintenances were executed for the notification log.', 'counter', [['', m.nflogMaintenance]]);
-  out.family('alertmanager_nflog_maintenance_errors_total', 'How many maintenances were executed for the notification log that failed.', 'counter', [['', m.nflogMaintenanceErrors]]);
+  if (since028) {
+    out.family('alertmanager_nflog_maintenance_total', 'How many maintenances were executed for the notification log.', 'counter', [['', m.nflogMaintenance]]);
+    out.family('alertmanager_nflog_maintenance_errors_total', 'How many maintenances were executed for the notification log that failed.', 'counter', [['', m.nflogMaintenanceErrors]]);
+  }
   out.family('alertmanager_silences', 'How many silences by state.', 'gauge', [
     ['{state="active"}', v.silences.active],
     ['{state="expired"}', v.silences.expired],
@@ -241,8 +245,10 @@ export function exposition(v: MetricsView): string {
   out.family('alertmanager_silences_query_errors_total', 'How many silence received queries did not succeed.', 'counter', [['', m.silencesQueryErrors]]);
   out.family('alertmanager_silences_gossip_messages_propagated_total', 'Number of received gossip messages that have been further gossiped.', 'counter', [['', m.silencesGossipPropagated]]);
   out.family('alertmanager_silences_snapshot_size_bytes', 'Size of the last silence snapshot in bytes.', 'gauge', [['', m.silencesSnapshotBytes]]);
-  out.family('alertmanager_silences_maintenance_total', 'How many maintenances were executed for silences.', 'counter', [['', m.silencesMaintenance]]);
-  out.family('alertmanager_silences_maintenance_errors_total', 'How many maintenances were executed for silences that failed.', 'counter', [['', m.silencesMaintenanceErrors]]);
+  if (since028) {
+    out.family('alertmanager_silences_maintenance_total', 'How many maintenances were executed for silences.', 'counter', [['', m.silencesMaintenance]]);
+    out.family('alertmanager_silences_maintenance_errors_total', 'How many maintenances were executed for silences that failed.', 'counter', [['', m.silencesMaintenanceErrors]]);
+  }
 
   out.family('alertmanager_http_requests_in_flight', 'Current number of HTTP requests being processed.', 'gauge', [['', m.httpInFlight]]);
   const http = [...m.http.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

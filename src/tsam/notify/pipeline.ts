@@ -12,6 +12,7 @@ import type { Compat } from '../compat/compat.js';
 import type { Config } from '../config/config.js';
 import type { Faults } from '../faults/faults.js';
 import type { Alert } from '../alerts/alerts.js';
+import type { AlertMarker } from '../alerts/marker.js';
 import type { NotifyContext, NotifyFn } from '../dispatch/dispatcher.js';
 import type { Inhibitor } from '../inhibit/inhibitor.js';
 import type { Logger } from '../log/logger.js';
@@ -42,6 +43,8 @@ export interface PipelineDeps {
   waitReady: (signal: AbortSignal) => Promise<void>;
   externalURL: string;
   metrics: Metrics;
+  /** Where the mute stages record each alert's suppressed/active state. */
+  marker: AlertMarker;
 }
 
 /** One integration of a receiver: its nflog identity and its stage chain. */
@@ -72,14 +75,22 @@ function muteStages(deps: PipelineDeps): Stage[] {
       name: 'inhibit',
       exec: async (_ctx, alerts) => {
         const now = Date.now();
-        return alerts.filter((a) => deps.inhibitor.mutedBy(a.labels, now).length === 0);
+        return alerts.filter((a) => {
+          const muted = deps.inhibitor.mutedBy(a.labels, now).length > 0;
+          if (muted) deps.marker.set(a.fingerprint, true);
+          return !muted;
+        });
       },
     },
     {
       name: 'silence',
       exec: async (_ctx, alerts) => {
         deps.metrics.silencesQueries++;
-        return alerts.filter((a) => deps.silences.mutedBy(a.labels).length === 0);
+        return alerts.filter((a) => {
+          const muted = deps.silences.mutedBy(a.labels).length > 0;
+          deps.marker.set(a.fingerprint, muted);
+          return !muted;
+        });
       },
     },
   ];
