@@ -124,6 +124,72 @@ describe.concurrent('mixed cluster: a real node + tsam', () => {
     }
   }
 
+  // Issue 14 row 1: a silence with an empty-value matcher ("env is absent" / "env is present") made on
+  // one node is stored, listed and applied by the other, whichever of them made it.
+  for (const version of VERSIONS) {
+    for (const [maker, label] of [['real', 'made on the real node, applied by tsam (which notifies)'], ['tsam', 'made on tsam, applied by the real node (which notifies)']] as const) {
+      it.skipIf(!found[version])(`${version}: empty-value matcher silences ${label}`, { timeout: 40_000 }, async ({ onTestFinished }) => {
+        const named = version === '0.33.1';
+        // The node that did not make the silences sorts first, so it is the one that notifies.
+        const tsamFirst = maker === 'real';
+        const realName = named ? (tsamFirst ? 'b-real' : 'a-real') : undefined;
+        const tsamName = named ? (tsamFirst ? 'a-tsam' : 'b-tsam') : tsamFirst ? '00-tsam' : 'a-tsam';
+        const { cap, am, ts } = await cluster(onTestFinished, realName, tsamName, [], version);
+        const on = maker === 'real' ? am.url : ts.url;
+        const now = Date.now();
+        const make = async (matchers: object[], endsInMs: number): Promise<string> => {
+          const r = await fetch(`${on}/api/v2/silences`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ matchers, startsAt: new Date(now).toISOString(), endsAt: new Date(now + endsInMs).toISOString(), createdBy: '', comment: '' }),
+          });
+          expect(r.status).toBe(200);
+          return ((await r.json()) as { silenceID: string }).silenceID;
+        };
+        const present = await make([{ name: 'alertname', value: 'EV1', isRegex: false }, { name: 'env', value: '', isRegex: false, isEqual: false }], 3_600_000);
+        const absent = await make([{ name: 'alertname', value: 'EV2', isRegex: false }, { name: 'env', value: '', isRegex: false, isEqual: true }], 3_700_000);
+        type Sil = { id: string; matchers: { name: string; value: string; isEqual: boolean }[] };
+        const listed = async (u: string): Promise<Sil[]> => (await (await fetch(`${u}/api/v2/silences`)).json()) as Sil[];
+        await waitUntil('both silences on both nodes', async () => {
+          const [a, b] = await Promise.all([listed(am.url), listed(ts.url)]);
+          return a.length === 2 && b.length === 2;
+        }, 10_000);
+        for (const u of [am.url, ts.url]) {
+          const sils = await listed(u);
+          expect(sils.map((x) => x.id)).toEqual([present, absent]);
+          expect(sils[0]!.matchers).toContainEqual({ isEqual: false, isRegex: false, name: 'env', value: '' });
+          expect(sils[1]!.matchers).toContainEqual({ isEqual: true, isRegex: false, name: 'env', value: '' });
+        }
+        const alerts = [
+          { labels: { alertname: 'EV1', env: 'prod' } },
+          { labels: { alertname: 'EV1', instance: 'no-env' } },
+          { labels: { alertname: 'EV2', env: 'prod' } },
+          { labels: { alertname: 'EV2', instance: 'no-env' } },
+        ];
+        await Promise.all([am.url, ts.url].map((u) => fetch(`${u}/api/v2/alerts`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(alerts) })));
+        // Both nodes show the same alerts silenced, by the same silence.
+        type Gettable = { labels: Record<string, string>; status: { silencedBy: string[] } };
+        for (const u of [am.url, ts.url]) {
+          const got = (await (await fetch(`${u}/api/v2/alerts`)).json()) as Gettable[];
+          const by = (name: string, env: boolean) => got.find((a) => a.labels['alertname'] === name && ('env' in a.labels) === env)!.status.silencedBy;
+          expect([by('EV1', true), by('EV1', false), by('EV2', true), by('EV2', false)]).toEqual([[present], [], [], [absent]]);
+        }
+        // The notifying node sends only the unmuted alert of each group, once.
+        await cap.waitFor(2, 6000);
+        await sleep(2000 + 1000); // the other node's wait (peer timeout 2s) plus margin: no duplicate
+        const sent = cap.received.map((c) => ({
+          from: c.body['externalURL'],
+          alerts: (c.body['alerts'] as { labels: Record<string, string> }[]).map((a) => a.labels),
+        }));
+        const notifier = `http://${tsamFirst ? 'tsam' : 'real'}.example`;
+        expect(sent.sort((a, b) => String(a.alerts[0]!['alertname']).localeCompare(String(b.alerts[0]!['alertname'])))).toEqual([
+          { from: notifier, alerts: [{ alertname: 'EV1', instance: 'no-env' }] },
+          { from: notifier, alerts: [{ alertname: 'EV2', env: 'prod' }] },
+        ]);
+      });
+    }
+  }
+
   it.skipIf(!real)('fault no-nflog-gossip on the first node makes the second notify too', { timeout: 40_000 }, async ({ onTestFinished }) => {
     const { cap, postAlert } = await cluster(onTestFinished, 'b-real', 'a-tsam', ['--tsam.fault=no-nflog-gossip']);
     await postAlert('Dup');
