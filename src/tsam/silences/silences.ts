@@ -167,7 +167,7 @@ export class Silences implements ClusterState {
   private validate(s: PbSilence): void {
     const named = this.opts.compat.silenceErrorsNameSet;
     if (s.id === '') throw new SilenceValidationError('ID missing');
-    const sets = this.matcherSets(s);
+    const sets = named && s.matcherSets.length === 0 && s.matchers.length === 0 ? [] : this.matcherSets(s);
     if (named ? sets.length === 0 : (sets[0] ?? []).length === 0) {
       throw new SilenceValidationError(named ? 'at least one matcher set required' : 'at least one matcher required');
     }
@@ -226,7 +226,8 @@ export class Silences implements ClusterState {
    */
   set(input: PbSilence): string {
     const sil = cloneSilence(input);
-    if (this.opts.compat.silenceMatcherSets && sil.matcherSets.length === 0) sil.matcherSets = [sil.matchers];
+    // postprocessUnmarshalledSilence: legacy matchers become the one matcher set (none stay none).
+    if (this.opts.compat.silenceMatcherSets && sil.matcherSets.length === 0 && sil.matchers.length > 0) sil.matcherSets = [sil.matchers];
     const now = this.now();
     const prev = sil.id !== '' ? this.st.get(sil.id)?.silence : undefined;
     if (sil.id !== '' && !prev) throw new SilenceNotFoundError();
