@@ -43,13 +43,14 @@ export function mergeAlerts(a: Alert, o: Alert): Alert {
   const res: Alert = { ...o };
   if (timeBefore(a.startsAt, a.startsAtDetail, o.startsAt, o.startsAtDetail)) {
     res.startsAt = a.startsAt;
-    res.startsAtDetail = a.startsAtDetail;
+    // Touch the detail only when there is one: an explicit undefined would widen every merged alert.
+    if (a.startsAtDetail !== undefined || res.startsAtDetail !== undefined) res.startsAtDetail = a.startsAtDetail;
   }
   const now = Date.now();
   const aEndsLater = timeBefore(o.endsAt, o.endsAtDetail, a.endsAt, a.endsAtDetail);
   if (resolvedAt(o, now) ? resolvedAt(a, now) && aEndsLater : aEndsLater && !a.timeout) {
     res.endsAt = a.endsAt;
-    res.endsAtDetail = a.endsAtDetail;
+    if (a.endsAtDetail !== undefined || res.endsAtDetail !== undefined) res.endsAtDetail = a.endsAtDetail;
   }
   return res;
 }

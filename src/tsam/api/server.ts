@@ -27,6 +27,8 @@ import { emptySilence, goTimeToMs, msToGoTime, type GoTime, type PbMatcher, type
 import {
   convertBool,
   parseDateTime,
+  timeDetail,
+  timeMs,
   type ClientTime,
   parseJsonBody,
   PlainError,
@@ -168,7 +170,8 @@ export class ApiServer {
   /** The `handler` label Alertmanager's instrumentation gives a path (route patterns for the API). */
   private handlerLabel(rawUrl: string): string | undefined {
     const prefix = this.deps.routePrefix;
-    let p = new URL(rawUrl, 'http://tsam').pathname;
+    const q = rawUrl.indexOf('?');
+    let p = q < 0 ? rawUrl : rawUrl.slice(0, q);
     if (prefix !== '') {
       if (!p.startsWith(prefix)) return undefined;
       p = p.slice(prefix.length) || '/';
@@ -272,7 +275,7 @@ export class ApiServer {
     if (!Array.isArray(parsed)) throw typeError(what, parsed, 'models.PostableAlerts');
     interface Raw { labels?: LabelSet; annotations?: LabelSet; startsAt: ClientTime; endsAt: ClientTime; generatorURL: string }
     const newer = this.deps.compat.newerTimeParsing;
-    const unset: ClientTime = { ms: 0 };
+    const unset: ClientTime = 0;
     const raws: Raw[] = [];
     for (const item of parsed) {
       if (item === null) { raws.push({ startsAt: unset, endsAt: unset, generatorURL: '' }); continue; }
@@ -306,12 +309,12 @@ export class ApiServer {
       let startsAt = r.startsAt;
       let endsAt = r.endsAt;
       let timeout = false;
-      if (startsAt.ms === 0) startsAt = endsAt.ms === 0 ? { ms: now } : endsAt;
-      if (endsAt.ms === 0) {
+      if (timeMs(startsAt) === 0) startsAt = timeMs(endsAt) === 0 ? now : endsAt;
+      if (timeMs(endsAt) === 0) {
         timeout = true;
-        endsAt = { ms: now + resolveTimeout };
+        endsAt = now + resolveTimeout;
       }
-      if (endsAt.ms > Date.now()) this.deps.metrics.alertsReceivedFiring++;
+      if (timeMs(endsAt) > Date.now()) this.deps.metrics.alertsReceivedFiring++;
       else this.deps.metrics.alertsReceivedResolved++;
       const labels: LabelSet = {};
       for (const [k, v] of Object.entries(r.labels!)) if (v !== '') labels[k] = v;
@@ -322,9 +325,9 @@ export class ApiServer {
         this.deps.metrics.alertsInvalid++;
         continue;
       }
-      const alert = newAlert({ labels, annotations, startsAt: startsAt.ms, endsAt: endsAt.ms, updatedAt: now, generatorURL: r.generatorURL, timeout });
-      if (startsAt.detail) alert.startsAtDetail = startsAt.detail;
-      if (endsAt.detail) alert.endsAtDetail = endsAt.detail;
+      const alert = newAlert({ labels, annotations, startsAt: timeMs(startsAt), endsAt: timeMs(endsAt), updatedAt: now, generatorURL: r.generatorURL, timeout });
+      if (typeof startsAt !== 'number') alert.startsAtDetail = startsAt.detail;
+      if (typeof endsAt !== 'number') alert.endsAtDetail = endsAt.detail;
       valid.push(alert);
     }
     this.deps.alerts.put(valid);
@@ -667,7 +670,7 @@ function matchFilterLabels(ms: readonly Matcher[], labels: LabelSet): boolean {
 
 /** A client time as a protobuf timestamp: UTC nanoseconds (the offset is not kept, as in Go). */
 function goTime(t: ClientTime): GoTime {
-  return msToGoTime(t.ms) + BigInt(t.detail?.subMsNanos ?? 0);
+  return msToGoTime(timeMs(t)) + BigInt(timeDetail(t)?.subMsNanos ?? 0);
 }
 
 function methodNotAllowedText(allow: string): Reply {
@@ -680,8 +683,8 @@ function methodNotAllowedText(allow: string): Reply {
 
 /** types.Alert.Validate with removeEmptyLabels already applied; undefined when valid. */
 export function validateAlert(labels: LabelSet, annotations: LabelSet, startsAt: ClientTime, endsAt: ClientTime, utf8: boolean): string | undefined {
-  if (startsAt.ms === 0) return 'start time missing';
-  if (endsAt.ms !== 0 && timeBefore(endsAt.ms, endsAt.detail, startsAt.ms, startsAt.detail)) return 'start time must be before end time';
+  if (timeMs(startsAt) === 0) return 'start time missing';
+  if (timeMs(endsAt) !== 0 && timeBefore(timeMs(endsAt), timeDetail(endsAt), timeMs(startsAt), timeDetail(startsAt))) return 'start time must be before end time';
   for (const n of Object.keys(labels)) {
     if (!isValidLabelName(n, utf8)) return `invalid label set: invalid name ${goQuoteLite(n)}`;
   }
