@@ -255,6 +255,7 @@ export class App {
       position: this.position(),
       alerts,
       silences,
+      ...(this.peer?.metrics ? { cluster: this.peer.metrics(), peerName: this.peer.name } : {}),
       aggregationGroups: this.dispatcher.groupCount(),
       receivers: cfg.receivers.length,
       integrations: cfg.receivers.reduce((n, r) => n + r.webhookConfigs.length + r.others.length, 0),

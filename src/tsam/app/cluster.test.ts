@@ -190,6 +190,37 @@ describe.concurrent('mixed cluster: a real node + tsam', () => {
     }
   }
 
+  // Issue 14 row 6: the cluster families a dashboard reads, as the real peer exports them.
+  it.skipIf(!real)('0.33.1: tsam exports the alertmanager_cluster_* series the real peer does, pings per peer included', { timeout: 40_000 }, async ({ onTestFinished }) => {
+    const { am, ts } = await cluster(onTestFinished, 'a-real', 'b-tsam');
+    const scrape = async (u: string): Promise<Map<string, number>> => {
+      const out = new Map<string, number>();
+      for (const line of (await (await fetch(`${u}/metrics`)).text()).split('\n')) {
+        const m = /^(alertmanager_(?:cluster|peer)_[a-z_]*)(\{[^}]*\})? (\S+)$/.exec(line);
+        if (m) out.set(m[1]! + (m[2] ?? ''), Number(m[3]));
+      }
+      return out;
+    };
+    // Each probes the other once per probe interval (1 s): wait for a recorded round trip both ways.
+    await waitUntil('a ping round trip each way', async () => {
+      const [r, t] = await Promise.all([scrape(am.url), scrape(ts.url)]);
+      return (t.get('alertmanager_cluster_pings_seconds_count{peer="a-real"}') ?? 0) > 0 && (r.get('alertmanager_cluster_pings_seconds_count{peer="b-tsam"}') ?? 0) > 0;
+    }, 10_000);
+    const [r, t] = await Promise.all([scrape(am.url), scrape(ts.url)]);
+    const family = (k: string): string => k.replace(/\{.*/, '').replace(/_(bucket|sum|count)$/, '');
+    const realFamilies = new Set([...r.keys()].map(family));
+    for (const k of t.keys()) expect(realFamilies.has(family(k)), `${family(k)} on the real node`).toBe(true);
+    for (const name of ['alertmanager_cluster_members', 'alertmanager_cluster_failed_peers', 'alertmanager_cluster_health_score', 'alertmanager_cluster_peers_joined_total', 'alertmanager_peer_position']) {
+      expect(t.has(name), name).toBe(true);
+    }
+    expect(t.get('alertmanager_cluster_members')).toBe(2);
+    expect(t.get('alertmanager_cluster_failed_peers')).toBe(0);
+    expect(t.get('alertmanager_peer_position')).toBe(1);
+    expect(t.get('alertmanager_cluster_peer_info{peer="b-tsam"}')).toBe(1);
+    // The real node's view of tsam and tsam's view of the real node, in the same series shape.
+    expect(t.get('alertmanager_cluster_pings_seconds_bucket{peer="a-real",le="0.5"}')).toBeGreaterThan(0);
+  });
+
   it.skipIf(!real)('fault no-nflog-gossip on the first node makes the second notify too', { timeout: 40_000 }, async ({ onTestFinished }) => {
     const { cap, postAlert } = await cluster(onTestFinished, 'b-real', 'a-tsam', ['--tsam.fault=no-nflog-gossip']);
     await postAlert('Dup');

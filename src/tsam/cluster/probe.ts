@@ -109,6 +109,7 @@ export abstract class MemberlistProbe extends MemberlistNet {
         new Promise<null>((r) => (probeTimer = this.timeout(this.cfg.probeTimeoutMs, () => r(null)))),
       ]);
       this.clearTimer(probeTimer);
+      if (first === true) this.cfg.events.notifyPingComplete?.(this.view(node), Date.now() - sent);
       if (first === true || this.shut) return;
       this.stats.directFailures++;
       this.cfg.log('debug', 'memberlist: failed UDP ping (timeout reached)', { node: node.name });

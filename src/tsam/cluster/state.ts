@@ -67,6 +67,8 @@ export interface MemberlistEvents {
   notifyJoin(n: MemberNode): void;
   notifyLeave(n: MemberNode): void;
   notifyUpdate(n: MemberNode): void;
+  /** PingDelegate.NotifyPingComplete: a direct probe was acked after rttMs. */
+  notifyPingComplete?(n: MemberNode, rttMs: number): void;
 }
 
 export interface MemberlistConfig {

@@ -10,6 +10,7 @@
  * Counters are plain numbers bumped on hot paths; the text is built only when scraped.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { PING_BUCKETS, type ClusterMetrics } from '../cluster/peer-api.js';
 import type { Compat, CompatVersion } from '../compat/compat.js';
 
 /** Why a notification failed (0.28+ label `reason`). */
@@ -116,6 +117,9 @@ export interface MetricsView {
   position: number;
   alerts: { active: number; suppressed: number; unprocessed: number };
   silences: { active: number; pending: number; expired: number };
+  /** The cluster peer's figures (absent with clustering off). */
+  cluster?: ClusterMetrics;
+  peerName?: string;
   aggregationGroups: number;
   receivers: number;
   integrations: number;
@@ -202,6 +206,28 @@ export function exposition(v: MetricsView): string {
   if (v.clusterEnabled) {
     out.family('alertmanager_cluster_members', 'Number indicating current number of members in cluster.', 'gauge', [['', v.clusterMembers]]);
     out.family('alertmanager_peer_position', "Position the Alertmanager instance believes it is in. The position determines a peer's behavior in the cluster.", 'gauge', [['', v.position]]);
+  }
+  const c = v.cluster;
+  if (v.clusterEnabled && c) {
+    if (v.peerName !== undefined) out.family('alertmanager_cluster_peer_info', "A metric with a constant '1' value labeled by peer name.", 'gauge', [[`{peer="${v.peerName}"}`, 1]]);
+    out.family('alertmanager_cluster_health_score', "Health score of the cluster. Lower values are better and zero means 'totally healthy'.", 'gauge', [['', c.healthScore]]);
+    out.family('alertmanager_cluster_failed_peers', 'Number indicating the current number of failed peers in the cluster.', 'gauge', [['', c.failedPeers]]);
+    out.family('alertmanager_cluster_peers_joined_total', 'A counter of the number of peers that have joined.', 'counter', [['', c.peersJoined]]);
+    out.family('alertmanager_cluster_peers_left_total', 'A counter of the number of peers that have left.', 'counter', [['', c.peersLeft]]);
+    out.family('alertmanager_cluster_peers_update_total', 'A counter of the number of peers that have updated metadata.', 'counter', [['', c.peersUpdated]]);
+    out.family('alertmanager_cluster_reconnections_total', 'A counter of the number of cluster peer reconnections.', 'counter', [['', c.reconnections]]);
+    out.family('alertmanager_cluster_reconnections_failed_total', 'A counter of the number of failed cluster peer reconnection attempts.', 'counter', [['', c.failedReconnections]]);
+    out.histogram(
+      'alertmanager_cluster_pings_seconds',
+      'Histogram of latencies for ping messages.',
+      [...c.pings].sort((a, b) => (a.peer < b.peer ? -1 : 1)).map((p) => {
+        const h = new Histogram(PING_BUCKETS);
+        p.bucketCounts.forEach((n, i) => (h.counts[i] = n));
+        h.sum = p.sum;
+        h.count = p.count;
+        return [[`peer="${p.peer}"`], h];
+      }),
+    );
   }
   out.family('alertmanager_config_hash', 'Hash of the currently loaded alertmanager configuration. Note that this is not a cryptographically strong hash.', 'gauge', [['', m.configHash]]);
   out.family('alertmanager_config_last_reload_success_timestamp_seconds', 'Timestamp of the last successful configuration reload.', 'gauge', [['', m.configLastReloadSuccessSeconds]]);
