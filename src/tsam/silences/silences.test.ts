@@ -160,7 +160,7 @@ describe('silences: gossip', () => {
 
   it('loads a real 0.25 snapshot and matches its NOT_REGEXP matcher', () => {
     const { sils } = setup(c025);
-    sils.merge(readFileSync(new URL('../statepb/testdata/silences-0.25.0', import.meta.url)));
+    sils.merge(readFileSync(new URL('../../../test/support/tsam/testdata/statepb/silences-0.25.0', import.meta.url)));
     expect(sils.size()).toBe(1);
     expect(sils.list()[0]!.matchers.map((m) => m.type)).toEqual([0, 3]);
   });
