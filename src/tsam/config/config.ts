@@ -347,5 +347,12 @@ export function parseConfig(text: string, compat: Compat): Config {
     };
   });
 
-  return { resolveTimeoutMs, route, receivers, inhibitRules, original: originalConfig(doc.toJS() as Record<string, unknown>, compat) };
+  let original: string;
+  try {
+    original = originalConfig(doc.toJS() as Record<string, unknown>, compat);
+  } catch {
+    // A shape the re-marshaller does not know must not stop a valid config from loading.
+    original = text;
+  }
+  return { resolveTimeoutMs, route, receivers, inhibitRules, original };
 }

@@ -96,7 +96,7 @@ function masked(x: unknown, secretKeys: readonly string[] = []): YValue {
 }
 
 function httpConfig(raw: unknown): YMap {
-  if (raw === undefined || raw === null) return HTTP_DEFAULTS();
+  if (raw === undefined || raw === null || typeof raw !== 'object' || Array.isArray(raw)) return HTTP_DEFAULTS();
   const m = masked(raw) as YMap;
   if (!m.entries.some(([k]) => k === 'follow_redirects')) m.set('follow_redirects', true);
   if (!m.entries.some(([k]) => k === 'enable_http2')) m.set('enable_http2', true);
@@ -141,7 +141,7 @@ function global(g: Raw, v: CompatVersion): YMap {
         else if (typeof x === 'boolean') m.set(k, x);
         break;
       case 'tls':
-        m.set(k, x === undefined || x === null ? new YMap().set('insecure_skip_verify', false) : (masked(x) as YMap));
+        m.set(k, x === undefined || x === null || typeof x !== 'object' ? new YMap().set('insecure_skip_verify', false) : masked(x));
         break;
       case 'secret':
         if (isSet(x)) m.set(k, '<secret>');

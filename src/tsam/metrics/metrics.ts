@@ -74,7 +74,7 @@ export class Metrics {
   httpInFlight = 0;
   readonly integrations = new Map<string, IntegrationCounters>();
   readonly http = new Map<string, Histogram>();
-  readonly startSeconds = Date.now() / 1000 - process.uptime() ;
+  readonly startSeconds = Date.now() / 1000 - process.uptime();
 
   constructor(readonly version: CompatVersion = '0.33.1') {
     for (const name of integrationLabels(version)) this.integration(name);
