@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../run/summary.js';
 import { xmlClean } from './junit.js';
 import { renderRunReport } from './render.js';
-import { writeFixtureRun } from './testing/fixture-run.js';
+import { writeFixtureRun } from '../../test/support/report/fixture-run.js';
 
 /** junit.xml read back with a real XML parser, the way CI systems read it. */
 

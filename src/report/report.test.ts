@@ -10,7 +10,7 @@ import { loadRun, parseHistory, splitScenarios } from './load.js';
 import { excerpt, lineTime, parseLog } from './logs.js';
 import { buildModel, distribution, latencySweepOf, type LatencySweepModel, type TimelineData } from './model.js';
 import { renderParentIndex, renderRunIndex, renderRunReport, reportCommand } from './render.js';
-import { writeFixtureRun } from './testing/fixture-run.js';
+import { writeFixtureRun } from '../../test/support/report/fixture-run.js';
 
 let root: string;
 let reports: string;

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CheckResult, Evidence, Verdict } from '../../checkers/types.js';
-import { runOutcome, scenarioOutcome, verdictOf } from '../../checkers/outcome.js';
+import type { CheckResult, Evidence, Verdict } from '../../../src/checkers/types.js';
+import { runOutcome, scenarioOutcome, verdictOf } from '../../../src/checkers/outcome.js';
 import type {
   HistoryEvent,
   LabelSet,
@@ -11,9 +11,9 @@ import type {
   NotificationEvent,
   NotifiedAlert,
   Timers,
-} from '../../history/types.js';
-import { labelKey } from '../../history/types.js';
-import type { CheckSummary, RunSummary, ScenarioSummary } from '../../run/summary.js';
+} from '../../../src/history/types.js';
+import { labelKey } from '../../../src/history/types.js';
+import type { CheckSummary, RunSummary, ScenarioSummary } from '../../../src/run/summary.js';
 
 /**
  * Realistic run directories for the report's tests, until real runs exist: summary.json,

@@ -9,8 +9,8 @@ import type {
   Phase,
   RouteRecord,
   Timers,
-} from '../../history/types.js';
-import { labelKey } from '../../history/types.js';
+} from '../../../src/history/types.js';
+import { labelKey } from '../../../src/history/types.js';
 
 /**
  * A fluent builder for hand-made scenario histories, so a checker test reads like the scenario it

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect } from 'vitest';
-import type { RunResult } from '../src/run/run.js';
-import type { CheckSummary, ScenarioSummary } from '../src/run/summary.js';
-import { resourceLabel } from '../src/run/scenario.js';
-import type { RuntimeName } from '../src/runtime/types.js';
-import { isRoot } from '../src/util/fs.js';
-import { clusterCases, REAL_VERSIONS, runForTest, type ClusterCase } from './testing.js';
+import type { RunResult } from '../../../src/run/run.js';
+import type { CheckSummary, ScenarioSummary } from '../../../src/run/summary.js';
+import { resourceLabel } from '../../../src/run/session.js';
+import type { RuntimeName } from '../../../src/runtime/types.js';
+import { isRoot } from '../../../src/util/fs.js';
+import { clusterCases, REAL_VERSIONS, runForTest, type ClusterCase } from './clusters.js';
 
 /**
  * What the fault suites' vitest files share: which clusters can run on which runtime here (a skip
@@ -71,8 +71,8 @@ export async function runtimeCases(clusters: string[][], runtime: RuntimeName): 
  */
 export async function runFaultSuite(name: string, suite: string, versions: string[], runtime: RuntimeName): Promise<RunResult> {
   if (runtime !== 'netns') return runForTest(name, { suite, clusters: [versions], runtime });
-  const { visibleNetnsResources, DEFAULT_STATE_DIR } = await import('../src/runtime/netns/index.js');
-  const { StateDir } = await import('../src/runtime/netns/state.js');
+  const { visibleNetnsResources, DEFAULT_STATE_DIR } = await import('../../../src/runtime/netns/index.js');
+  const { StateDir } = await import('../../../src/runtime/netns/state.js');
   const state = new StateDir(DEFAULT_STATE_DIR);
   const tags = new Set<string>();
   // This scenario's clusters only: another scenario of this file may run concurrently in this process.
