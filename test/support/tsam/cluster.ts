@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 
-import { findRealAlertmanager, realBinaryEnvVar, realBinarySkipReason } from '../../../src/versions/testing.js';
+import { findRealAlertmanager, realBinaryEnvVar, realBinarySkipReason } from '../versions/real-binary.js';
 import { freePort as freePortOnLoopback } from '../../../src/runtime/common/ports.js';
 
 export const TARGET_VERSIONS = ['0.25.0', '0.28.1', '0.33.1'] as const;

@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { findRealAlertmanager as findReal, realBinarySkipReason } from '../../../src/versions/testing.js';
+import { findRealAlertmanager as findReal, realBinarySkipReason } from '../versions/real-binary.js';
 import { App } from '../../../src/tsam/app/app.js';
 import { parseFlags } from '../../../src/tsam/flags/flags.js';
 import { freePort as freePortOnLoopback } from '../../../src/runtime/common/ports.js';
