@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { check, expectHonestPass, FULL_MATRIX_HINT, matrixCases, runFaultSuite } from '../test/support/suites/faults.js';
-import { LATENCY_PROBES, type LatencyProbe } from './latency-sweep.js';
+import type { LatencyProbe } from '../src/run/figures.js';
+import { LATENCY_PROBES } from './latency-sweep.js';
 import { attachToReport } from '../test/support/suites/clusters.js';
 
 // One version by default: the fault suites rotate versions (suites/README.md); AMCHAOS_FAULT_MATRIX=full runs all.

@@ -6,7 +6,7 @@ import { attachToReport } from '../test/support/suites/clusters.js';
 const { cases } = (await matrixCases({ netns: ['0.33.1'] }))[0]!;
 const [control] = await runtimeCases([['tsam:no-dedup', 'tsam:no-dedup', 'tsam:no-dedup']], 'netns');
 
-// The scenario and its control run side by side (separate clusters; see fault-testing.ts).
+// The scenario and its control run side by side (separate clusters; see test/support/suites/faults.ts).
 faultDescribe(`suite split-brain (${FULL_MATRIX_HINT})`, () => {
   describe('real Alertmanager clusters, netns runtime', () => {
     for (const c of cases) {

@@ -3,6 +3,7 @@ import { AmchaosError, BAD_INPUT_CODES, isAmchaosError } from '../errors/index.j
 import { EXIT } from '../checkers/outcome.js';
 import { listVersions } from '../versions/index.js';
 import { defaultResolveOptions } from '../versions/resolve.js';
+import type { SuiteRegistry } from '../run/suite-source.js';
 import { amchaosVersion, EXAMPLES, examplesText, runHelpText, suitesTable, versionsTable } from './help.js';
 import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, TIMER_FLAGS, timerDefaultText, timerOverridesFromFlags } from './options.js';
 
@@ -10,7 +11,10 @@ import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, TIME
  * amchaos's command line. Bad input exits 254 before anything starts; a run exits 0 (pass),
  * 1 (fail) or 2 (unknown); Ctrl-C tears everything down and exits 130.
  */
-function buildProgram(): Command {
+/** The built-in suites, loaded only by the commands that need them (the entry point supplies them: src/ never imports suites/). */
+export type SuiteLoader = () => Promise<SuiteRegistry>;
+
+export function buildProgram(loadSuites: SuiteLoader): Command {
   const program = new Command('amchaos')
     .description('Chaos and integration tests for Prometheus Alertmanager clusters')
     .version(amchaosVersion(), '-V, --version', 'print the amchaos version')
@@ -38,15 +42,16 @@ function buildProgram(): Command {
   for (const [flag, key, help] of TIMER_FLAGS) run.addOption(new Option(`--${flag} <duration>`, `${help} (default: ${timerDefaultText(key)})`));
   run.addHelpText('after', runHelpText() + examplesText(EXAMPLES.run));
   run.action(async (flags: Record<string, unknown>) => {
-    const { runCommand } = await import('../run/run.js');
+    const [{ runCommand }, { resolveSuite }] = await Promise.all([import('../run/run.js'), import('../run/suite-source.js')]);
     const nodes = parseNodes(String(flags['nodes']));
     const groups = parseNodes(String(flags['groups']));
     const logLevel = String(flags['logLevel']);
     if (logLevel !== 'debug' && logLevel !== 'info') {
       throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `--log-level must be debug or info, got "${logLevel}"`);
     }
+    const suite = await resolveSuite(String(flags['suite']), await loadSuites());
     const code = await runCommand({
-      suite: String(flags['suite']),
+      suite,
       clusters: parseVersionsList(String(flags['versions']), nodes),
       runtime: parseRuntime(String(flags['runtime'])),
       ...(flags['out'] ? { outDir: String(flags['out']) } : {}),
@@ -69,8 +74,7 @@ function buildProgram(): Command {
     .description('list the suites, what each proves, and which runtime (and so root) each needs')
     .addHelpText('after', examplesText(EXAMPLES.suites))
     .action(async () => {
-      const { SUITES } = await import('../../suites/index.js');
-      process.stdout.write(suitesTable(Object.values(SUITES)));
+      process.stdout.write(suitesTable(Object.values(await loadSuites())));
     });
 
   program
@@ -98,8 +102,8 @@ function buildProgram(): Command {
     .argument('<dir>', 'a run directory (with summary.json and history.jsonl)')
     .addHelpText('after', examplesText(EXAMPLES.check))
     .action(async (dir: string) => {
-      const [{ checkCommand }, { SUITES }, { exitCodeOf }] = await Promise.all([import('../run/check.js'), import('../../suites/index.js'), import('../checkers/outcome.js')]);
-      const r = await checkCommand(dir, SUITES);
+      const [{ checkCommand }, { exitCodeOf }] = await Promise.all([import('../run/check.js'), import('../checkers/outcome.js')]);
+      const r = await checkCommand(dir, await loadSuites());
       for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
       const lines = [`verdict: ${r.outcome.toUpperCase()}`];
       for (const s of r.summary.scenarios) {
@@ -168,8 +172,13 @@ function buildProgram(): Command {
   return program;
 }
 
-async function main(): Promise<void> {
-  const program = buildProgram();
+/** Runs the CLI on process.argv; sets process.exitCode (never throws). */
+export async function main(loadSuites: SuiteLoader): Promise<void> {
+  // `amchaos suites | head -3`: a reader that stops early is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  const program = buildProgram(loadSuites);
   try {
     await program.parseAsync(process.argv);
   } catch (e) {
@@ -187,5 +196,3 @@ async function main(): Promise<void> {
     process.exitCode = EXIT.unknown;
   }
 }
-
-await main();

@@ -94,7 +94,8 @@ function allWritten(): { keys: Written[]; dynamic: string[] } {
     keys.push(...r.keys);
     dynamic.push(...r.dynamic);
   }
-  for (const file of ['src/run/scenario.ts', ...sourceFiles('suites')]) {
+  // The scenario runner (src/run, src/library, src/steps) and the suites write the scenario's own figures.
+  for (const file of [...sourceFiles('src/run'), ...sourceFiles('src/library'), ...sourceFiles('src/steps'), ...sourceFiles('suites')]) {
     const r = writtenKeys(file, 'scenario');
     keys.push(...r.keys);
     dynamic.push(...r.dynamic);

@@ -16,7 +16,7 @@ import type { RunSummary } from '../run/summary.js';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..', '..');
 const REPORTER = join(HERE, 'vitest-reporter.ts');
-const FIXTURES = join(HERE, 'testing', 'fixture-run.ts');
+const FIXTURES = join(REPO, 'test', 'support', 'report', 'fixture-run.ts');
 
 let project: string;
 

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findRealAlertmanager, realBinaryEnvVar } from '../../../src/versions/testing.js';
+import { findRealAlertmanager, realBinaryEnvVar } from '../versions/real-binary.js';
 
 
 /** The env variable that points tests at a binary of `version`, e.g. AMCHAOS_AM_0_33_1. */

@@ -1,6 +1,7 @@
 import { join, resolve as resolvePath } from 'node:path';
 import type { TaskMeta } from 'vitest';
 import '../../../src/report/vitest-reporter.js';
+import { SUITES } from '../../../suites/index.js';
 import { runSuite, type RunOptions, type RunResult } from '../../../src/run/run.js';
 import { isRoot } from '../../../src/util/fs.js';
 import { resolveVersion } from '../../../src/versions/index.js';
@@ -60,9 +61,15 @@ function seedFromEnv(): number | undefined {
   return s === undefined || s === '' ? undefined : Number(s);
 }
 
-export function runForTest(name: string, opts: Omit<RunOptions, 'argv' | 'runtime' | 'groups' | 'logLevel' | 'timers' | 'clustered'> & Partial<RunOptions>): Promise<RunResult> {
+/** Runs a built-in suite (by name) the way `amchaos run` does, into reports/vitest/<name>. */
+export function runForTest(
+  name: string,
+  opts: Omit<RunOptions, 'argv' | 'runtime' | 'groups' | 'logLevel' | 'timers' | 'clustered' | 'suite'> & Partial<Omit<RunOptions, 'suite'>> & { suite: string },
+): Promise<RunResult> {
   const outDir = join('reports', 'vitest', name.replace(/[^A-Za-z0-9._+-]+/g, '_'));
   const argv = ['run', '--suite', opts.suite, '--versions', opts.clusters.map((c) => c.join('+')).join(','), '--out', outDir];
+  const suite = SUITES[opts.suite];
+  if (!suite) throw new Error(`no built-in suite ${opts.suite}`);
   return runSuite({
     runtime: 'process',
     groups: 4,
@@ -74,5 +81,6 @@ export function runForTest(name: string, opts: Omit<RunOptions, 'argv' | 'runtim
     log: () => undefined,
     ...(seedFromEnv() !== undefined ? { seed: seedFromEnv()! } : {}),
     ...opts,
+    suite,
   });
 }

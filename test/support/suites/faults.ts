@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect } from 'vitest';
 import type { RunResult } from '../../../src/run/run.js';
 import type { CheckSummary, ScenarioSummary } from '../../../src/run/summary.js';
-import { resourceLabel } from '../../../src/run/scenario.js';
+import { resourceLabel } from '../../../src/run/session.js';
 import type { RuntimeName } from '../../../src/runtime/types.js';
 import { isRoot } from '../../../src/util/fs.js';
 import { clusterCases, REAL_VERSIONS, runForTest, type ClusterCase } from './clusters.js';

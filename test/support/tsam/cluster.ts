@@ -1,5 +1,5 @@
 /**
- * Test support for the cluster layer (imported only by *.test.ts here): finding the real
+ * Test support for the cluster layer (imported only by src/tsam/cluster/*.test.ts): finding the real
  * Alertmanager binaries, starting them on loopback with free ports, and the silence/nflog protobuf
  * messages the interop tests exchange with them. Every process and temp dir is tracked and
  * removed by `stopAllRealAlertmanagers()` (and, as a last resort, when the test process exits).
@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 
-import { findRealAlertmanager, realBinaryEnvVar, realBinarySkipReason } from '../../versions/testing.js';
-import { freePort as freePortOnLoopback } from '../../runtime/common/ports.js';
+import { findRealAlertmanager, realBinaryEnvVar, realBinarySkipReason } from '../versions/real-binary.js';
+import { freePort as freePortOnLoopback } from '../../../src/runtime/common/ports.js';
 
 export const TARGET_VERSIONS = ['0.25.0', '0.28.1', '0.33.1'] as const;
 export type TargetVersion = (typeof TARGET_VERSIONS)[number];

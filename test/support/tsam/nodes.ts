@@ -10,10 +10,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { findRealAlertmanager as findReal, realBinarySkipReason } from '../../versions/testing.js';
-import { App } from '../app/app.js';
-import { parseFlags } from '../flags/flags.js';
-import { freePort as freePortOnLoopback } from '../../runtime/common/ports.js';
+import { findRealAlertmanager as findReal, realBinarySkipReason } from '../versions/real-binary.js';
+import { App } from '../../../src/tsam/app/app.js';
+import { parseFlags } from '../../../src/tsam/flags/flags.js';
+import { freePort as freePortOnLoopback } from '../../../src/runtime/common/ports.js';
 
 /** The real binary for a version (see src/versions/testing.ts); undefined makes tests skip. */
 export function findRealAlertmanager(version: string): Promise<string | undefined> {
