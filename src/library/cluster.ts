@@ -16,7 +16,7 @@ import { scenarioError, summariseCheck } from '../run/scenario.js';
 import { seedFor } from '../run/seed.js';
 import { ScenarioSession, type ScenarioPlan } from '../run/session.js';
 import type { SuiteDefinition } from '../run/suite.js';
-import type { RunSummary, ScenarioSummary } from '../run/summary.js';
+import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 import { newRunId } from '../run/workdir.js';
 import { scenarioOutcome, verdictOf } from '../checkers/outcome.js';
 import { AlertSource } from '../workload/alert-source.js';

@@ -7,7 +7,7 @@ import { parseHistory, readSummary, splitScenarios } from '../report/load.js';
 import { summariseCheck } from './scenario.js';
 import { judge } from './session.js';
 import type { SuiteDefinition } from './suite.js';
-import type { RunSummary, ScenarioSummary } from './summary.js';
+import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 
 export interface CheckCommandResult {
   runDir: string;

@@ -4,7 +4,7 @@ import { AmchaosError, isAmchaosError } from '../errors/index.js';
 import type { Runtime } from '../runtime/types.js';
 import { ScenarioSession, type ScenarioEnv, type ScenarioPlan } from './session.js';
 import type { SuiteDefinition } from './suite.js';
-import type { CheckSummary, ScenarioSummary } from './summary.js';
+import type { CheckSummary, ScenarioSummary } from '../summary/summary.js';
 
 /**
  * Runs one scenario: start the cluster, wait until it is ready, let the suite drive it, heal and
