@@ -9,8 +9,8 @@ import { describeFigure, describedKeys, formatFigureValue } from './figures.js';
 
 /**
  * Every figure key a checker, the scenario runner or a suite writes has a description in
- * src/report/figures.ts. The keys are read from the source itself (the TypeScript AST): element
- * writes `figures['k'] = …` / `ctx.figures[`k:${x}`] = …`, object literals assigned to a `figures…`
+ * src/report/figures.ts. The keys are read from the source itself (the TypeScript AST): writes
+ * `figures['k'] = …`, `ctx.figures.k = …`, `ctx.figures[`k:${x}`] = …`, object literals assigned to a `figures…`
  * variable or property (spreads followed to the object they spread), and the figures passed to
  * unknownResult(). A new figure without a description fails here.
  */
@@ -71,6 +71,10 @@ function writtenKeys(file: string, source: string): { keys: Written[]; dynamic: 
       if (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg)) keys.push({ source, key: arg.text, prefix: false, where: where(n) });
       else if (ts.isTemplateExpression(arg) && arg.head.text.endsWith(':')) keys.push({ source, key: arg.head.text.slice(0, -1), prefix: true, where: where(n) });
       else dynamic.push(`${where(n)} ${n.left.getText(sf)}`);
+    }
+    // figures.k = … (property access)
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left) && isFiguresName(n.left.expression)) {
+      keys.push({ source, key: n.left.name.text, prefix: false, where: where(n) });
     }
     // const figures = { … }, figuresBase = { … }
     if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && /^figures/.test(n.name.text) && n.initializer && ts.isObjectLiteralExpression(n.initializer)) fromLiteral(n.initializer);
