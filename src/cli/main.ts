@@ -3,7 +3,7 @@ import { AmchaosError, BAD_INPUT_CODES, isAmchaosError } from '../errors/index.j
 import { EXIT } from '../run/summary.js';
 import { listVersions } from '../versions/index.js';
 import { defaultResolveOptions } from '../versions/resolve.js';
-import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, TIMER_FLAGS, timerOverridesFromFlags } from './options.js';
+import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, RUNTIMES, TIMER_FLAGS, timerOverridesFromFlags } from './options.js';
 
 /**
  * amchaos's command line. Bad input exits 254 before anything starts; a run exits 0 (pass),
@@ -22,7 +22,7 @@ function buildProgram(): Command {
     .requiredOption('--suite <name>', 'the suite to run (see `amchaos suites`)')
     .option('--versions <list>', 'comma-separated clusters; join versions with + for one mixed cluster', '0.33.1')
     .option('--nodes <n>', 'size of each unmixed cluster', '3')
-    .option('--runtime <name>', 'process | netns | docker', 'process')
+    .option('--runtime <name>', RUNTIMES.join(' | '), 'process')
     .option('--out <dir>', 'run directory (default reports/<run-id>)')
     .option('--seed <n>', 'replay a run with its seed')
     .option('--no-cluster', 'start the same nodes without peering (the control that must fail)')
