@@ -43,7 +43,7 @@ export function parseSeed(text: string): number {
   return n;
 }
 
-export const RUNTIMES: readonly RuntimeName[] = ['process', 'netns'];
+export const RUNTIMES: readonly RuntimeName[] = ['process', 'netns', 'docker'];
 
 export function parseRuntime(text: string): RuntimeName {
   if (!(RUNTIMES as readonly string[]).includes(text)) {

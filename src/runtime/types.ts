@@ -4,16 +4,18 @@ import type { ResolvedVersion } from '../versions/types.js';
 
 /**
  * A runtime is where nodes live: `process` (loopback, rootless), `netns` (one network namespace and
- * IP per node, root). Runtimes start and stop nodes and give each node an identity; they never
+ * IP per node, root), `docker` (containers in pods, no host root). Runtimes start and stop nodes and give each node an identity; they never
  * decide verdicts. The core (run/, nemesis/) talks only to these interfaces.
  */
-export type RuntimeName = 'process' | 'netns';
+export type RuntimeName = 'process' | 'netns' | 'docker';
 
 export interface RuntimeCapabilities {
   /** Per-link faults (partitions, latency, loss, UDP/TCP cuts) between nodes. */
   linkFaults: boolean;
   /** SIGSTOP/SIGCONT (or docker pause). */
   pause: boolean;
+  /** Taking a node off its network and back (docker network disconnect/connect): RuntimeNode.disconnect/reconnect. */
+  disconnect?: boolean;
 }
 
 /**
@@ -85,6 +87,10 @@ export interface RuntimeNode {
   pause(): Promise<NodeProof>;
   /** Thaws it; resolves once verified running again. */
   resume(): Promise<NodeProof>;
+  /** Takes the node off the cluster network; resolves once verified (only where capabilities.disconnect). */
+  disconnect?(): Promise<NodeProof>;
+  /** Puts it back at its own address; resolves once verified. */
+  reconnect?(): Promise<NodeProof>;
   /** Deletes the node's storage (for restart-with-wiped-storage). Only while stopped. */
   wipeStorage(): Promise<void>;
   /** Resolves when the process exits (for crash detection). */
@@ -99,7 +105,7 @@ export interface RuntimeCluster {
   readonly nodes: RuntimeNode[];
   /**
    * The fault fabric (one proxy per directed link, counters, toxics, a Toxiproxy-compatible API),
-   * as the nemesis drives it. Present exactly when capabilities.linkFaults is true (netns).
+   * as the nemesis drives it. Present exactly when capabilities.linkFaults is true (netns, docker).
    */
   readonly fabric?: LinkControl;
   /** Starts every node (in index order, so ULID names sort by position on old versions). */

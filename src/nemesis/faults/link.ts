@@ -25,7 +25,7 @@ export function linkFaults(ctx: FaultContext): FaultPackage {
       throw new AmchaosError(
         'AMCHAOS_RUNTIME_UNSUPPORTED',
         `${kind} faults need per-link control, which the ${c.runtime} runtime does not have (its nodes share one address, so a connection cannot be traced to its sender)`,
-        { hint: 'Use the netns runtime (--runtime netns, as root) for partitions, cuts, latency and loss; process faults (kill, terminate, pause, restart) and receiver faults work in every runtime.' },
+        { hint: 'Use the netns runtime (--runtime netns, as root) or the docker runtime (--runtime docker, a Docker engine, no root) for partitions, cuts, latency and loss; process faults (kill, terminate, pause, restart) and receiver faults work in every runtime.' },
       );
     }
     return c.fabric;
