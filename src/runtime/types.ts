@@ -108,6 +108,12 @@ export interface RuntimeCluster {
    * as the nemesis drives it. Present exactly when capabilities.linkFaults is true (netns, docker).
    */
   readonly fabric?: LinkControl;
+  /**
+   * Proves that gossip goes only through the fabric (where there is one): every node advertises and
+   * is reached at the address the fabric controls, and nothing tried to skip the proxies. The link
+   * fault package calls it before its first fault. Throws FAULT_NOT_VERIFIED otherwise.
+   */
+  verifyRouting?(): Promise<Record<string, unknown>>;
   /** Starts every node (in index order, so ULID names sort by position on old versions). */
   startAll(): Promise<void>;
   /** Stops every node and removes everything this cluster created (processes, namespaces, rules). */

@@ -31,6 +31,20 @@ export function linkFaults(ctx: FaultContext): FaultPackage {
     return c.fabric;
   };
 
+  // Before the first link fault: proof that gossip goes only through the links (kept in that fault's detail).
+  let routing: Promise<Record<string, unknown> | undefined> | undefined;
+  let routingReported = false;
+  const routed = async (): Promise<Record<string, unknown>> => {
+    routing ??= ctx.cluster.verifyRouting?.() ?? Promise.resolve(undefined);
+    const proof = await routing.catch((e: unknown) => {
+      routing = undefined;
+      throw e;
+    });
+    if (!proof || routingReported) return {};
+    routingReported = true;
+    return { routing: proof };
+  };
+
   const toxicNames = (id: number) => {
     // The instance tag keeps two nemeses on one fabric from removing each other's toxics.
     const base = `${NEMESIS_TOXIC_PREFIX}${id}-${ctx.instance}`;
@@ -66,16 +80,20 @@ export function linkFaults(ctx: FaultContext): FaultPackage {
     const links = control('cut');
     let installed: ReturnType<LinkControl['snapshot']> | undefined;
     const receiverSide = kind === 'receiver';
+    let routingDetail: Record<string, unknown> = {};
     return {
       description,
-      apply: () => addBoth(links, id, names, { type: 'blackhole', transport }),
+      apply: async () => {
+        routingDetail = await routed();
+        await addBoth(links, id, names, { type: 'blackhole', transport });
+      },
       verify: async () => {
         const before = links.snapshot(names);
         installed = before;
         await links.exercise(names);
         const r = await links.verifyCut(names, transport, before, { timeoutMs: receiverSide ? Math.min(2_000, ctx.applyTimeoutMs) : ctx.applyTimeoutMs });
         const ok = receiverSide ? r.leaked.length === 0 : r.ok;
-        const detail = { links: names, transport, verification: { proof: r.proof, leaked: r.leaked, held: r.held, heldBy: r.heldBy, idle: r.idle, elapsedMs: r.elapsedMs } };
+        const detail = { links: names, transport, verification: { proof: r.proof, leaked: r.leaked, held: r.held, heldBy: r.heldBy, idle: r.idle, elapsedMs: r.elapsedMs }, ...routingDetail };
         if (!ok) {
           throw new AmchaosError('AMCHAOS_FAULT_NOT_VERIFIED', `${description}: ${r.leaked.length > 0 ? `bytes still crossed ${r.leaked.join(', ')}` : `no traffic was attempted on any cut link within ${ctx.applyTimeoutMs} ms`}`, {
             hint: r.leaked.length > 0 ? 'The proxy did not hold the cut: this is a harness bug, please report it with the run directory.' : 'Are the nodes running? A cut can only be proven while nodes try to talk; raise verify.applyTimeoutMs for slow clusters.',
@@ -113,15 +131,19 @@ export function linkFaults(ctx: FaultContext): FaultPackage {
   const toxic = (id: number, names: string[], t: CreateToxicInput, description: string): PlannedFault => {
     const links = control(t.type);
     const tn = toxicNames(id);
+    let routingDetail: Record<string, unknown> = {};
     return {
       description,
-      apply: () => addBoth(links, id, names, t),
+      apply: async () => {
+        routingDetail = await routed();
+        await addBoth(links, id, names, t);
+      },
       verify: async () => {
         const missing = names.filter((l) => !links.toxics(l).some((x) => x.name === tn.up) || !links.toxics(l).some((x) => x.name === tn.down));
         if (missing.length > 0) {
           throw new AmchaosError('AMCHAOS_FAULT_NOT_VERIFIED', `${description}: the toxic is missing on ${missing.join(', ')}`, { hint: 'Was it removed through the HTTP API meanwhile?' });
         }
-        return { links: names, toxic: t };
+        return { links: names, toxic: t, ...routingDetail };
       },
       remove: async () => {
         await removeBoth(links, id, names);

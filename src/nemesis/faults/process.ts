@@ -5,7 +5,8 @@ import type { FaultSpec } from '../types.js';
 import type { FaultContext, FaultPackage, PlannedFault } from './types.js';
 
 /**
- * Process faults — kill, terminate, restart (storage kept or wiped), pause — through the node
+ * Process faults — kill, terminate, restart (storage kept or wiped), pause, and on docker a network
+ * disconnect — through the node
  * operations of the runtime, which resolve only once the runtime has seen them take effect (the
  * kernel's view of a process, the daemon's view of a container). The nemesis records the proof the
  * runtime returns; it never looks at a pid itself.
@@ -71,9 +72,31 @@ export function processFaults(ctx: FaultContext): FaultPackage {
     };
   };
 
+  const disconnect = (nodeId: NodeId): PlannedFault => {
+    const node = ctx.node(nodeId);
+    if (!ctx.cluster.capabilities.disconnect || !node.disconnect || !node.reconnect) {
+      throw new AmchaosError('AMCHAOS_RUNTIME_UNSUPPORTED', `the ${ctx.cluster.runtime} runtime cannot take a node off its network`, {
+        hint: 'Use the docker runtime (--runtime docker) for network disconnect; elsewhere, isolate the node with a partition.',
+      });
+    }
+    let detail: Record<string, unknown> = {};
+    return {
+      description: `disconnect ${nodeId} from the network`,
+      nodes: [nodeId],
+      apply: async () => {
+        detail = { ...(await node.disconnect!()) };
+      },
+      verify: async () => detail,
+      remove: async () => ({ ...(await node.reconnect!()), liftedAt: ctx.history.clock.now() }),
+      rollback: async () => {
+        await node.reconnect!();
+      },
+    };
+  };
+
   return {
     name: 'process',
-    kinds: new Set(['kill', 'terminate', 'restart', 'pause']),
+    kinds: new Set(['kill', 'terminate', 'restart', 'pause', 'disconnect']),
     plan(spec: FaultSpec): PlannedFault {
       switch (spec.kind) {
         case 'kill':
@@ -84,6 +107,8 @@ export function processFaults(ctx: FaultContext): FaultPackage {
           return stopping(spec.node, spec.signal ?? 'SIGTERM', spec.wipe ?? false, `restart ${spec.node} (${spec.signal ?? 'SIGTERM'}${spec.wipe ? ', storage wiped' : ''})`);
         case 'pause':
           return pause(spec.node);
+        case 'disconnect':
+          return disconnect(spec.node);
         default:
           throw new AmchaosError('AMCHAOS_INTERNAL', `the process package got a ${spec.kind} fault`);
       }

@@ -131,3 +131,12 @@ export abstract class LocalNode implements RuntimeNode {
     return this.proc.logTail(n);
   }
 }
+
+/** Host runtimes run host builds: an image:REF version runs only in a container. */
+export function requireHostBuild(spec: NodeSpec, runtime: string): void {
+  if (spec.version.image) {
+    throw new AmchaosError('AMCHAOS_RUNTIME_UNSUPPORTED', `${spec.version.requested} is a container image; the ${runtime} runtime runs binaries on this machine`, {
+      hint: 'Run image versions with --runtime docker.',
+    });
+  }
+}

@@ -14,6 +14,7 @@ import { nodeArgs } from '../common/args.js';
 import { tailFile } from '../common/logs.js';
 import { webHealthy, type ExitInfo } from '../common/node-process.js';
 import { startInPositionOrder } from '../common/start-order.js';
+import { verifyRouting } from '../common/routing.js';
 import { cidrContains, cidrOverlaps, formatCidr, intToIp, ipToInt, parseCidr, type Cidr } from '../netns/ipv4.js';
 import type { ClusterSpec, NodeProof, NodeSpec, Runtime, RuntimeCluster, RuntimeNode } from '../types.js';
 import { demux, docker, isNotFound, LABEL, loadTestcontainers, ownerLabel, requireEngine, type Role } from './engine.js';
@@ -410,6 +411,10 @@ export class DockerCluster implements RuntimeCluster {
       }),
     );
     return out;
+  }
+
+  async verifyRouting(): Promise<Record<string, unknown>> {
+    return { ...(await verifyRouting(this.nodes, () => this.bypassCounters())) };
   }
 
   async destroy(): Promise<void> {

@@ -132,14 +132,16 @@ function dockerfileFor(entrypoint: string[]): string {
 }
 
 /**
- * The modules tsam's entry imports, followed through relative imports in dist/ (only .js files that
- * are reached) and bare imports to whole packages under node_modules, with those packages'
- * dependencies. What the container needs to run tsam, not the harness's dev tools.
+ * The modules tsam needs: every .js file of the entry's own folder (tsam loads some of its parts
+ * through computed specifiers), followed through relative imports in dist/ and bare imports to
+ * whole packages under node_modules, with those packages' dependencies. What the container needs to
+ * run tsam, not the harness's dev tools.
  */
 export async function moduleClosure(entry: string, root = packageRoot()): Promise<{ files: string[]; packages: string[] }> {
   const files = new Set<string>();
   const packages = new Set<string>();
-  const queue = [entry];
+  const own = (await treeFiles(dirname(entry), '')).map((f) => f.source!).filter((f) => f.endsWith('.js'));
+  const queue = [entry, ...own];
   const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
   const addPackage = async (name: string, fromDir: string) => {
     for (let d = fromDir; ; d = dirname(d)) {
@@ -259,6 +261,17 @@ export async function hasImage(ref: string): Promise<boolean> {
     if (isNotFound(e)) return false;
     throw e;
   }
+}
+
+/** Pulls `ref` (what the engine's registry settings allow); throws with the engine's message when it cannot. */
+export async function pullImage(ref: string): Promise<void> {
+  const stream = await docker().pull(ref);
+  const out = await new Promise<Array<{ error?: string }>>((resolve, reject) =>
+    docker().modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) => (err ? reject(err) : resolve(res))),
+  );
+  const failed = out.find((o) => o.error);
+  if (failed) throw new Error(failed.error);
+  if (!(await hasImage(ref))) throw new Error('the pull finished without the image');
 }
 
 /**

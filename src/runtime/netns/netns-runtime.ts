@@ -4,7 +4,7 @@ import { AmchaosError } from '../../errors/index.js';
 import { Fabric, receiverBaseURL } from '../../fabric/fabric.js';
 import { isRoot, which } from '../../util/fs.js';
 import { nodeArgs, type NodeAddresses } from '../common/args.js';
-import { LocalNode } from '../common/local-node.js';
+import { LocalNode, requireHostBuild } from '../common/local-node.js';
 import { templatesPlan, withPdeathsig, withTemplates, type TemplatesPlan } from '../common/templates.js';
 import type { ClusterSpec, NodeSpec, Runtime, RuntimeCluster } from '../types.js';
 import { inNetns, run } from './commands.js';
@@ -14,6 +14,7 @@ import { clusterNames, newClusterTag, tagOfLink } from './names.js';
 import { DEFAULT_STATE_DIR, processStartTime, StateDir, type ClusterRecord } from './state.js';
 import { sweepNetns } from './sweep.js';
 import { startInPositionOrder } from '../common/start-order.js';
+import { verifyRouting } from '../common/routing.js';
 
 /** Avoids Docker's 172.17.0.0/16 and its 172.16/12 and 192.168/16 address pools. */
 export const DEFAULT_SUBNET_POOL = '10.213.0.0/16';
@@ -88,6 +89,7 @@ export class NetnsRuntime implements Runtime {
       if (ids.has(n.id)) throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `node id ${n.id} appears twice`, { hint: 'Give every node its own id.' });
       ids.add(n.id);
       clusterNames('000000', spec.runId, spec.scenarioId).netns(n.id); // validates the id
+      requireHostBuild(n, 'netns');
       await templatesPlan(n);
     }
     const receiver = ipToInt(this.receiverIP);
@@ -278,6 +280,10 @@ export class NetnsCluster implements RuntimeCluster {
   /** Packets each node's bypass guard dropped (direct node-to-node traffic that avoided the proxies). */
   bypassCounters(): Promise<Record<string, { packets: number; bytes: number }>> {
     return this.network.bypassCounters();
+  }
+
+  async verifyRouting(): Promise<Record<string, unknown>> {
+    return { ...(await verifyRouting(this.nodes, () => this.bypassCounters())) };
   }
 
   async destroy(): Promise<void> {

@@ -3,7 +3,7 @@ import { AmchaosError } from '../../errors/index.js';
 import { which } from '../../util/fs.js';
 import { nodeArgs, type NodeAddresses } from '../common/args.js';
 import { isBindFailure } from '../common/logs.js';
-import { LocalNode } from '../common/local-node.js';
+import { LocalNode, requireHostBuild } from '../common/local-node.js';
 import { freePort, releasePort } from '../common/ports.js';
 import { templatesPlan, withPdeathsig, withTemplates, type TemplatesPlan } from '../common/templates.js';
 import type { ClusterSpec, NodeSpec, Runtime, RuntimeCluster } from '../types.js';
@@ -21,7 +21,10 @@ export class ProcessRuntime implements Runtime {
   readonly capabilities = { linkFaults: false, pause: true };
 
   async preflight(spec: ClusterSpec): Promise<void> {
-    for (const n of spec.nodes) await templatesPlan(n);
+    for (const n of spec.nodes) {
+      requireHostBuild(n, 'process');
+      await templatesPlan(n);
+    }
   }
 
   async createCluster(spec: ClusterSpec): Promise<RuntimeCluster> {
