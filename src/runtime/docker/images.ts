@@ -73,7 +73,8 @@ async function fileHash(path: string): Promise<string> {
   return hash;
 }
 
-async function planTag(repo: string, label: string, files: ImageFile[], dockerfile: string): Promise<ImagePlan> {
+/** A plan whose tag is `<repo>:<label>-<content hash>`. */
+export async function planTag(repo: string, label: string, files: ImageFile[], dockerfile: string): Promise<ImagePlan> {
   const h = createHash('sha256').update(dockerfile);
   const sorted = [...files].sort((a, b) => a.path.localeCompare(b.path));
   for (const f of sorted) {
@@ -97,7 +98,8 @@ export async function sharedLibraries(binary: string): Promise<string[]> {
   return [...libs];
 }
 
-async function withLibraries(binaries: string[]): Promise<ImageFile[]> {
+/** The files of the shared libraries the binaries link, at their own paths. */
+export async function withLibraries(binaries: string[]): Promise<ImageFile[]> {
   const out = new Map<string, ImageFile>();
   for (const b of binaries) {
     for (const lib of await sharedLibraries(b)) out.set(lib, { path: lib, source: lib, mode: 0o755 });
@@ -105,7 +107,8 @@ async function withLibraries(binaries: string[]): Promise<ImageFile[]> {
   return [...out.values()];
 }
 
-async function treeFiles(dir: string, at: string): Promise<ImageFile[]> {
+/** Every file under `dir`, placed under `at` in the image. */
+export async function treeFiles(dir: string, at: string): Promise<ImageFile[]> {
   const out: ImageFile[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const src = join(dir, e.name);
