@@ -18,14 +18,14 @@ async function versions(...names: string[]) {
 }
 
 /** A docker test cluster removed when its test finishes; the teardown also proves nothing of it is left in the engine. */
-async function startedCluster(ctx: TestContext, ...args: Parameters<typeof testCluster>): Promise<TestCluster & { cluster: DockerCluster }> {
+async function startedCluster(ctx: TestContext, ...args: Parameters<typeof testCluster>): Promise<Omit<TestCluster, 'cluster'> & { cluster: DockerCluster }> {
   const tc = await testCluster(...args);
   ctx.onTestFinished(async () => {
     const tag = (tc.cluster as DockerCluster).tag;
     await tc.cleanup();
     expect(await byCluster(tag), 'containers and networks left in the engine').toEqual([]);
   });
-  return tc as TestCluster & { cluster: DockerCluster };
+  return { ...tc, cluster: tc.cluster as DockerCluster };
 }
 
 // Each test owns its cluster (own network, tag, capture): they run side by side.

@@ -289,7 +289,24 @@ export async function ensureImage(plan: ImagePlan, runId: string): Promise<boole
     building.set(plan.tag, b);
   }
   await b;
+  await pruneSuperseded(plan.tag);
   return true;
+}
+
+/**
+ * Removes earlier builds of the same version (`<repo>:<label>-<other hash>`): once the content
+ * changed they are never used again. An image a container still uses stays (the engine refuses).
+ */
+async function pruneSuperseded(tag: string): Promise<void> {
+  const cut = tag.lastIndexOf('-');
+  const prefix = tag.slice(0, cut + 1);
+  for (const img of await docker().listImages({ filters: { label: [`${LABEL.role}=image`] } }).catch(() => [])) {
+    for (const t of img.RepoTags ?? []) {
+      if (t !== tag && t.startsWith(prefix) && /^[0-9a-f]{12}$/.test(t.slice(prefix.length))) {
+        await docker().getImage(t).remove().catch(() => undefined);
+      }
+    }
+  }
 }
 
 async function build(plan: ImagePlan, runId: string): Promise<void> {
