@@ -83,6 +83,13 @@ export class DockerRuntime implements Runtime {
     const tag = randomBytes(3).toString('hex');
     const res = new Resources(tag, spec);
     registerExitHook(res);
+    const phases: Record<string, number> = {};
+    let mark = performance.now();
+    const phase = (name: string) => {
+      const now = performance.now();
+      phases[name] = Math.round(now - mark);
+      mark = now;
+    };
     try {
       const [infra, images] = await Promise.all([
         (async () => {
@@ -92,7 +99,9 @@ export class DockerRuntime implements Runtime {
         })(),
         Promise.all(spec.nodes.map((n) => nodeImage(n.version, spec.runId))),
       ]);
+      phase('imagesMs');
       const net = await createNetwork(res, parseCidr(this.opts.subnetPool ?? DEFAULT_DOCKER_SUBNET_POOL, 'subnetPool'), ipToInt(this.receiverIP)!);
+      phase('networkMs');
       const tc = await loadTestcontainers();
       // Holders first: they own the namespaces, and their addresses are the nodes' identities.
       const holders = await Promise.all(
@@ -108,6 +117,7 @@ export class DockerRuntime implements Runtime {
           return { id: started.getId(), ip: started.getIpAddress(net.name) };
         }),
       );
+      phase('holdersMs');
       if (!localAddress(net.gateway)) {
         throw new AmchaosError('AMCHAOS_RUNTIME_UNSUPPORTED', `the network's gateway ${net.gateway} is not an address of this machine, so the link proxies cannot listen there (is DOCKER_HOST a remote engine?)`, {
           hint: 'The docker runtime needs the Docker engine on the machine amchaos runs on (its proxies sit between the containers on the bridge).',
@@ -123,12 +133,14 @@ export class DockerRuntime implements Runtime {
         ...(this.opts.fabricApi ? { api: this.opts.fabricApi } : {}),
       });
       res.fabric = fabric;
+      phase('fabricMs');
       const comment = `amchaos run=${spec.runId} scenario=${spec.scenarioId} tag=${tag}`;
       await Promise.all(
         spec.nodes.map((n, i) =>
           runSidecar(tc, res, infra, holders[i]!.id, n.id, 'rules', podRules({ gateway: net.gateway, subnet: net.subnet, comment, redirects: redirects.get(n.id) ?? [] })),
         ),
       );
+      phase('sidecarsMs');
       const nodes = spec.nodes.map(
         (n, i) =>
           new DockerNode(n, spec, res, {
@@ -141,7 +153,7 @@ export class DockerRuntime implements Runtime {
           }),
       );
       for (const n of nodes) n.setPeers(nodes.filter((o) => o !== n).map((o) => o.clusterAddress));
-      return new DockerCluster(nodes, fabric, res, { infra, comment, gateway: net.gateway, subnet: net.subnet, builtImages: images.filter((i) => i.builtNow).map((i) => i.image) });
+      return new DockerCluster(nodes, fabric, res, { infra, comment, gateway: net.gateway, subnet: net.subnet, builtImages: images.filter((i) => i.builtNow).map((i) => i.image), phases });
     } catch (e) {
       await res.destroy().catch(() => undefined);
       throw e;
@@ -243,7 +255,7 @@ async function runSidecar(tc: Testcontainers, res: Resources, infra: { image: st
     .withLabels(res.labels('sidecar', node))
     .withNetworkMode(`container:${holder}`)
     .withAddedCapabilities('NET_ADMIN')
-    .withWaitStrategy(tc.Wait.forOneShotStartup())
+    .withWaitStrategy(new ExitedWait())
     .withStartupTimeout(30_000);
   c = what === 'rules'
     ? c.withCopyContentToContainer([{ content: rules!, target: '/rules.v4', mode: 0o644 }]).withCommand([...infra.iptables, 'iptables-restore', '--noflush', '/rules.v4'])
@@ -386,7 +398,16 @@ export class DockerCluster implements RuntimeCluster {
     readonly nodes: DockerNode[],
     readonly fabric: Fabric,
     private readonly res: Resources,
-    readonly info: { infra: { image: string; iptables: string[] }; comment: string; gateway: string; subnet: string; builtImages: string[] },
+    readonly info: {
+      infra: { image: string; iptables: string[] };
+      comment: string;
+      gateway: string;
+      subnet: string;
+      /** Images this createCluster had to build (cold), by tag. */
+      builtImages: string[];
+      /** How long each step of createCluster took (ms). */
+      phases: Record<string, number>;
+    },
   ) {}
 
   /** The 6-hex tag every container and network name of this cluster carries (amc-<tag>-n1, ...). */
@@ -716,6 +737,39 @@ class HealthyWait {
       hint: 'See the node log: ' + this.node.logFile,
       details: { logTail: await this.node.logTail(15) },
     });
+  }
+  withStartupTimeout(ms: number): this {
+    this.timeoutMs = ms;
+    this.timeoutSet = true;
+    return this;
+  }
+  isStartupTimeoutSet(): boolean {
+    return this.timeoutSet;
+  }
+  getStartupTimeout(): number {
+    return this.timeoutMs;
+  }
+}
+
+/**
+ * testcontainers' wait strategy for a one-shot container: done when the engine says it exited, and
+ * failed unless with 0. (Its own one-shot strategy polls once a second; the engine's wait call
+ * returns the moment the container exits.)
+ */
+class ExitedWait {
+  private timeoutMs = 30_000;
+  private timeoutSet = false;
+
+  async waitUntilReady(container: Docker.Container): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.timeoutMs)));
+    try {
+      const res = await Promise.race([container.wait() as Promise<{ StatusCode: number }>, timeout]);
+      if (res === 'timeout') throw new Error(`did not finish within ${this.timeoutMs} ms`);
+      if (res.StatusCode !== 0) throw new Error(`exited with ${res.StatusCode}`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
   withStartupTimeout(ms: number): this {
     this.timeoutMs = ms;

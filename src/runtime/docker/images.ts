@@ -55,6 +55,11 @@ export interface NodeImage {
 
 const fileHashes = new Map<string, { key: string; hash: string }>();
 
+/** Forgets the memo below (the bench measures a fresh process's work). */
+export function forgetFileHashes(): void {
+  fileHashes.clear();
+}
+
 /** sha256 of a host file, memoised by path, size and mtime (node alone is ~100 MB). */
 async function fileHash(path: string): Promise<string> {
   const st = await stat(path);
@@ -86,13 +91,17 @@ export async function planTag(repo: string, label: string, files: ImageFile[], d
   return { tag: `${repo}:${safe}-${content}`, content, files: sorted, dockerfile };
 }
 
-/** The shared libraries `binary` links (ldd), including the dynamic loader; none for a static binary. */
-export async function sharedLibraries(binary: string): Promise<string[]> {
-  const r = await execFileCollect('ldd', [binary], { timeoutMs: 10_000 }).catch(() => undefined);
-  if (!r || r.code !== 0) return [];
+/**
+ * The shared libraries the binaries link (one ldd call for all of them), including the dynamic
+ * loader; none for static binaries (ldd then says "not a dynamic executable" for that file).
+ */
+export async function sharedLibraries(binaries: string[]): Promise<string[]> {
+  if (binaries.length === 0) return [];
+  const r = await execFileCollect('ldd', binaries, { timeoutMs: 20_000 }).catch(() => undefined);
+  if (!r) return [];
   const libs = new Set<string>();
   for (const line of r.stdout.split('\n')) {
-    const m = /=>\s+(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(0x/.exec(line);
+    const m = /=>\s+(\/\S+)\s+\(0x/.exec(line) ?? /^\s+(\/\S+)\s+\(0x/.exec(line);
     if (m) libs.add(m[1]!);
   }
   return [...libs];
@@ -100,11 +109,7 @@ export async function sharedLibraries(binary: string): Promise<string[]> {
 
 /** The files of the shared libraries the binaries link, at their own paths. */
 export async function withLibraries(binaries: string[]): Promise<ImageFile[]> {
-  const out = new Map<string, ImageFile>();
-  for (const b of binaries) {
-    for (const lib of await sharedLibraries(b)) out.set(lib, { path: lib, source: lib, mode: 0o755 });
-  }
-  return [...out.values()];
+  return (await sharedLibraries(binaries)).map((lib) => ({ path: lib, source: lib, mode: 0o755 }));
 }
 
 /** Every file under `dir`, placed under `at` in the image. */
@@ -222,8 +227,18 @@ async function hostProgram(name: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** The infra image: `sleep` for holders, the host's iptables multi-binary and its extensions for sidecars. */
-export async function planInfraImage(): Promise<{ plan: ImagePlan; iptables: string[] }> {
+let infraPlan: Promise<{ plan: ImagePlan; iptables: string[] }> | undefined;
+
+/** The infra image: `sleep` for holders, the host's iptables multi-binary and its extensions for sidecars (planned once per process). */
+export function planInfraImage(): Promise<{ plan: ImagePlan; iptables: string[] }> {
+  infraPlan ??= planInfra().catch((e: unknown) => {
+    infraPlan = undefined;
+    throw e;
+  });
+  return infraPlan;
+}
+
+async function planInfra(): Promise<{ plan: ImagePlan; iptables: string[] }> {
   const sleepBin = await hostProgram('sleep');
   const restore = await hostProgram('iptables-restore');
   if (!sleepBin || !restore) {
