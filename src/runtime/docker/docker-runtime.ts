@@ -91,15 +91,17 @@ export class DockerRuntime implements Runtime {
       mark = now;
     };
     try {
-      const [infra, images] = await Promise.all([
-        (async () => {
-          const { plan, iptables } = await planInfraImage();
-          await ensureImage(plan, spec.runId);
-          return { image: plan.tag, iptables };
-        })(),
-        Promise.all(spec.nodes.map((n) => nodeImage(n.version, spec.runId))),
-      ]);
-      phase('imagesMs');
+      // Node images are planned (and built if needed) while the pods come up; the pods need only the infra image.
+      const byVersion = new Map<NodeSpec['version'], ReturnType<typeof nodeImage>>();
+      for (const n of spec.nodes) if (!byVersion.has(n.version)) byVersion.set(n.version, nodeImage(n.version, spec.runId));
+      const imagesReady = Promise.all(spec.nodes.map((n) => byVersion.get(n.version)!));
+      imagesReady.catch(() => undefined);
+      const infra = await (async () => {
+        const { plan, iptables } = await planInfraImage();
+        await ensureImage(plan, spec.runId);
+        return { image: plan.tag, iptables };
+      })();
+      phase('infraImageMs');
       const net = await createNetwork(res, parseCidr(this.opts.subnetPool ?? DEFAULT_DOCKER_SUBNET_POOL, 'subnetPool'), ipToInt(this.receiverIP)!);
       phase('networkMs');
       const tc = await loadTestcontainers();
@@ -141,6 +143,8 @@ export class DockerRuntime implements Runtime {
         ),
       );
       phase('sidecarsMs');
+      const images = await imagesReady;
+      phase('nodeImagesMs');
       const nodes = spec.nodes.map(
         (n, i) =>
           new DockerNode(n, spec, res, {

@@ -140,17 +140,16 @@ function dockerfileFor(entrypoint: string[]): string {
 }
 
 /**
- * The modules tsam needs: every .js file of the entry's own folder (tsam loads some of its parts
- * through computed specifiers), followed through relative imports in dist/ and bare imports to
- * whole packages under node_modules, with those packages' dependencies. What the container needs to
- * run tsam, not the harness's dev tools.
+ * The modules tsam needs: from its entry, every relative module it names (in an import, or as a
+ * string such as the computed specifier tsam loads its cluster layer with) and every bare import, as
+ * the whole package under node_modules with its dependencies. What the container needs to run tsam,
+ * not the harness's dev tools or test helpers.
  */
 export async function moduleClosure(entry: string, root = packageRoot()): Promise<{ files: string[]; packages: string[] }> {
   const files = new Set<string>();
   const packages = new Set<string>();
-  const own = (await treeFiles(dirname(entry), '')).map((f) => f.source!).filter((f) => f.endsWith('.js'));
-  const queue = [entry, ...own];
-  const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
+  const queue = [entry];
+  const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]|['"](\.\.?\/[^'"\s]+\.js)['"]/g;
   const addPackage = async (name: string, fromDir: string) => {
     for (let d = fromDir; ; d = dirname(d)) {
       const dir = join(d, 'node_modules', name);
@@ -167,10 +166,12 @@ export async function moduleClosure(entry: string, root = packageRoot()): Promis
   while (queue.length > 0) {
     const file = queue.pop()!;
     if (files.has(file)) continue;
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    // A relative string that names no module (only an import must resolve).
+    if (text === undefined) continue;
     files.add(file);
-    const text = await readFile(file, 'utf8');
     for (const m of text.matchAll(IMPORT)) {
-      const spec = m[1] ?? m[2] ?? m[3]!;
+      const spec = m[1] ?? m[2] ?? m[3] ?? m[4]!;
       if (spec.startsWith('node:')) continue;
       if (spec.startsWith('.')) {
         queue.push(resolvePath(dirname(file), spec));
