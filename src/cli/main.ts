@@ -63,7 +63,9 @@ function buildProgram(): Command {
     .description('list the suites')
     .action(async () => {
       const { SUITES } = await import('../../suites/index.js');
-      for (const s of Object.values(SUITES)) process.stdout.write(`${s.name.padEnd(18)} ${s.summary}\n`);
+      // Which --runtime each suite takes: link faults need a fabric (netns, docker).
+      const runtimes = (s: { needs?: { linkFaults?: boolean } }) => RUNTIMES.filter((r) => r !== 'process' || !s.needs?.linkFaults).join(',');
+      for (const s of Object.values(SUITES)) process.stdout.write(`${s.name.padEnd(18)} ${runtimes(s).padEnd(21)} ${s.summary}\n`);
     });
 
   program

@@ -75,6 +75,15 @@ describe.concurrent('docker runtime', () => {
     }
   });
 
+  it.skipIf(skip !== undefined)(`a node that exits at start fails startAll with its log tail, and destroy still leaves nothing${SKIP}`, { timeout: 120_000 }, async (ctx) => {
+    const [v] = await versions('0.25.0');
+    const tc = await startedCluster(ctx, new DockerRuntime(), { versions: [v!, v!], scenarioId: 'docker-bad-start' });
+    tc.cluster.nodes[1]!.spec.extraArgs.push('--no.such-flag');
+    const err = await tc.cluster.startAll().then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'AMCHAOS_NODE_START_FAILED', message: expect.stringMatching(/n2/) });
+    expect(((err as { details: { logTail?: string[] } }).details.logTail ?? []).join('\n')).toMatch(/no.such-flag/);
+  });
+
   it.skipIf(skip !== undefined)(`image:REF runs a user's image (an official-layout image the engine has) beside a built node; an image that cannot be had is refused before anything starts${SKIP}`, { timeout: 180_000 }, async (ctx) => {
     await officialLikeImage();
     const official = await resolveVersion(`image:${OFFICIAL_LIKE_TAG}`);

@@ -106,7 +106,7 @@ export class DockerRuntime implements Runtime {
       phase('networkMs');
       const tc = await loadTestcontainers();
       // Holders first: they own the namespaces, and their addresses are the nodes' identities.
-      const holders = await Promise.all(
+      const holders = await settleAll(
         spec.nodes.map(async (n) => {
           const started = await new tc.GenericContainer(infra.image)
             .withName(res.name(n.id, 'pod'))
@@ -137,7 +137,7 @@ export class DockerRuntime implements Runtime {
       res.fabric = fabric;
       phase('fabricMs');
       const comment = `amchaos run=${spec.runId} scenario=${spec.scenarioId} tag=${tag}`;
-      await Promise.all(
+      await settleAll(
         spec.nodes.map((n, i) =>
           runSidecar(tc, res, infra, holders[i]!.id, n.id, 'rules', podRules({ gateway: net.gateway, subnet: net.subnet, comment, redirects: redirects.get(n.id) ?? [] })),
         ),
@@ -159,6 +159,7 @@ export class DockerRuntime implements Runtime {
       for (const n of nodes) n.setPeers(nodes.filter((o) => o !== n).map((o) => o.clusterAddress));
       return new DockerCluster(nodes, fabric, res, { infra, comment, gateway: net.gateway, subnet: net.subnet, builtImages: images.filter((i) => i.builtNow).map((i) => i.image), phases });
     } catch (e) {
+      // A build still running for this cluster is left to finish: its image is the cache, not the cluster's.
       await res.destroy().catch(() => undefined);
       throw e;
     }
@@ -168,6 +169,17 @@ export class DockerRuntime implements Runtime {
     const { sweepDocker } = await import('./sweep.js');
     return sweepDocker();
   }
+}
+
+/**
+ * Promise.all that waits for every promise before failing with the first error, so nothing is still
+ * being created in the engine when a failed createCluster removes what it made.
+ */
+async function settleAll<T>(ps: Promise<T>[]): Promise<T[]> {
+  const rs = await Promise.allSettled(ps);
+  const failed = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return rs.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 /** Is `ip` one of this machine's addresses (the bridge's gateway is, when the engine is local)? */
@@ -562,7 +574,13 @@ export class DockerNode implements RuntimeNode {
         this.container = docker().getContainer(started.getId());
         this.res.containers.add(started.getId());
       } catch (e) {
-        throw await this.startFailure(e, args);
+        const failure = await this.startFailure(e, args);
+        // The container that did not come up goes, so a later start can make one under the same name.
+        const filters = { label: [`${LABEL.cluster}=${this.res.tag}`, `${LABEL.role}=node`, `${LABEL.node}=${this.id}`] };
+        for (const x of await docker().listContainers({ all: true, filters }).catch(() => [])) {
+          await docker().getContainer(x.Id).remove({ force: true, v: true }).catch(() => undefined);
+        }
+        throw failure;
       }
     } else {
       // A restart of the same container (storage kept): the engine starts it, its new output is

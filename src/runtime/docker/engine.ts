@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { AmchaosError } from '../../errors/index.js';
-import { processStartTime } from '../netns/state.js';
+import { processStartTime } from '../common/owner.js';
 
 /**
  * The connection to the Docker engine, shared by the docker runtime, image packing, the `image:`
