@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { byRun, dockerSkipReason } from '../test/support/docker/engine.js';
 import { nonRootDockerUser, runAs, userHome } from '../test/support/docker/nonroot.js';
-import type { RunSummary } from '../src/run/summary.js';
+import type { RunSummary } from '../src/summary/summary.js';
 import { packageRoot } from '../src/util/paths.js';
-import { check, expectHonestPass, FULL_MATRIX_HINT } from './fault-testing.js';
-import { attachToReport, clusterCases, REAL_VERSIONS, runForTest } from './testing.js';
+import { check, expectHonestPass, FULL_MATRIX_HINT } from '../test/support/suites/faults.js';
+import { attachToReport, clusterCases, REAL_VERSIONS, runForTest } from '../test/support/suites/clusters.js';
 
 /**
  * The suites on the docker runtime: exactly-once, silences and split-brain for 0.25.0, 0.33.1, tsam
