@@ -92,7 +92,7 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
       const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 8));
       process.stdout.write(['VERSION', 'PROVIDER', 'STATE', 'WHERE'].map((h, i) => h.padEnd(widths[i] ?? 0)).join('  ') + '\n');
       for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd() + '\n');
-      process.stdout.write('\nAlso: any binary by path (/opt/am/alertmanager), upstream:X.Y.Z (release tarball; AMCHAOS_UPSTREAM_URL sets a mirror).\n');
+      process.stdout.write('\nAlso: any binary by path (/opt/am/alertmanager), upstream:X.Y.Z (release tarball; AMCHAOS_UPSTREAM_URL sets a mirror), image:REF (a container image, --runtime docker).\n');
     });
 
   program
