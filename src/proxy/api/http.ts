@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AmchaosError } from '../../errors/index.js';
 import { badRequest, httpStatusOf } from '../errors.js';
-import type { ProxyServer } from '../server.js';
-import { API_VERSION } from '../version.js';
+import type { ProxyCollection } from '../collection.js';
+import { VERSION_BODY } from '../version.js';
 import type { CreateProxyInput, CreateToxicInput, UpdateProxyInput, UpdateToxicInput } from '../types.js';
 import { matchRoute, type RouteMatch } from './routes.js';
 
@@ -11,7 +11,7 @@ import { matchRoute, type RouteMatch } from './routes.js';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Starts the Toxiproxy-compatible HTTP API for `proxies` on host:port; resolves with the bound port. */
-export function startApiServer(proxies: ProxyServer, host: string, port: number): Promise<{ server: Server; port: number }> {
+export function startApiServer(proxies: ProxyCollection, host: string, port: number): Promise<{ server: Server; port: number }> {
   const server = http.createServer((req, res) => {
     handle(proxies, req, res).catch((err: unknown) => {
       // handle() answers every error itself; this is only for a failure while answering.
@@ -41,7 +41,7 @@ export function startApiServer(proxies: ProxyServer, host: string, port: number)
   });
 }
 
-async function handle(proxies: ProxyServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(proxies: ProxyCollection, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const match = matchRoute(url.pathname);
   if (match === null) {
@@ -77,7 +77,7 @@ async function handle(proxies: ProxyServer, req: IncomingMessage, res: ServerRes
 }
 
 async function dispatch(
-  proxies: ProxyServer,
+  proxies: ProxyCollection,
   m: RouteMatch,
   method: string,
   req: IncomingMessage,
@@ -88,7 +88,7 @@ async function dispatch(
   switch (m.route) {
     case 'version':
       res.writeHead(200, { 'Content-Type': 'application/json;charset=utf-8' });
-      res.end(`{"version": "${API_VERSION}"}\n`);
+      res.end(VERSION_BODY);
       return;
     case 'proxies':
       if (method === 'GET') return sendJson(res, 200, proxies.listProxies());

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ChunkSink, EndKind, StageHost, TcpStage } from '../toxics/stage.js';
-import type { Toxic } from '../toxics/toxic.js';
+import type { ChunkSink, EndKind, StageHost, TcpStage, Toxic } from '../toxics/toxic.js';
 import type { TcpDirectionStats } from '../types.js';
 
 /** What a link needs from the connection that owns it. */

@@ -6,7 +6,7 @@
 import net, { type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProxyServer } from '../server.js';
-import { connectTcp, portOf, readFrom, sleep, startTcpEcho, tcpRoundTrip, type TcpEcho } from '../test-support.js';
+import { connectTcp, portOf, readFrom, sleep, startTcpEcho, tcpRoundTrip, type TcpEcho } from '../../../test/support/proxy/sockets.js';
 
 let server: ProxyServer;
 let echo: TcpEcho;

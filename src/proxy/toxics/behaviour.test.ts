@@ -13,7 +13,7 @@ import {
   startTcpEcho,
   tcpRoundTrip,
   type TcpEcho,
-} from '../test-support.js';
+} from '../../../test/support/proxy/sockets.js';
 import type { CreateToxicInput } from '../types.js';
 
 let server: ProxyServer;
