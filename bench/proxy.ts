@@ -305,6 +305,12 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** ours / theirs, or why there is no meaningful ratio (an added figure at or below zero is noise). */
+function ratioText(ours: number, theirs: number): string {
+  if (!(theirs > 0) || !(ours >= 0)) return 'n/a (added ≤ 0: noise)';
+  return `${(ours / theirs).toFixed(2)} ×`;
+}
+
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }
@@ -480,6 +486,10 @@ async function probeSection(echo: EchoPorts, out: Figures, log: Log): Promise<vo
     `  probe: fresh server process per run, proxies created with POST /proxies; ${PROBE_WARMUP} warm-up + ${PROBE_SAMPLES} round trips of 64 B, ` +
       `then ${PROBE_BULK_BYTES / 2 ** 30} GiB bulk; ${rounds} rounds, order rotating`,
   );
+  // This process (the client) and the echo child warm up first, unrecorded: otherwise the first run
+  // measures their compilers as well as the contestant.
+  await tcpPingPong(echo.tcpEcho, 5_000, 0);
+  await tcpBulk(echo.tcpSink, 64 * 1024 * 1024);
   const rtt = new Map<string, Float64Array[]>(contestants.map((c) => [c.key, []]));
   const bulk = new Map<string, number[]>(contestants.map((c) => [c.key, []]));
   for (let round = 0; round < rounds; round++) {
@@ -517,7 +527,7 @@ async function probeSection(echo: EchoPorts, out: Figures, log: Log): Promise<vo
   ];
   for (const [name, value] of rows) {
     const cells = contestants.map((c) => (name.startsWith('added') && c.key === 'direct' ? '' : value(c.key).toFixed(name.startsWith('bulk') ? 0 : 1)).padStart(12));
-    const ratio = contestants.length === 3 ? `   ${(value('amchaos') / value('toxiproxy')).toFixed(2)} ×` : '';
+    const ratio = contestants.length === 3 ? `   ${ratioText(value('amchaos'), value('toxiproxy'))}` : '';
     log(`  ${name.padEnd(28)}${cells.join('')}${ratio}`);
   }
   for (const c of contestants) {

@@ -15,6 +15,8 @@ export interface ProxyCommandOptions {
   log?: (line: string) => void;
   /** Stops the proxy when aborted, as SIGINT/SIGTERM do (for embedding and tests). */
   signal?: AbortSignal;
+  /** Warm the relay up before the API answers (default true; see warmup.ts). */
+  warmUp?: boolean;
 }
 
 /**
@@ -60,6 +62,8 @@ export async function runProxyCommand(options: ProxyCommandOptions = {}): Promis
         });
       }
     }
+    // Before the API answers, so that no proxy created through it meets a cold relay.
+    if (options.warmUp !== false) await server.warmUp();
     const addr = await server.start(api);
     log(`amchaos proxy: Toxiproxy API on ${addr.url} (version ${API_VERSION}); stop with Ctrl-C`);
     const why = await stopped;
