@@ -24,6 +24,8 @@ const ignore: ReadHandler = () => {};
 export class SocketReader {
   private buf: Buffer = Buffer.allocUnsafe(MIN_READ_BUFFER);
   private handler: ReadHandler = ignore;
+  /** The handler kept the current buffer's bytes: the next read must go elsewhere. */
+  private kept = false;
   // The last `n`-byte view of `buf`, reused while reads keep the same size (a ping-pong does), so the
   // no-toxic path allocates nothing of its own per read.
   private view: Buffer = this.buf.subarray(0, 0);
@@ -34,7 +36,11 @@ export class SocketReader {
     callback: (n: number, buf: Uint8Array): boolean => {
       this.handler(n, buf as Buffer);
       // A full read says more is waiting: read bigger from now on.
-      if (n === buf.length && n < MAX_READ_BUFFER) this.grow(n);
+      const grow = n === buf.length && n < MAX_READ_BUFFER;
+      if (grow || this.kept) {
+        this.buf = Buffer.allocUnsafe(grow ? Math.min(MAX_READ_BUFFER, n * 4) : buf.length);
+        this.kept = false;
+      }
       return true;
     },
   };
@@ -60,13 +66,12 @@ export class SocketReader {
     return v;
   }
 
-  /** The current buffer's bytes are kept by someone: read into a new buffer from the next read on. */
+  /**
+   * Called by the handler: the bytes it was given are kept (a pending write, a held chunk), so the next
+   * read goes into a new buffer.
+   */
   renew(): void {
-    this.buf = Buffer.allocUnsafe(this.buf.length);
-  }
-
-  private grow(filled: number): void {
-    this.buf = Buffer.allocUnsafe(Math.min(MAX_READ_BUFFER, filled * 4));
+    this.kept = true;
   }
 
   get bufferSize(): number {
