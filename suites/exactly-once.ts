@@ -10,7 +10,7 @@ import { awaitDeliveriesThenDuplicates, holdFiringSince, keysOf, newAlertSource,
 export const exactlyOnce: SuiteDefinition = {
   name: 'exactly-once',
   summary: 'identical alerts to every node: one notification per group transition, none lost',
-  checks: ['no-loss', 'exactly-once'],
+  checks: ['no-loss', 'exactly-once', 'validity'],
   async drive(ctx) {
     const source = newAlertSource(ctx);
     try {

@@ -110,7 +110,7 @@ export function countDuplicates(
   const out: DuplicateCount = { transitions: 0, duplicates: 0, maxCopies: 0, bySender: {}, deliveredBySender: {}, undeliveredBySender: {} };
   const byGroup = new Map<string, NotificationEvent[]>();
   const seeds = new Map<string, NotificationEvent>();
-  for (const n of ctx.capture.notifications()) {
+  for (const n of ctx.notifications()) {
     if (!n.alerts.some((a) => wanted.has(a.key))) continue;
     if (n.t < from) {
       const prev = seeds.get(groupId(n));
@@ -156,7 +156,7 @@ export function countDuplicates(
 /** Keys of alerts delivered (2xx) with `status` in notifications that arrived at or after `since`. */
 export function deliveredKeysSince(ctx: ScenarioContext, status: 'firing' | 'resolved', since: number): Set<string> {
   const keys = new Set<string>();
-  for (const n of ctx.capture.notifications()) {
+  for (const n of ctx.notifications()) {
     if (!n.delivered || n.t < since) continue;
     for (const a of n.alerts) if (a.status === status) keys.add(a.key);
   }

@@ -48,7 +48,7 @@ export interface LatencyProbe {
 export const latencySweep: SuiteDefinition = {
   name: 'latency-sweep',
   summary: 'bisect the gossip latency (all peer links) at which duplicates start, for the configured peer timeout; none lost',
-  checks: ['no-loss'],
+  checks: ['no-loss', 'validity'],
   needs: { linkFaults: true },
   async drive(ctx) {
     const watch = new ClusterWatch(ctx);

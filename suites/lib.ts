@@ -1,5 +1,5 @@
 import { labelKey, type NotificationEvent } from '../src/history/types.js';
-import { deliveryWindows, FLUSH_MARGIN_MS, type ScenarioContext } from '../src/run/suite.js';
+import { deliveryWindows, type ScenarioContext } from '../src/run/suite.js';
 import { AlertSource } from '../src/workload/alert-source.js';
 
 /**
@@ -42,7 +42,7 @@ export async function awaitDeliveriesThenDuplicates(
 ): Promise<boolean> {
   const w = windows(ctx);
   const all = await ctx.waitUntil(() => {
-    const got = deliveredKeys(ctx.capture.notifications(), status);
+    const got = deliveredKeys(ctx.notifications(), status);
     return keys.every((k) => got.has(k));
   }, windowMs + w.duplicateWindow);
   if (!all) ctx.log(`not every ${status} alert was delivered within ${windowMs + w.duplicateWindow} ms (the checkers will say which)`);
@@ -61,7 +61,7 @@ export function keysOf(ctx: ScenarioContext): string[] {
  * legitimately never be notified as firing.
  */
 export async function holdFiringSince(ctx: ScenarioContext, since: number): Promise<void> {
-  const flushWindow = Math.max(ctx.config.groupWaitMs, ctx.config.groupIntervalMs) + FLUSH_MARGIN_MS + 100;
+  const flushWindow = windows(ctx).flushWindow + 100;
   const left = since + flushWindow - ctx.history.clock.now();
   if (left > 0) await ctx.sleep(left);
 }

@@ -1,6 +1,6 @@
 import type { NodeId } from '../src/history/types.js';
 import type { FaultSpec } from '../src/nemesis/types.js';
-import type { ScenarioContext, SuiteDefinition } from '../src/run/suite.js';
+import { longestRouteTimers, type ScenarioContext, type SuiteDefinition } from '../src/run/suite.js';
 import { holdFiringSince, newAlertSource, windows } from './lib.js';
 import { awaitSinceThenDuplicates, ClusterWatch, deathDetectionBoundMs, keysOfLabels, mark, phaseAlerts, settleMarginMs, suspicionTimeoutMs } from './fault-lib.js';
 
@@ -43,7 +43,7 @@ export interface RestartPhase {
 export const restart: SuiteDefinition = {
   name: 'restart',
   summary: 'kill and restart a node (storage kept, then wiped), pause one past the suspicion timeout: re-notifications counted, none lost',
-  checks: ['no-loss', 'exactly-once'],
+  checks: ['no-loss', 'exactly-once', 'validity'],
   async drive(ctx) {
     const watch = new ClusterWatch(ctx);
     const source = newAlertSource(ctx);
@@ -105,7 +105,7 @@ export const restart: SuiteDefinition = {
         },
         // After a resume the node's groups flush at their next tick, and a second tick may follow
         // with the alerts firing again: two group intervals more.
-        2 * ctx.config.groupIntervalMs,
+        2 * longestRouteTimers(ctx.config).groupIntervalMs,
       );
       ctx.figures['alertValidityMs'] = validityMs;
       ctx.figures['pauseMs'] = Math.round(pausedFor);
@@ -129,7 +129,7 @@ function renotifications(ctx: ScenarioContext, keys: readonly string[], fault: s
   const bySender: Record<NodeId, number> = {};
   let firing = 0;
   let resolved = 0;
-  for (const e of ctx.capture.notifications()) {
+  for (const e of ctx.notifications()) {
     if (!e.delivered || e.t < from || e.t >= to || !e.alerts.some((a) => wanted.has(a.key))) continue;
     if (e.status === 'firing') firing++;
     else resolved++;

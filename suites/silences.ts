@@ -1,6 +1,6 @@
 import type { LabelSet } from '../src/history/types.js';
 import { labelKey } from '../src/history/types.js';
-import type { SuiteDefinition } from '../src/run/suite.js';
+import { longestRouteTimers, type SuiteDefinition } from '../src/run/suite.js';
 import { matchersForGroup, SilenceOps } from '../src/workload/silences.js';
 import { awaitDeliveriesThenDuplicates, deliveredKeys, holdFiringSince, keysOf, newAlertSource, windows } from './lib.js';
 
@@ -13,7 +13,7 @@ import { awaitDeliveriesThenDuplicates, deliveredKeys, holdFiringSince, keysOf, 
 export const silences: SuiteDefinition = {
   name: 'silences',
   summary: 'a silence made on one node reaches every node in time and mutes everywhere; expiry unmutes',
-  checks: ['silence-propagation', 'no-loss', 'exactly-once'],
+  checks: ['silence-propagation', 'no-loss', 'exactly-once', 'validity'],
   async drive(ctx) {
     const ops = new SilenceOps({ history: ctx.history, clients: ctx.nodes.map((n) => n.client) });
     const source = newAlertSource(ctx);
@@ -42,7 +42,8 @@ export const silences: SuiteDefinition = {
       await awaitDeliveriesThenDuplicates(ctx, unsilencedKeys, 'firing', w.firstDelivery);
       // Stay until the group's first group_interval tick after the first flush has passed, so every
       // node had a second chance to (wrongly) notify a silenced alert.
-      const secondFlush = firedAt + ctx.config.groupWaitMs + ctx.config.groupIntervalMs + w.slack;
+      const { groupWaitMs, groupIntervalMs } = longestRouteTimers(ctx.config);
+      const secondFlush = firedAt + groupWaitMs + groupIntervalMs + w.slack;
       const quietLeft = secondFlush - ctx.history.clock.now();
       if (quietLeft > 0) await ctx.sleep(quietLeft);
 
@@ -67,8 +68,8 @@ export const silences: SuiteDefinition = {
       await ctx.waitUntil(expiryListed, ctx.timers.silencePropagationMs + 1_000);
       const expiredAt = ctx.history.clock.now();
       ctx.log('expired the silences on other nodes; the muted alerts must now be notified');
-      await awaitDeliveriesThenDuplicates(ctx, keys, 'firing', ctx.timers.silencePropagationMs + ctx.config.groupIntervalMs + w.firstDelivery);
-      const got = deliveredKeys(ctx.capture.notifications(), 'firing');
+      await awaitDeliveriesThenDuplicates(ctx, keys, 'firing', ctx.timers.silencePropagationMs + groupIntervalMs + w.firstDelivery);
+      const got = deliveredKeys(ctx.notifications(), 'firing');
       const mutedKeys = keys.filter((k) => !unsilencedKeys.includes(k));
       ctx.figures['silencedAlerts'] = mutedKeys.length;
       ctx.figures['silencedAlertsNotifiedAfterExpiry'] = mutedKeys.filter((k) => got.has(k)).length;

@@ -26,7 +26,7 @@ import { awaitSinceThenDuplicates, ClusterWatch, countDuplicates, deathDetection
 export const splitBrain: SuiteDefinition = {
   name: 'split-brain',
   summary: 'isolate one node until it is declared dead: one notification per side (counted), none lost; after heal silences converge and no duplicates',
-  checks: ['no-loss', 'at-most-k', 'exactly-once', 'convergence'],
+  checks: ['no-loss', 'at-most-k', 'exactly-once', 'validity', 'convergence'],
   needs: { linkFaults: true },
   async drive(ctx) {
     const n = ctx.nodes.length;

@@ -115,6 +115,17 @@ describe('at-most-k', () => {
     expect(r.evidence.some((e) => e.kind === 'components-incomplete')).toBe(true);
   });
 
+  it('is unknown, not a pass, when a copy cannot be judged (truncated alerts): it is not a legitimate send of its side', () => {
+    const h = partitioned()
+      .notify({ t: 12_000, sender: 'n1', firing: [A] })
+      .notify({ t: 14_000, sender: 'n2', firing: [A] })
+      .notify({ t: 16_000, sender: 'n3', firing: [A], truncatedAlerts: 2 })
+      .build();
+    const r = checkAtMostK(h);
+    expect(r.verdict).toBe('unknown');
+    expect(r.evidence.some((e) => e.kind === 'ambiguous-copies')).toBe(true);
+  });
+
   it('is unknown when only unattributed copies exceed k', () => {
     const h = partitioned()
       .notify({ t: 12_000, sender: 'n1', firing: [A] })

@@ -28,6 +28,8 @@ interface Episode {
   components: Set<number>;
   withinSide: { dup: NotifiedState; entry: NotifiedState | undefined; component: number }[];
   unattributed: NotifiedState[];
+  /** Copies the dedup rule cannot judge (truncated alerts, a silent log reset that may have happened). */
+  ambiguous: NotifiedState[];
 }
 
 function firstIndexAtOrAfter(list: readonly NotifiedState[], t: number): number {
@@ -107,7 +109,7 @@ export function checkAtMostK(history: readonly HistoryEvent[], options: AtMostKO
         if (!eps) episodes.set(stateKey, (eps = []));
         let ep = eps[eps.length - 1];
         if (!ep || s.t - ep.first.t > cfg.repeatMs) {
-          ep = { first: s, copies: [], components: new Set(), withinSide: [], unattributed: [] };
+          ep = { first: s, copies: [], components: new Set(), withinSide: [], unattributed: [], ambiguous: [] };
           eps.push(ep);
         }
         ep.copies.push(s);
@@ -119,6 +121,10 @@ export function checkAtMostK(history: readonly HistoryEvent[], options: AtMostKO
         const d = decide(entries[c], s, opts);
         if (d.notify === false) {
           ep.withinSide.push({ dup: s, entry: entries[c], component: c });
+        } else if (d.notify === 'ambiguous') {
+          // Neither a legitimate send of its side nor a within-side duplicate: it cannot count as either.
+          ep.ambiguous.push(s);
+          entries[c] = s;
         } else {
           entries[c] = s;
           ep.components.add(c);
@@ -163,6 +169,14 @@ export function checkAtMostK(history: readonly HistoryEvent[], options: AtMostKO
               events: ep.copies.map((x) => x.seq),
               data,
             });
+          } else if (ep.ambiguous.length > 0) {
+            counts.uncertain++;
+            otherEvidence.push({
+              kind: 'ambiguous-copies',
+              message: `${label}: ${state} of group ${groupKey} delivered ${ep.copies.length} times with k=${k}; ${ep.ambiguous.length} of them cannot be judged (${ep.ambiguous.map((x) => `${x.event.sender ?? 'unattributed'} at ${fmtT(x.t)}`).join(', ')}: truncated alerts or a possible silent log reset)`,
+              events: ep.copies.map((x) => x.seq),
+              data,
+            });
           } else if (attributed + ep.unattributed.length > k) {
             counts.uncertain++;
             otherEvidence.push({
@@ -195,7 +209,7 @@ export function checkAtMostK(history: readonly HistoryEvent[], options: AtMostKO
     violations: counts.violations,
     unattributedCopies: counts.unattributed,
   };
-  const { evidence, truncated } = capEvidence([...failEvidence, ...otherEvidence], options.maxEvidence ?? 100);
+  const { evidence, truncated } = capEvidence([...failEvidence.map((e) => ({ ...e, fails: true })), ...otherEvidence], options.maxEvidence ?? 100);
   if (truncated > 0) figures['evidenceTruncated'] = truncated;
 
   if (counts.violations + counts.withinSide > 0) {
@@ -209,7 +223,7 @@ export function checkAtMostK(history: readonly HistoryEvent[], options: AtMostKO
   }
   if (counts.transitions === 0) return unknownResult(AT_MOST_K, `no notification was delivered during the ${partitions.length} partition(s)`, evidence, figures);
   if (counts.uncertain > 0) {
-    return unknownResult(AT_MOST_K, `${counts.uncertain} transition(s) exceed k only through notifications whose sender is in no component`, evidence, figures);
+    return unknownResult(AT_MOST_K, `${counts.uncertain} transition(s) could not be judged: copies whose sender is in no component, or that the dedup rule cannot judge`, evidence, figures);
   }
   return {
     name: AT_MOST_K,

@@ -25,6 +25,21 @@ describe('convergence', () => {
     expect(r.figures['silencesConvergedMs:n3']).toBe(5_000);
   });
 
+  it('compares member names, not peer counts: three peers with a stale one is not converged', () => {
+    // n1 lists a member that no longer exists (a restarted node's old name) instead of n3.
+    const stale = ['peer-n1', 'peer-n2', 'peer-gone'];
+    const b = healed();
+    for (const t of [25_000, 40_000]) {
+      b.statusSample('n1', t, stale).statusSample('n2', t, 3).statusSample('n3', t, 3);
+      for (const id of ['n1', 'n2', 'n3']) b.silencesSample(id, t, ['s1']);
+    }
+    const h = b.build();
+    const r = checkConvergence(h);
+    expect(r.figures['comparedBy']).toBe('member names');
+    expect(r.verdict).toBe('fail');
+    expect(r.evidence[0]!.message).toContain('peer-gone');
+  });
+
   it('fails when a node converges only after T, naming the node', () => {
     const h = healed()
       .sampleAll(25_000, ['s1'], 2)

@@ -97,7 +97,20 @@ export function checkConvergence(history: readonly HistoryEvent[], options: Conv
   const ok = new Map<NodeId, StatusSampleEvent>();
   const sets = new Map<NodeId, SilencesSampleEvent>();
   const key = (s: SilencesSampleEvent): string | null => (s.active === undefined ? null : [...s.active].sort().join('\u0000'));
-  const statusOk = (s: StatusSampleEvent | undefined): boolean => s !== undefined && s.clusterStatus === 'ready' && s.peers.length === want;
+  // Members are compared by name, not by count: a node that lists the right number of peers but a
+  // stale one (a restarted node's old ULID, a member of another cluster) has not converged. Each
+  // member's name is its fixed peer name or the latest one its own post-heal samples reported;
+  // when some member's name is unknown (older histories), the count is all there is.
+  const names = new Map<NodeId, string>();
+  for (const id of members) {
+    const fixed = view.start.nodes.find((d) => d.id === id)?.peerName;
+    if (fixed) names.set(id, fixed);
+  }
+  for (const s of post) if (s.type === 'status.sample' && s.name && !view.start.nodes.find((d) => d.id === s.node)?.peerName) names.set(s.node, s.name);
+  const wantNames = names.size === members.length ? [...names.values()].sort().join('\u0000') : undefined;
+  figuresBase['comparedBy'] = wantNames !== undefined ? 'member names' : 'peer count (member names unknown)';
+  const statusOk = (s: StatusSampleEvent | undefined): boolean =>
+    s !== undefined && s.clusterStatus === 'ready' && (wantNames !== undefined ? [...s.peers].sort().join('\u0000') === wantNames : s.peers.length === want);
   let convergedAt: number | undefined;
   let agreed: string | null = null;
   for (const s of post) {
@@ -152,7 +165,7 @@ export function checkConvergence(history: readonly HistoryEvent[], options: Conv
         events: [],
       });
     }
-    const { evidence, truncated } = capEvidence(perNodeLate, options.maxEvidence ?? 100);
+    const { evidence, truncated } = capEvidence(perNodeLate.map((e) => ({ ...e, fails: true })), options.maxEvidence ?? 100);
     if (truncated > 0) figures['evidenceTruncated'] = truncated;
     return {
       name: CONVERGENCE,
@@ -170,11 +183,11 @@ export function checkConvergence(history: readonly HistoryEvent[], options: Conv
       post.some((s) => s.node === id && s.type === 'status.sample' && s.t >= deadline) &&
       post.some((s) => s.node === id && s.type === 'silences.sample' && s.t >= deadline),
   );
-  const evidence = divergenceEvidence(view, members, ok, sets, want, key);
+  const evidence = divergenceEvidence(view, members, ok, sets, want, key, statusOk, [...names.values()].sort());
   if (!observedPast) {
     return unknownResult(CONVERGENCE, `not converged when the history ended at ${fmtT(view.endT)}, before heal + T = ${fmtT(deadline)}`, evidence, figures);
   }
-  const capped = capEvidence(evidence, options.maxEvidence ?? 100);
+  const capped = capEvidence(evidence.map((e) => ({ ...e, fails: true })), options.maxEvidence ?? 100);
   if (capped.truncated > 0) figures['evidenceTruncated'] = capped.truncated;
   return {
     name: CONVERGENCE,
@@ -193,6 +206,8 @@ function divergenceEvidence(
   sets: Map<NodeId, SilencesSampleEvent>,
   want: number,
   key: (s: SilencesSampleEvent) => string | null,
+  statusOk: (s: StatusSampleEvent | undefined) => boolean,
+  expectedNames: string[],
 ): Evidence[] {
   const union = new Set<string>();
   for (const s of sets.values()) for (const id of s.active ?? []) union.add(id);
@@ -202,8 +217,9 @@ function divergenceEvidence(
     const st = ok.get(id);
     const si = sets.get(id);
     const problems: string[] = [];
-    if (st && (st.clusterStatus !== 'ready' || st.peers.length !== want)) {
-      problems.push(`status ${st.clusterStatus} with ${st.peers.length}/${want} peers [${st.peers.join(', ')}] at ${fmtT(st.t)}`);
+    if (st && !statusOk(st)) {
+      const names = expectedNames.length === members.length ? ` (expected [${expectedNames.join(', ')}])` : '';
+      problems.push(`status ${st.clusterStatus} with ${st.peers.length}/${want} peers [${st.peers.join(', ')}]${names} at ${fmtT(st.t)}`);
     }
     if (si && si.active === undefined) problems.push(`silences unreachable at ${fmtT(si.t)}`);
     else if (si && keys.size > 1) {

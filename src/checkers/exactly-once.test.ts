@@ -15,6 +15,7 @@ describe('exactly-once', () => {
       .notify({ t: 2_100, sender: 'n1', firing: [A] })
       .resolve(A, 10_000)
       .notify({ t: 12_050, sender: 'n1', resolved: [A] })
+      .end(32_050)
       .build();
     const r = checkExactlyOnce(h);
     expect(r.verdict).toBe('pass');
@@ -75,6 +76,7 @@ describe('exactly-once', () => {
       .fire(A, 1_000)
       .notify({ t: 2_100, sender: 'n1', firing: [A], groupKey: '{}/{team="x"}:{alertname="A"}' })
       .notify({ t: 2_200, sender: 'n1', firing: [A], groupKey: '{}/{team="y"}:{alertname="A"}' })
+      .end(22_200)
       .build();
     expect(checkExactlyOnce(h).verdict).toBe('pass');
   });
@@ -95,6 +97,7 @@ describe('exactly-once', () => {
       .ready(0)
       .notify({ t: 2_000, sender: 'n1', firing: [A] })
       .notify({ t: 62_001, sender: 'n2', firing: [A] })
+      .end(82_001)
       .build();
     const r = checkExactlyOnce(h);
     expect(r.verdict).toBe('pass');
@@ -149,6 +152,7 @@ describe('exactly-once', () => {
         .notify({ t: 2_000, sender: 'n1', firing: [A, A2] })
         .resolve(A2, 3_000)
         .notify({ t: 4_000, sender: 'n1', firing: [A], resolved: [A2] })
+        .end(24_000)
         .build();
     expect(checkExactlyOnce(build(true)).verdict).toBe('pass');
     const off = checkExactlyOnce(build(false));
@@ -166,6 +170,7 @@ describe('exactly-once', () => {
       // resolved for 15 s ≫ group_interval (2 s): a flush logged "nothing firing" without a webhook
       .fire(A, 20_000)
       .notify({ t: 22_000, sender: 'n2', firing: [A] })
+      .end(42_000)
       .build();
     const r = checkExactlyOnce(h);
     expect(r.verdict).toBe('pass');
@@ -181,6 +186,7 @@ describe('exactly-once', () => {
       .resolve(A, 5_000)
       .fire(A, 6_000)
       .notify({ t: 8_000, sender: 'n2', firing: [A] })
+      .end(28_000)
       .build();
     const r = checkExactlyOnce(h);
     expect(r.verdict).toBe('pass');
@@ -194,6 +200,7 @@ describe('exactly-once', () => {
       .ready(0)
       .notify({ t: 2_000, sender: 'n1', firing: [A], delivered: false })
       .notify({ t: 4_000, sender: 'n2', firing: [A] })
+      .end(24_000)
       .build();
     const r = checkExactlyOnce(h);
     expect(r.verdict).toBe('pass');
@@ -207,6 +214,7 @@ describe('exactly-once', () => {
       .notify({ t: 2_000, sender: 'n1', firing: [A] })
       .notify({ t: 2_000, sender: 'n1', firing: [A], receiver: 'other' })
       .notify({ t: 2_000, sender: 'n1', firing: [B] })
+      .end(22_000)
       .build();
     const r = checkExactlyOnce(h);
     expect(r.verdict).toBe('pass');
@@ -223,6 +231,7 @@ describe('exactly-once', () => {
       .notify({ t: 14_000, sender: 'n2', firing: [A, B], groupKey: 'g' })
       // within removed + settle margin (10 s reconnect + 1 s)
       .notify({ t: 35_000, sender: 'n3', firing: [A, B], groupKey: 'g' })
+      .end(55_000)
       .build();
     const r = checkExactlyOnce(h);
     expect(r.verdict).toBe('pass');
@@ -254,6 +263,7 @@ describe('exactly-once', () => {
       .notify({ t: 50_000, sender: 'n1', firing: [A] })
       .notify({ t: 52_000, sender: 'n2', firing: [A] })
       .notify({ t: 70_000, sender: 'n1', firing: [B] })
+      .end(90_000)
       .build();
     const r = checkExactlyOnce(h);
     expect(r.verdict).toBe('pass');
@@ -310,6 +320,44 @@ describe('exactly-once', () => {
     expect(r.figures['duplicates']).toBe(0);
   });
 
+  it('is unknown when the history ends before the last position could send a copy (the horizon)', () => {
+    // N = 3, peer timeout 2 s: position 2 may still send until first + 4 s + one retry (1 s) + margin.
+    const base = () => historyBuilder().start({ nodes: 3 }).ready(0).fire(A, 1_000).notify({ t: 2_100, sender: 'n1', firing: [A] });
+    const short = checkExactlyOnce(base().end(6_000).build());
+    expect(short.verdict).toBe('unknown');
+    expect(short.figures['transitionsNotWatchedToHorizon']).toBe(1);
+    expect(short.evidence.some((e) => e.kind === 'not-watched-to-horizon')).toBe(true);
+    expect(checkExactlyOnce(base().end(8_000).build()).verdict).toBe('pass');
+  });
+
+  it('a group whose sends failed has a longer horizon: its positions retry until the pipeline gives up', () => {
+    const h = historyBuilder()
+      .start({ nodes: 3 })
+      .ready(0)
+      .notify({ t: 2_000, sender: 'n1', firing: [A], delivered: false })
+      .notify({ t: 2_600, sender: 'n1', firing: [A] })
+      .end(9_000)
+      .build();
+    const r = checkExactlyOnce(h);
+    expect(r.verdict).toBe('unknown');
+    // first + (N−1) × 2 s + max(group_interval, 10 s) + 0.5 s
+    expect(r.figures['latestHorizon']).toBe(2_600 + 4_000 + 10_000 + 500);
+  });
+
+  it('counts a copy that arrives after teardown began, as healthy time (no fault was active)', () => {
+    const h = historyBuilder()
+      .start({ nodes: 3 })
+      .ready(0)
+      .fire(A, 1_000)
+      .notify({ t: 2_100, sender: 'n1', firing: [A] })
+      .end(6_000)
+      .notify({ t: 6_900, sender: 'n3', firing: [A] })
+      .build();
+    const r = checkExactlyOnce(h);
+    expect(r.verdict).toBe('fail');
+    expect(r.figures['duplicates']).toBe(1);
+  });
+
   it('handles 100k notifications (correctness at scale: 50k transitions, one duplicate each)', () => {
     const b = historyBuilder().start().ready(0);
     for (let i = 0; i < 50_000; i++) {
@@ -318,7 +366,7 @@ describe('exactly-once', () => {
       b.notify({ t: 1_000 + i, sender: 'n1', firing: [labels], groupKey: gk });
       b.notify({ t: 1_000 + i + 0.5, sender: 'n2', firing: [labels], groupKey: gk });
     }
-    const r = checkExactlyOnce(b.build(), { maxEvidence: 10 });
+    const r = checkExactlyOnce(b.end(120_000).build(), { maxEvidence: 10 });
     expect(r.figures['duplicates']).toBe(50_000);
     expect(r.figures['duplicatesBySender:n2']).toBe(50_000);
     expect(r.evidence).toHaveLength(10);

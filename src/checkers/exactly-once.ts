@@ -1,13 +1,17 @@
-import type { HistoryEvent, NotificationEvent } from '../history/types.js';
-import { decide, deliveredByGroup, describeKeys, type NotifiedState, type WalkDecision } from './dedup.js';
+import type { HistoryEvent, NotificationEvent, RouteRecord } from '../history/types.js';
+import { decide, deliveredByGroup, describeKeys, groupId, type NotifiedState, type WalkDecision } from './dedup.js';
 import { intentsByKey } from './intents.js';
 import { overlapsAny } from './intervals.js';
+import { routeOfGroup, routeTree } from './routes.js';
 import {
   capEvidence,
+  clusterPositionAt,
   deriveWindows,
   describeNode,
   disturbedIntervals,
   fmtT,
+  observedUntil,
+  transitionHorizon,
   unknownResult,
   viewScenario,
   type ScenarioView,
@@ -34,11 +38,16 @@ export interface Transition {
   ambiguous?: string;
 }
 
-/** Receiver config as the scenario recorded it, with the evidence-worthy cases where it did not. */
+/**
+ * Receiver config as the scenario recorded it, with the evidence-worthy cases where it did not.
+ * repeat_interval is the group's route's when the scenario recorded routes (a receiver can sit on
+ * routes with different repeat intervals), else the receiver's.
+ */
 export function receiverConfig(
   view: ScenarioView,
   receiver: string,
   notifications: readonly NotifiedState[],
+  route?: RouteRecord,
 ): { sendResolved: boolean; repeatMs: number; missing: string[] } {
   const missing: string[] = [];
   let sendResolved = view.start.sendResolved[receiver];
@@ -48,7 +57,7 @@ export function receiverConfig(
     sendResolved = notifications.some((n) => n.resolved.size > 0);
     missing.push('sendResolved');
   }
-  let repeatMs = view.start.repeatIntervalMs[receiver];
+  let repeatMs = view.start.routes && route ? route.repeatIntervalMs : view.start.repeatIntervalMs[receiver];
   if (repeatMs === undefined) {
     repeatMs = view.timers.repeatIntervalMs;
     missing.push('repeatIntervalMs');
@@ -103,9 +112,14 @@ export function checkExactlyOnce(history: readonly HistoryEvent[], options: Exac
   }
   const windows = deriveWindows(view);
   const settle = options.settleMarginMs ?? windows.settleMarginMs;
-  const disturbed = disturbedIntervals(view, settle);
+  // What arrives after teardown began still counts, as healthy time unless a fault was active.
+  const disturbed = disturbedIntervals(view, settle, { teardown: 'healthy' });
+  const watchedUntil = observedUntil(view);
+  const tree = routeTree(view);
   const byKey = intentsByKey(view);
   const groups = deliveredByGroup(view.notifications);
+  // Groups whose sends the capture saw fail: their positions may retry until the pipeline gives up.
+  const retriedGroups = new Set(view.notifications.filter((n) => !n.delivered).map((n) => groupId(n)));
 
   let transitions = 0;
   let healthyTransitions = 0;
@@ -114,14 +128,20 @@ export function checkExactlyOnce(history: readonly HistoryEvent[], options: Exac
   let maxCopies = 0;
   let maxCopiesDuringFaults = 0;
   let ambiguous = 0;
+  let unwatched = 0;
+  let routeAmbiguous = 0;
+  let latestHorizon = -Infinity;
   const bySender = new Map<string, number>();
   const failEvidence: Evidence[] = [];
   const faultEvidence: Evidence[] = [];
   const configEvidence: Evidence[] = [];
+  const unwatchedEvidence: Evidence[] = [];
 
-  for (const list of groups.values()) {
+  for (const [id, list] of groups) {
     const { receiver, groupKey } = list[0]!.event;
-    const cfg = receiverConfig(view, receiver, list);
+    const { route, ambiguous: ambiguousRoute } = routeOfGroup(tree, list[0]!.event);
+    if (ambiguousRoute) routeAmbiguous++;
+    const cfg = receiverConfig(view, receiver, list, route);
     if (cfg.missing.length > 0 && !configEvidence.some((e) => e.data?.['receiver'] === receiver)) {
       configEvidence.push({
         kind: 'receiver-config-missing',
@@ -134,14 +154,30 @@ export function checkExactlyOnce(history: readonly HistoryEvent[], options: Exac
       sendResolved: cfg.sendResolved,
       repeatMs: cfg.repeatMs,
       byKey,
-      resetWindowMs: windows.resolveFlushWindowMs,
+      resetWindowMs: deriveWindows(view, undefined, route).resolveFlushWindowMs,
     });
+    const retried = retriedGroups.has(id);
     for (const tr of ts) {
       transitions++;
       if (tr.ambiguous) ambiguous++;
       const firstT = tr.first.t;
       const healthyStart = !overlapsAny(disturbed, firstT, firstT) && !tr.ambiguous;
-      if (healthyStart) healthyTransitions++;
+      const horizon = transitionHorizon(view, route, firstT, retried);
+      if (healthyStart) {
+        healthyTransitions++;
+        latestHorizon = Math.max(latestHorizon, horizon);
+        if (horizon > watchedUntil) {
+          unwatched++;
+          unwatchedEvidence.push({
+            kind: 'not-watched-to-horizon',
+            message:
+              `receiver ${tr.receiver}, group ${tr.groupKey}: first delivered at ${fmtT(firstT)}; the last position could still send a copy until ` +
+              `${fmtT(horizon)} (route ${route.id}: (N−1) × peer timeout + ${retried ? 'the retry budget' : 'one retry'} + margin), but the cluster was watched only until ${fmtT(watchedUntil)}`,
+            events: [tr.first.seq],
+            data: { receiver: tr.receiver, groupKey: tr.groupKey, firstT, horizon, watchedUntil, route: route.id },
+          });
+        }
+      }
       const healthyCopies: NotifiedState[] = [];
       const faultCopies: NotifiedState[] = [];
       for (const c of tr.copies) {
@@ -156,8 +192,8 @@ export function checkExactlyOnce(history: readonly HistoryEvent[], options: Exac
         const s = senderOf(c.event);
         bySender.set(s, (bySender.get(s) ?? 0) + 1);
       }
-      if (healthyCopies.length > 0) failEvidence.push(transitionEvidence(view, tr, healthyCopies, 'duplicate'));
-      if (faultCopies.length > 0) faultEvidence.push(transitionEvidence(view, tr, faultCopies, 'duplicate-during-fault'));
+      if (healthyCopies.length > 0) failEvidence.push({ ...transitionEvidence(view, tr, healthyCopies, 'duplicate', route), fails: true });
+      if (faultCopies.length > 0) faultEvidence.push(transitionEvidence(view, tr, faultCopies, 'duplicate-during-fault', route));
     }
   }
 
@@ -170,22 +206,29 @@ export function checkExactlyOnce(history: readonly HistoryEvent[], options: Exac
     healthyTransitions,
     duplicates,
     duplicatesDuringFaults,
+    duplicatesTotal: duplicates + duplicatesDuringFaults,
     maxCopies,
     maxCopiesDuringFaults,
     ambiguousTransitions: ambiguous,
+    transitionsNotWatchedToHorizon: unwatched,
+    latestHorizon: Number.isFinite(latestHorizon) ? latestHorizon : null,
+    watchedUntil,
+    groupsWithAmbiguousRoute: routeAmbiguous,
     settleMarginMs: settle,
     readyAt: view.readyAt,
   };
   for (const [s, c] of [...bySender].sort()) figures[`duplicatesBySender:${s}`] = c;
 
-  const { evidence, truncated } = capEvidence([...failEvidence, ...configEvidence, ...faultEvidence], options.maxEvidence ?? 100);
+  const { evidence, truncated } = capEvidence([...failEvidence, ...unwatchedEvidence, ...configEvidence, ...faultEvidence], options.maxEvidence ?? 100);
   if (truncated > 0) figures['evidenceTruncated'] = truncated;
 
   if (duplicates > 0) {
     return {
       name: EXACTLY_ONCE,
       verdict: 'fail',
-      summary: `${duplicates} duplicate notification(s) in ${failEvidence.length} transition(s) while the cluster was healthy (max ${maxCopies} copies of one transition)`,
+      summary:
+        `${duplicates} duplicate notification(s) in ${failEvidence.length} transition(s) while the cluster was healthy (max ${maxCopies} copies of one transition)` +
+        (duplicatesDuringFaults > 0 ? `; ${duplicatesDuringFaults} more during faults` : ''),
       figures,
       evidence,
     };
@@ -200,17 +243,26 @@ export function checkExactlyOnce(history: readonly HistoryEvent[], options: Exac
       figures,
     );
   }
+  if (unwatched > 0) {
+    return unknownResult(
+      EXACTLY_ONCE,
+      `no duplicate seen, but ${unwatched} of ${healthyTransitions} healthy transition(s) were not watched until the last position could have sent a copy (latest horizon ${fmtT(latestHorizon)}, watched until ${fmtT(watchedUntil)})`,
+      evidence,
+      figures,
+    );
+  }
   return {
     name: EXACTLY_ONCE,
     verdict: 'pass',
-    summary: `${healthyTransitions} transition(s) while healthy, each delivered exactly once` +
-      (duplicatesDuringFaults > 0 ? ` (${duplicatesDuringFaults} duplicate(s) during faults, expected)` : ''),
+    summary:
+      `${healthyTransitions} transition(s) while healthy, each delivered exactly once` +
+      (duplicatesDuringFaults > 0 ? `; ${duplicatesDuringFaults} duplicate(s) during injected faults (judged by the fault's own checks)` : ''),
     figures,
     evidence,
   };
 }
 
-function transitionEvidence(view: ScenarioView, tr: Transition, copies: NotifiedState[], kind: string): Evidence {
+function transitionEvidence(view: ScenarioView, tr: Transition, copies: NotifiedState[], kind: string, route: RouteRecord): Evidence {
   const first = tr.first;
   const parts = copies.map(
     (c) => `${describeNode(view, c.event.sender)} at ${fmtT(c.t)} (+${((c.t - first.t) / 1000).toFixed(3)}s)`,
@@ -225,6 +277,7 @@ function transitionEvidence(view: ScenarioView, tr: Transition, copies: Notified
     data: {
       receiver: tr.receiver,
       groupKey: tr.groupKey,
+      route: route.id,
       reason: tr.reason,
       firing: [...first.firing].sort(),
       resolved: [...first.resolved].sort(),
@@ -233,6 +286,8 @@ function transitionEvidence(view: ScenarioView, tr: Transition, copies: Notified
         id: c.event.id,
         sender: c.event.sender ?? null,
         externalURL: c.event.externalURL,
+        groupKey: c.event.groupKey,
+        position: c.event.sender !== undefined ? (clusterPositionAt(view, c.event.sender, c.t) ?? null) : null,
         t: c.t,
         gapMs: c.t - first.t,
       })),

@@ -7,8 +7,8 @@ import { historyBuilder } from './testing/history-builder.js';
 const A = { alertname: 'A' };
 
 describe('checker registry', () => {
-  it('registers the five checkers under their stable names', () => {
-    expect(CHECKER_NAMES.sort()).toEqual(['at-most-k', 'convergence', 'exactly-once', 'no-loss', 'silence-propagation']);
+  it('registers the six checkers under their stable names', () => {
+    expect(CHECKER_NAMES.sort()).toEqual(['at-most-k', 'convergence', 'exactly-once', 'no-loss', 'silence-propagation', 'validity']);
     for (const name of CHECKER_NAMES) expect(typeof checkersByName[name]).toBe('function');
   });
 

@@ -6,6 +6,7 @@ import { EXACTLY_ONCE, checkExactlyOnce, type ExactlyOnceOptions } from './exact
 import { NO_LOSS, checkNoLoss, type NoLossOptions } from './no-loss.js';
 import { SILENCE_PROPAGATION, checkSilencePropagation, type SilencePropagationOptions } from './silence-propagation.js';
 import { safeCheck, type CheckResult } from './types.js';
+import { VALIDITY, checkValidity, type ValidityOptions } from './validity.js';
 
 /**
  * The checkers of amchaos: pure functions from ONE scenario's history to a verdict with evidence.
@@ -18,6 +19,7 @@ export interface CheckOptions {
   [SILENCE_PROPAGATION]?: SilencePropagationOptions;
   [AT_MOST_K]?: AtMostKOptions;
   [CONVERGENCE]?: ConvergenceOptions;
+  [VALIDITY]?: ValidityOptions;
 }
 
 export type CheckerName = keyof CheckOptions;
@@ -30,6 +32,7 @@ export const checkersByName: { readonly [K in CheckerName]: (history: readonly H
   [SILENCE_PROPAGATION]: checkSilencePropagation,
   [AT_MOST_K]: checkAtMostK,
   [CONVERGENCE]: checkConvergence,
+  [VALIDITY]: checkValidity,
 };
 
 export const CHECKER_NAMES = Object.keys(checkersByName) as CheckerName[];
@@ -76,6 +79,6 @@ export function splitScenarios(history: readonly HistoryEvent[]): HistoryEvent[]
   return out;
 }
 
-export { AT_MOST_K, CONVERGENCE, EXACTLY_ONCE, NO_LOSS, SILENCE_PROPAGATION };
-export { checkAtMostK, checkConvergence, checkExactlyOnce, checkNoLoss, checkSilencePropagation };
-export type { AtMostKOptions, ConvergenceOptions, ExactlyOnceOptions, NoLossOptions, SilencePropagationOptions };
+export { AT_MOST_K, CONVERGENCE, EXACTLY_ONCE, NO_LOSS, SILENCE_PROPAGATION, VALIDITY };
+export { checkAtMostK, checkConvergence, checkExactlyOnce, checkNoLoss, checkSilencePropagation, checkValidity };
+export type { AtMostKOptions, ConvergenceOptions, ExactlyOnceOptions, NoLossOptions, SilencePropagationOptions, ValidityOptions };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkNoLoss } from './no-loss.js';
-import { historyBuilder, seqOf } from './testing/history-builder.js';
+import type { RouteRecord } from '../history/types.js';
+import { historyBuilder, seqOf, TEST_TIMERS } from './testing/history-builder.js';
 
 const A = { alertname: 'A' };
 const B = { alertname: 'B' };
@@ -318,4 +319,103 @@ describe('no-loss', () => {
       .build();
     expect(checkNoLoss(h).verdict).toBe('unknown');
   });
+
+  // ---- routes, receivers and the holes found by review (issue: verdicts that cannot be fooled) ----
+
+  const route = (id: string, receiver: string, extra: Partial<RouteRecord> = {}): RouteRecord => ({
+    id,
+    ...(id === 'root' ? {} : { parent: 'root' }),
+    receiver,
+    matchers: [],
+    continue: false,
+    groupBy: ['alertname'],
+    groupWaitMs: TEST_TIMERS.groupWaitMs,
+    groupIntervalMs: TEST_TIMERS.groupIntervalMs,
+    repeatIntervalMs: TEST_TIMERS.repeatIntervalMs,
+    ...extra,
+  });
+
+  it('owes a firing notification to every receiver an alert is routed to (continue: true): one delivery does not pay for two', () => {
+    const crit = { alertname: 'Disk', severity: 'critical' };
+    // Alertmanager's Route.Match: the critical alert matches pager (continue: true) and then team.
+    const routes = [route('root', 'default'), route('root.0', 'pager', { matchers: ['severity="critical"'], continue: true }), route('root.1', 'default')];
+    const h = historyBuilder()
+      .start({ routes, sendResolved: { default: true, pager: true }, repeatIntervalMs: { default: 3_600_000, pager: 3_600_000 } })
+      .ready(0)
+      .fire(crit, 1_000)
+      .notify({ t: 2_100, sender: 'n1', firing: [crit], receiver: 'default' })
+      .note(60_000, 'end')
+      .build();
+    const r = checkNoLoss(h);
+    expect(r.verdict).toBe('fail');
+    expect(r.figures['firingObligations']).toBe(2);
+    const lost = r.evidence.find((e) => e.kind === 'lost-firing')!;
+    expect(lost.data!['receiver']).toBe('pager');
+    expect(lost.fails).toBe(true);
+  });
+
+  it('judges each alert by the timers of its route: a slow route is not lost in a fast route\'s window, a fast one is held to its own', () => {
+    // Route "slow": group_interval 30 s → flush window 31 s, fire deadline 31 + 4 + 30 = 65 s after due.
+    const slow = { alertname: 'Slow', team: 'slow' };
+    const fast = { alertname: 'Fast' };
+    const routes = [route('root', 'webhook'), route('root.0', 'webhook', { matchers: ['team="slow"'], groupWaitMs: 30_000, groupIntervalMs: 30_000 })];
+    const base = () => historyBuilder().start({ routes }).ready(0).fire(slow, 1_000).fire(fast, 1_000).notify({ t: 2_100, sender: 'n1', firing: [fast] });
+    // The slow route's alert arrives 31 s after it fired (its group_wait is 30 s): on time for its route.
+    const onTime = checkNoLoss(base().notify({ t: 32_000, sender: 'n1', firing: [slow], groupKey: '{}/{team="slow"}:{alertname="Slow"}' }).note(120_000, 'end').build());
+    expect(onTime.verdict).toBe('pass');
+    // Without the delivery, it is lost only after its own route's deadline.
+    const lost = checkNoLoss(base().note(120_000, 'end').build());
+    expect(lost.verdict).toBe('fail');
+    expect(lost.evidence[0]!.data!['route']).toBe('root.0');
+    expect(lost.evidence[0]!.data!['deadline']).toBe(1_000 + 31_000 + 4_000 + 30_000);
+  });
+
+  it('fails a delivery that came after its deadline (latency beyond the deadline is a failure, not only a figure)', () => {
+    const h = historyBuilder()
+      .start()
+      .ready(0)
+      .fire(A, 1_000)
+      // due from 1 s, deadline 1 + 17 = 18 s; delivered at 25 s
+      .notify({ t: 25_000, sender: 'n1', firing: [A] })
+      .note(60_000, 'end')
+      .build();
+    const r = checkNoLoss(h);
+    expect(r.verdict).toBe('fail');
+    expect(r.figures['lateFiring']).toBe(1);
+    expect(r.evidence[0]!.kind).toBe('late-firing');
+    expect(r.evidence[0]!.message).toContain('after the deadline');
+  });
+
+  it('a notification sent while the alert was silenced does not pay for the one owed after the silence expires', () => {
+    const h = historyBuilder()
+      .start()
+      .ready(0)
+      .silence({ t: 500, node: 'n1', id: 's1', matchers: ['alertname="A"'] })
+      .fire(A, 1_000)
+      // delivered while the silence was visible everywhere: a violation, not the notification owed
+      .notify({ t: 12_000, sender: 'n1', firing: [A] })
+      .expire({ t: 20_000, node: 'n2', id: 's1' })
+      .note(80_000, 'end')
+      .build();
+    const r = checkNoLoss(h);
+    expect(r.verdict).toBe('fail');
+    expect(r.figures['mutedDeliveriesIgnored']).toBeGreaterThan(0);
+    expect(r.evidence[0]!.kind).toBe('lost-firing');
+  });
+
+  it('excuses an alert that a node\'s sampled alerts showed as inhibited', () => {
+    const h = historyBuilder()
+      .start()
+      .ready(0)
+      .fire(A, 1_000)
+      .fire(B, 1_000)
+      .notify({ t: 2_100, sender: 'n1', firing: [B] })
+      .alertsSample('n1', 3_000, [{ labels: A, inhibitedBy: ['fp-of-B'] }])
+      .note(60_000, 'end')
+      .build();
+    const r = checkNoLoss(h);
+    expect(r.verdict).toBe('pass');
+    expect(r.figures['exemptInhibited']).toBe(1);
+  });
 });
+

@@ -1,12 +1,14 @@
-import type { AlertIntentEvent, HistoryEvent, LabelSet } from '../history/types.js';
+import type { AlertIntentEvent, HistoryEvent, LabelSet, RouteRecord } from '../history/types.js';
 import { labelKey } from '../history/types.js';
 import {
   firstAtLeast,
+  intervalAt,
   mergeIntervals,
   overlapsAny,
   subtractIntervals,
   type Interval,
 } from './intervals.js';
+import { ANY_RECEIVER, routesFor, routeTree } from './routes.js';
 import {
   capEvidence,
   deriveWindows,
@@ -51,7 +53,7 @@ interface Episode {
   flapsMerged: number;
 }
 
-type Outcome = 'delivered' | 'lost' | 'pending' | 'uncertain';
+type Outcome = 'delivered' | 'late' | 'lost' | 'pending' | 'uncertain';
 
 /** Index of the first element of a time-sorted list at or after t. */
 function firstAtOrAfter<T extends { t: number }>(list: readonly T[], t: number): number {
@@ -89,9 +91,20 @@ function extendDeadline(from: number, dur: number, blocking: readonly Interval[]
   return d;
 }
 
-/** Alerts some alerts.list answer showed as inhibited, with the times it did. */
+/**
+ * Alerts some node showed as inhibited, with the times it did: from alerts.sample events (the
+ * scenario runner samples every node's suppressed alerts) and from any alerts.list answer.
+ */
 function inhibitedObservations(view: ScenarioView): Map<string, number[]> {
   const out = new Map<string, number[]>();
+  for (const s of view.alertsSamples) {
+    for (const a of s.suppressed ?? []) {
+      if (a.inhibitedBy.length === 0) continue;
+      let ts = out.get(a.alert);
+      if (!ts) out.set(a.alert, (ts = []));
+      ts.push(s.t);
+    }
+  }
   for (const c of view.completes) {
     if (c.kind !== 'alerts.list' || c.ok !== true) continue;
     const list = Array.isArray(c.value) ? c.value : (c.value as { alerts?: unknown } | undefined)?.alerts;
@@ -118,15 +131,20 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
   const view = v.view;
   if (view.intents.length === 0) return unknownResult(NO_LOSS, 'the workload recorded no alert.fire/alert.resolve intents');
 
-  const w = deriveWindows(view, options.deliveryMarginMs ?? 1000);
-  const fireDeadlineMs = options.fireDeadlineMs ?? w.fireDeadlineMs;
-  const resolveDeadlineMs = options.resolveDeadlineMs ?? w.resolveDeadlineMs;
+  const margin = options.deliveryMarginMs ?? 1000;
+  const w = deriveWindows(view, margin);
   const resendMs = view.timers.resendIntervalMs;
   const propagationMs = view.timers.silencePropagationMs;
   const observedEnd = view.endT;
   const horizon = Math.min(observedEnd, view.teardownAt ?? Infinity);
   const silences = reconstructSilences(view);
   const inhibited = inhibitedObservations(view);
+  const tree = routeTree(view);
+  // The windows of one route (its group_wait / group_interval), with the options' overrides.
+  const windowsOf = (route: RouteRecord) => {
+    const rw = deriveWindows(view, margin, route);
+    return { ...rw, fireDeadlineMs: options.fireDeadlineMs ?? rw.fireDeadlineMs, resolveDeadlineMs: options.resolveDeadlineMs ?? rw.resolveDeadlineMs };
+  };
 
   // Windows in which a missing delivery is excused (the obligation waits for their end). Partitions
   // between peers are not among them: Alertmanager fails open, so no alert may be lost to one.
@@ -159,6 +177,8 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
     resolveObligations: 0,
     lostFiring: 0,
     lostResolved: 0,
+    lateFiring: 0,
+    lateResolved: 0,
     pending: 0,
     uncertain: 0,
     exemptShortLived: 0,
@@ -166,9 +186,11 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
     exemptFault: 0,
     exemptInhibited: 0,
     exemptNotSent: 0,
+    mutedDeliveriesIgnored: 0,
     flapsMerged: 0,
     orphanResolves: 0,
     resolutionsNotRequired: 0,
+    alertsWithUndecidableRoute: 0,
   };
   const latencies: number[] = [];
   const lostEvidence: Evidence[] = [];
@@ -185,12 +207,29 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
 
   for (const [key, intents] of byKey) {
     const labels = intents[0]!.labels;
+    // One obligation per receiver the alert is routed to (routes with `continue: true` reach
+    // several); a receiver on several matching routes is held to the longest windows among them.
+    const routed = routesFor(tree, labels);
+    if (routed.undecidable) counts.alertsWithUndecidableRoute++;
+    const receivers = new Map<string, RouteRecord>();
+    for (const r of routed.routes) {
+      const prev = receivers.get(r.receiver);
+      receivers.set(r.receiver, prev && Math.max(prev.groupWaitMs, prev.groupIntervalMs) >= Math.max(r.groupWaitMs, r.groupIntervalMs) ? prev : r);
+    }
+    const longest = [...receivers.values()].reduce((a, b) => (windowsOf(b).resolveFlushWindowMs > windowsOf(a).resolveFlushWindowMs ? b : a));
     const muted = mutedIntervals(silences, labels, propagationMs);
     const certainCuts = mergeIntervals([...muted.certain, ...blocking]);
     const allCuts = mergeIntervals([...muted.certain, ...muted.uncertain, ...blocking]);
-    const episodes = buildEpisodes(key, labels, intents, allCuts, w.resolveFlushWindowMs, counts);
+    const episodes = buildEpisodes(key, labels, intents, allCuts, windowsOf(longest).resolveFlushWindowMs, counts);
     counts.episodes += episodes.length;
     const inhibitedAt = inhibited.get(key) ?? [];
+    // A delivery whose flush certainly happened while a silence muted the alert is a violation
+    // (silence-propagation's), not a notification owed: it never satisfies an obligation.
+    const sentWhileMuted = (d: Delivery): boolean => {
+      const flushFrom = d.t - w.peerWaitMaxMs - margin;
+      const m = intervalAt(muted.certain, flushFrom);
+      return m !== undefined && m.end > d.t;
+    };
 
     for (const ep of episodes) {
       if (ep.fire.targets.length === 0) {
@@ -201,59 +240,80 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
         counts.exemptInhibited++;
         continue;
       }
-      const firing = judgeFiring(ep, allCuts, certainCuts, blocking, w.flushWindowMs, horizon);
-      if (firing.kind === 'exempt') {
-        if (firing.reason === 'short-lived') counts.exemptShortLived++;
-        else if (firing.reason === 'silenced') counts.exemptSilenced++;
-        else counts.exemptFault++;
-      } else if (firing.kind === 'unfinished') {
-        counts.pending++;
-        otherEvidence.push({
-          kind: 'pending',
-          message: `alert ${key} fired at ${fmtT(ep.start)} had not been firing unmuted for a whole flush window when the history ended at ${fmtT(observedEnd)}`,
-          events: [ep.fire.seq],
-          data: { alert: key },
-        });
-      } else {
-        counts.firingObligations++;
-        const due = firing.from;
-        const deadline = extendDeadline(due, fireDeadlineMs, blocking, resendMs);
-        const got = firstIn(firingDeliveries.get(key), ep.start, ep.nextStart);
-        const outcome: Outcome = got ? 'delivered' : deadline > observedEnd ? 'pending' : firing.certain ? 'lost' : 'uncertain';
-        if (got) latencies.push(got.t - ep.start);
-        record(outcome, 'firing', ep, due, deadline, undefined, muted.silences);
+      for (const [receiver, route] of [...receivers].sort(([a], [b]) => a.localeCompare(b))) {
+        const rw = windowsOf(route);
+        const toReceiver = (d: Delivery): boolean => receiver === ANY_RECEIVER || d.receiver === receiver;
+        const firing = judgeFiring(ep, allCuts, certainCuts, blocking, rw.flushWindowMs, horizon);
+        if (firing.kind === 'exempt') {
+          if (firing.reason === 'short-lived') counts.exemptShortLived++;
+          else if (firing.reason === 'silenced') counts.exemptSilenced++;
+          else counts.exemptFault++;
+        } else if (firing.kind === 'unfinished') {
+          counts.pending++;
+          otherEvidence.push({
+            kind: 'pending',
+            message: `alert ${key} fired at ${fmtT(ep.start)} had not been firing unmuted for a whole flush window (${rw.flushWindowMs} ms, route ${route.id}) when the history ended at ${fmtT(observedEnd)}`,
+            events: [ep.fire.seq],
+            data: { alert: key, receiver },
+          });
+        } else {
+          counts.firingObligations++;
+          const due = firing.from;
+          const deadline = extendDeadline(due, rw.fireDeadlineMs, blocking, resendMs);
+          const got = firstIn(firingDeliveries.get(key), ep.start, ep.nextStart, (d) => {
+            if (!toReceiver(d)) return false;
+            if (!sentWhileMuted(d)) return true;
+            counts.mutedDeliveriesIgnored++;
+            return false;
+          });
+          const outcome: Outcome = got
+            ? got.t > deadline
+              ? 'late'
+              : 'delivered'
+            : deadline > observedEnd
+              ? 'pending'
+              : firing.certain
+                ? 'lost'
+                : 'uncertain';
+          if (got) latencies.push(got.t - ep.start);
+          record(outcome, 'firing', ep, due, deadline, receiver, route, muted.silences, false, got);
+        }
       }
 
       // Resolutions: every receiver that was told the alert fired and sends resolved notifications.
       if (!ep.resolve) continue;
       const r = ep.resolve.t;
-      const receivers = new Set<string>();
+      const told = new Set<string>();
       const fd = firingDeliveries.get(key) ?? [];
-      for (let i = firstAtOrAfter(fd, ep.start); i < fd.length && fd[i]!.t < ep.nextStart; i++) receivers.add(fd[i]!.receiver);
-      for (const receiver of [...receivers].sort()) {
+      for (let i = firstAtOrAfter(fd, ep.start); i < fd.length && fd[i]!.t < ep.nextStart; i++) told.add(fd[i]!.receiver);
+      for (const receiver of [...told].sort()) {
+        const route = receivers.get(receiver) ?? receivers.get(ANY_RECEIVER) ?? longest;
+        const rw = windowsOf(route);
         const sendResolved = view.start.sendResolved[receiver];
         if (sendResolved === false) {
           counts.resolutionsNotRequired++;
           continue;
         }
         // A resolved alert muted at its first flush after the resolve is dropped for good.
-        const resolveSpan = { start: r, end: r + w.resolveFlushWindowMs };
+        const resolveSpan = { start: r, end: r + rw.resolveFlushWindowMs };
         if (overlapsAny(muted.certain, resolveSpan.start, resolveSpan.end)) {
           counts.exemptSilenced++;
           continue;
         }
         counts.resolveObligations++;
-        const deadline = extendDeadline(r, resolveDeadlineMs, blocking, resendMs);
+        const deadline = extendDeadline(r, rw.resolveDeadlineMs, blocking, resendMs);
         const got = firstIn(resolvedDeliveries.get(key), r, ep.nextStart, (d) => d.receiver === receiver);
         const maybeMuted = overlapsAny(muted.uncertain, resolveSpan.start, resolveSpan.end);
         const outcome: Outcome = got
-          ? 'delivered'
+          ? got.t > deadline
+            ? 'late'
+            : 'delivered'
           : deadline > observedEnd
             ? 'pending'
             : sendResolved === undefined || maybeMuted
               ? 'uncertain'
               : 'lost';
-        record(outcome, 'resolved', ep, r, deadline, receiver, muted.silences, sendResolved === undefined);
+        record(outcome, 'resolved', ep, r, deadline, receiver, route, muted.silences, sendResolved === undefined, got);
       }
     }
   }
@@ -264,13 +324,15 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
     ep: Episode,
     due: number,
     deadline: number,
-    receiver: string | undefined,
+    receiver: string,
+    route: RouteRecord,
     involved: SilenceRecord[],
-    configMissing = false,
+    configMissing: boolean,
+    got: Delivery | undefined,
   ): void {
     if (outcome === 'delivered') return;
     const intent = what === 'firing' ? ep.fire : ep.resolve!;
-    const where = receiver ? ` to receiver ${receiver}` : '';
+    const where = receiver !== ANY_RECEIVER ? ` to receiver ${receiver}` : '';
     const data: Record<string, unknown> = {
       alert: ep.key,
       labels: ep.labels,
@@ -278,19 +340,23 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
       dueFrom: due,
       deadline: Number.isFinite(deadline) ? deadline : null,
       targets: intent.targets,
-      ...(receiver ? { receiver } : {}),
+      route: route.id,
+      ...(receiver !== ANY_RECEIVER ? { receiver } : {}),
     };
-    if (outcome === 'lost') {
-      if (what === 'firing') counts.lostFiring++;
-      else counts.lostResolved++;
+    if (outcome === 'lost' || outcome === 'late') {
+      const late = outcome === 'late';
+      if (what === 'firing') counts[late ? 'lateFiring' : 'lostFiring']++;
+      else counts[late ? 'lateResolved' : 'lostResolved']++;
+      const lateText = late && got ? `; it arrived only at ${fmtT(got.t)}, ${((got.t - deadline) / 1000).toFixed(3)} s after the deadline` : '';
       lostEvidence.push({
-        kind: what === 'firing' ? 'lost-firing' : 'lost-resolution',
+        kind: `${late ? 'late' : 'lost'}-${what === 'firing' ? 'firing' : 'resolution'}`,
         message:
-          what === 'firing'
-            ? `alert ${ep.key} fired at ${fmtT(ep.start)} (sent to ${intent.targets.join(', ')}) was never delivered firing; it was due from ${fmtT(due)} and should have arrived by ${fmtT(deadline)}`
-            : `alert ${ep.key} resolved at ${fmtT(intent.t)} was notified firing${where} but its resolution never arrived there (deadline ${fmtT(deadline)})`,
-        events: [intent.seq],
-        data,
+          (what === 'firing'
+            ? `alert ${ep.key} fired at ${fmtT(ep.start)} (sent to ${intent.targets.join(', ')}) was ${late ? 'delivered firing late' : 'never delivered firing'}${where}; it was due from ${fmtT(due)} and should have arrived by ${fmtT(deadline)}`
+            : `alert ${ep.key} resolved at ${fmtT(intent.t)} was notified firing${where} but its resolution ${late ? 'came late' : 'never arrived there'} (deadline ${fmtT(deadline)})`) + lateText,
+        events: got ? [intent.seq, got.seq] : [intent.seq],
+        data: got ? { ...data, deliveredAt: got.t, deliverySeq: got.seq } : data,
+        fails: true,
       });
     } else if (outcome === 'pending') {
       counts.pending++;
@@ -322,19 +388,22 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
     firingLatencyP50Ms: percentile(latencies, 50),
     firingLatencyP95Ms: percentile(latencies, 95),
     firingLatencyMaxMs: latencies.length > 0 ? Math.max(...latencies) : null,
-    fireDeadlineMs,
-    resolveDeadlineMs,
+    fireDeadlineMs: options.fireDeadlineMs ?? w.fireDeadlineMs,
+    resolveDeadlineMs: options.resolveDeadlineMs ?? w.resolveDeadlineMs,
     flushWindowMs: w.flushWindowMs,
   };
   const { evidence, truncated } = capEvidence([...lostEvidence, ...otherEvidence], options.maxEvidence ?? 100);
   if (truncated > 0) figures['evidenceTruncated'] = truncated;
 
   const lost = counts.lostFiring + counts.lostResolved;
-  if (lost > 0) {
+  const late = counts.lateFiring + counts.lateResolved;
+  if (lost + late > 0) {
     return {
       name: NO_LOSS,
       verdict: 'fail',
-      summary: `${counts.lostFiring} firing and ${counts.lostResolved} resolved notification(s) lost`,
+      summary:
+        `${counts.lostFiring} firing and ${counts.lostResolved} resolved notification(s) lost` +
+        (late > 0 ? `, ${counts.lateFiring} firing and ${counts.lateResolved} resolved delivered after their deadline` : ''),
       figures,
       evidence,
     };
@@ -353,7 +422,7 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
   return {
     name: NO_LOSS,
     verdict: 'pass',
-    summary: `all ${counts.firingObligations} firing and ${counts.resolveObligations} resolved notification(s) that were due were delivered`,
+    summary: `every notification that was owed arrived in time: ${counts.firingObligations} firing (per receiver and alert) and ${counts.resolveObligations} resolved`,
     figures,
     evidence,
   };

@@ -1,5 +1,6 @@
 import type {
   AlertIntentEvent,
+  AlertsSampleEvent,
   FaultEvent,
   HistoryEvent,
   NodeEvent,
@@ -7,12 +8,14 @@ import type {
   NotificationEvent,
   OpCompleteEvent,
   OpInvokeEvent,
+  RouteRecord,
   ScenarioStartEvent,
   SilencesSampleEvent,
   StatusSampleEvent,
   Timers,
 } from '../history/types.js';
 import { intervalAt, mergeIntervals, type Interval } from './intervals.js';
+import { longestRouteTimers, routeTree } from './routes.js';
 import type { CheckResult, Evidence } from './types.js';
 
 /**
@@ -27,6 +30,11 @@ export const AM_DEFAULTS = {
   reconnectIntervalMs: 10_000,
   /** notify.MinTimeout: the pipeline context is max(group_interval, 10s) + position × peer_timeout. */
   notifyMinTimeoutMs: 10_000,
+  /**
+   * The RetryStage's first retry: its backoff (cenkalti/backoff defaults: 500 ms ± 50 %) waits at
+   * most 750 ms before the second attempt; 1 s covers that plus the request.
+   */
+  firstRetryMs: 1_000,
 } as const;
 
 /** A fault of the nemesis as a time window. */
@@ -44,6 +52,8 @@ export interface FaultWindow {
   applied: boolean;
   components?: NodeId[][];
   nodes?: NodeId[];
+  /** The fault's spec as the nemesis recorded it at `requested` (kind, transport, links, ...). */
+  spec?: Record<string, unknown>;
 }
 
 /** A node that was not running (killed, stopped, exited, paused) between start and end. */
@@ -81,6 +91,7 @@ export interface ScenarioView {
   notifications: NotificationEvent[];
   statusSamples: StatusSampleEvent[];
   silenceSamples: SilencesSampleEvent[];
+  alertsSamples: AlertsSampleEvent[];
   invokes: Map<number, OpInvokeEvent>;
   completes: OpCompleteEvent[];
   nodeEvents: NodeEvent[];
@@ -125,6 +136,7 @@ export function viewScenario(history: readonly HistoryEvent[]): ViewResult {
     notifications: [],
     statusSamples: [],
     silenceSamples: [],
+    alertsSamples: [],
     invokes: new Map(),
     completes: [],
     nodeEvents: [],
@@ -145,6 +157,9 @@ export function viewScenario(history: readonly HistoryEvent[]): ViewResult {
         break;
       case 'silences.sample':
         view.silenceSamples.push(e);
+        break;
+      case 'alerts.sample':
+        view.alertsSamples.push(e);
         break;
       case 'op.invoke':
         view.invokes.set(e.op, e);
@@ -191,6 +206,8 @@ function faultWindows(events: FaultEvent[]): FaultWindow[] {
       };
       if (e.components) w.components = e.components;
       if (e.nodes) w.nodes = e.nodes;
+      const spec = specOf(requested.get(e.fault));
+      if (spec) w.spec = spec;
       open.set(e.fault, w);
       out.push(w);
     } else if (e.state === 'removed') {
@@ -221,6 +238,11 @@ function faultWindows(events: FaultEvent[]): FaultWindow[] {
     }
   }
   return out;
+}
+
+function specOf(e: FaultEvent | undefined): Record<string, unknown> | undefined {
+  const spec = (e?.detail as { spec?: unknown } | undefined)?.spec;
+  return typeof spec === 'object' && spec !== null ? (spec as Record<string, unknown>) : undefined;
 }
 
 function computeNodeDown(view: ScenarioView): void {
@@ -285,6 +307,38 @@ export function wallToT(view: ScenarioView, wall: unknown): number | undefined {
   return Number.isFinite(ms) ? ms - view.wallOriginMs : undefined;
 }
 
+/**
+ * A node's own peer name at time t: its fixed --cluster.peer-name, else the name its latest status
+ * sample at or before t reported (versions before 0.30 name themselves with a ULID at each start).
+ */
+export function peerNameAt(view: ScenarioView, node: NodeId, t: number): string | undefined {
+  const fixed = view.start.nodes.find((d) => d.id === node)?.peerName;
+  if (fixed) return fixed;
+  let name: string | undefined;
+  for (const s of view.statusSamples) {
+    if (s.t > t) break;
+    if (s.node === node && s.name) name = s.name;
+  }
+  return name;
+}
+
+/**
+ * A node's cluster position at time t (Alertmanager: the index of its name among the sorted peer
+ * names it sees), from its latest status sample at or before t; undefined when no sample tells.
+ */
+export function clusterPositionAt(view: ScenarioView, node: NodeId, t: number): number | undefined {
+  const name = peerNameAt(view, node, t);
+  if (!name) return undefined;
+  let sample: StatusSampleEvent | undefined;
+  for (const s of view.statusSamples) {
+    if (s.t > t) break;
+    if (s.node === node && s.clusterStatus !== 'unreachable') sample = s;
+  }
+  if (!sample) return undefined;
+  const pos = [...sample.peers].sort().indexOf(name);
+  return pos === -1 ? undefined : pos;
+}
+
 /** Nodes expected to be cluster members (all but those that went away for good). */
 export function expectedMembers(view: ScenarioView): NodeId[] {
   return view.nodeIds.filter((id) => !view.goneNodes.has(id));
@@ -342,8 +396,12 @@ export interface DerivedWindows {
   gossipMarginMs: number;
 }
 
-export function deriveWindows(view: ScenarioView, deliveryMarginMs = 1000): DerivedWindows {
-  const t = view.timers;
+/**
+ * The windows of one route (its group_wait / group_interval), or — without a route — of the
+ * longest-running route of the config, so that windows meant to cover every group do.
+ */
+export function deriveWindows(view: ScenarioView, deliveryMarginMs = 1000, route?: Pick<RouteRecord, 'groupWaitMs' | 'groupIntervalMs'>): DerivedWindows {
+  const t = { ...view.timers, ...(route ?? longestRouteTimers(routeTree(view))) };
   const peerWaitMaxMs = Math.max(0, view.n - 1) * t.peerTimeoutMs;
   const retrySlackMs = Math.max(t.groupIntervalMs, AM_DEFAULTS.notifyMinTimeoutMs);
   const flushWindowMs = Math.max(t.groupWaitMs, t.groupIntervalMs) + deliveryMarginMs;
@@ -365,16 +423,43 @@ export function deriveWindows(view: ScenarioView, deliveryMarginMs = 1000): Deri
 /**
  * Times when the cluster was not "settled and healthy": before it was ready, during every fault
  * and node outage plus a settle margin after it (extended until status samples show every member
- * with all peers again, when there are samples), and from the check/teardown phase on.
+ * with all peers again, when there are samples), and — unless `teardown: 'healthy'` — from the
+ * check/teardown phase on. Exactly-once and validity count what arrives after teardown began as
+ * healthy time (the nodes were still running; a late copy is still a copy).
  */
-export function disturbedIntervals(view: ScenarioView, settleMarginMs: number): Interval[] {
+export function disturbedIntervals(view: ScenarioView, settleMarginMs: number, opts: { teardown?: 'disturbed' | 'healthy' } = {}): Interval[] {
   const healed = healer(view, settleMarginMs);
   const list: Interval[] = [];
   list.push({ start: -Infinity, end: view.readyAt ?? Infinity });
   for (const f of view.faults) list.push({ start: f.start, end: healed(f.end) });
   for (const d of view.nodeDown) list.push({ start: d.start, end: healed(d.end) });
-  if (view.teardownAt !== undefined) list.push({ start: view.teardownAt, end: Infinity });
+  if (view.teardownAt !== undefined && opts.teardown !== 'healthy') list.push({ start: view.teardownAt, end: Infinity });
   return mergeIntervals(list);
+}
+
+/**
+ * How far the history watched the running cluster: until teardown began (nodes are stopped after
+ * it), else its last event. A horizon beyond this was not observed.
+ */
+export function observedUntil(view: ScenarioView): number {
+  return view.teardownAt ?? view.endT;
+}
+
+/**
+ * A group transition's horizon: the latest moment the last cluster position can still deliver a
+ * copy of it. Every position flushes the same group at about the same time (the source sends to
+ * every node at once), the position-k node waits k × peer_timeout before its dedup check, and a
+ * failed attempt is retried: once within firstRetryMs, or — when the capture saw the group's
+ * sends fail — until the pipeline gives up, max(group_interval, 10 s). From the first delivery:
+ *
+ *     horizon = first delivery + (N−1) × peer_timeout + retry + margin
+ *
+ * A copy later than this is not one a healthy cluster could still send (and would be counted
+ * anyway); a history that ends before it cannot say the transition was delivered exactly once.
+ */
+export function transitionHorizon(view: ScenarioView, route: Pick<RouteRecord, 'groupWaitMs' | 'groupIntervalMs'>, firstT: number, retried: boolean, deliveryMarginMs = 500): number {
+  const w = deriveWindows(view, deliveryMarginMs, route);
+  return firstT + w.peerWaitMaxMs + (retried ? w.retrySlackMs : AM_DEFAULTS.firstRetryMs) + deliveryMarginMs;
 }
 
 /**

@@ -28,6 +28,22 @@ describe('silence-propagation', () => {
     expect(r.evidence.find((e) => e.kind === 'propagation')!.message).toContain('n2 +0.490s, n3 +0.990s');
   });
 
+  it('is unknown, not a pass, when a notification of a silenced alert cannot be attributed to a node', () => {
+    const h = historyBuilder()
+      .start()
+      .ready(0)
+      .silence(silenceA)
+      .silencesSample('n1', 1_200, ['s1'])
+      .silencesSample('n2', 1_500, ['s1'])
+      .silencesSample('n3', 2_000, ['s1'])
+      .notify({ t: 9_000, firing: [A], externalURL: 'http://stranger.example/' })
+      .build();
+    const r = checkSilencePropagation(h);
+    expect(r.verdict).toBe('unknown');
+    expect(r.figures['unattributedNotifications']).toBe(1);
+    expect(r.evidence.some((e) => e.kind === 'unattributed-notification')).toBe(true);
+  });
+
   it('fails when a node still lacks the silence after the deadline (late)', () => {
     const h = historyBuilder()
       .start()

@@ -98,7 +98,7 @@ export function checkSilencePropagation(history: readonly HistoryEvent[], option
   const statusByNode = byNode(view.statusSamples);
 
   const delays: number[] = [];
-  const counts = { late: 0, never: 0, pending: 0, unsampled: 0, violations: 0, pairs: 0 };
+  const counts = { late: 0, never: 0, pending: 0, unsampled: 0, violations: 0, pairs: 0, unattributed: 0 };
   const failEvidence: Evidence[] = [];
   const unknownEvidence: Evidence[] = [];
   const infoEvidence: Evidence[] = [];
@@ -199,6 +199,11 @@ export function checkSilencePropagation(history: readonly HistoryEvent[], option
   const violationEvidence = findViolations(view, created, visible, statusByNode, margin, windows.retrySlackMs);
   counts.violations = violationEvidence.length;
   failEvidence.push(...violationEvidence);
+  // A notification no node can be named for carries a silenced alert: it may be a violation (from
+  // a node that had the silence) or not — the check cannot tell, so it cannot pass.
+  const unattributed = unattributedSilenced(view, created);
+  counts.unattributed = unattributed.length;
+  unknownEvidence.push(...unattributed);
   if (unusable.length > 0) {
     unknownEvidence.push({
       kind: 'matchers-unusable',
@@ -220,10 +225,11 @@ export function checkSilencePropagation(history: readonly HistoryEvent[], option
     pending: counts.pending,
     unsampled: counts.unsampled,
     violations: counts.violations,
+    unattributedNotifications: counts.unattributed,
     propagationMs: P,
     marginMs: margin,
   };
-  const { evidence, truncated } = capEvidence([...failEvidence, ...unknownEvidence, ...infoEvidence], options.maxEvidence ?? 100);
+  const { evidence, truncated } = capEvidence([...failEvidence.map((e) => ({ ...e, fails: true })), ...unknownEvidence, ...infoEvidence], options.maxEvidence ?? 100);
   if (truncated > 0) figures['evidenceTruncated'] = truncated;
 
   if (counts.late + counts.never + counts.violations > 0) {
@@ -235,10 +241,10 @@ export function checkSilencePropagation(history: readonly HistoryEvent[], option
       evidence,
     };
   }
-  if (counts.pending + counts.unsampled + unusable.length > 0) {
+  if (counts.pending + counts.unsampled + unusable.length + counts.unattributed > 0) {
     return unknownResult(
       SILENCE_PROPAGATION,
-      `nothing failed, but ${counts.unsampled} node/silence pair(s) were never sampled, ${counts.pending} were still pending and ${unusable.length} silence(s) had unusable matchers`,
+      `nothing failed, but ${counts.unsampled} node/silence pair(s) were never sampled, ${counts.pending} were still pending, ${unusable.length} silence(s) had unusable matchers and ${counts.unattributed} notification(s) of silenced alerts came from a sender no node matches`,
       evidence,
       figures,
     );
@@ -250,6 +256,25 @@ export function checkSilencePropagation(history: readonly HistoryEvent[], option
     figures,
     evidence,
   };
+}
+
+/** Delivered notifications without a sender that carry an alert a created silence matched at the time. */
+function unattributedSilenced(view: ScenarioView, silences: readonly SilenceRecord[]): Evidence[] {
+  const out: Evidence[] = [];
+  for (const n of view.notifications) {
+    if (!n.delivered || n.sender !== undefined) continue;
+    const hit = silences.find(
+      (s) => s.matchers && n.t > s.createdAt && n.t >= s.startsAt && n.t < Math.min(s.endsAt, s.expireInvokedAt ?? Infinity) && n.alerts.some((a) => matchesAll(s.matchers!, a.labels)),
+    );
+    if (!hit) continue;
+    out.push({
+      kind: 'unattributed-notification',
+      message: `a notification to ${n.receiver} at ${fmtT(n.t)} from ${n.externalURL} (no node of the scenario) carries an alert ${describeSilence(hit)} matched: whether a node that had the silence sent it cannot be told`,
+      events: [hit.invokeSeq, n.seq],
+      data: { silence: hit.id ?? null, externalURL: n.externalURL, receiver: n.receiver },
+    });
+  }
+  return out;
 }
 
 /**

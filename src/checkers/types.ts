@@ -11,6 +11,14 @@ export interface Evidence {
   events: number[];
   /** Structured data for the report (group key, receiver, senders, delays...). */
   data?: Record<string, unknown>;
+  /** This item is one of the reasons the check fails (the rest is context: figures, pending, during faults). */
+  fails?: boolean;
+  /**
+   * What explains this failing item, when something does (src/checkers/expectations.ts): a fault
+   * the suite injected (`expected`: the failure is expected), or the user's config or version mix
+   * (not expected: the check still fails, and the message names the upstream issue and the cause).
+   */
+  explainedBy?: { behaviour: string; expected: boolean; reason: string };
 }
 
 export interface CheckResult {
@@ -23,10 +31,15 @@ export interface CheckResult {
   figures: Record<string, number | string | number[] | null>;
   evidence: Evidence[];
   /**
-   * Set when this failure is known upstream behaviour the suite expects (e.g. a mixed cluster
-   * that really sends duplicates): the verdict stays `fail`, the scenario reports it as expected.
+   * Set only when every failing evidence item is explained by a fault the suite injected
+   * (src/checkers/expectations.ts): the verdict stays `fail`, the outcome is `expected-failure`.
    */
   expectedFailure?: string;
+  /**
+   * Upstream issues that explain (some of) a real failure — the user's timers, a version mix. The
+   * check still fails; these say why, and which config line or flag causes it.
+   */
+  knownIssues?: string[];
 }
 
 /** A checker is a pure function of the history of one scenario. */

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AmchaosError, BAD_INPUT_CODES, isAmchaosError } from '../errors/index.js';
-import { EXIT } from '../run/summary.js';
+import { EXIT } from '../checkers/outcome.js';
 import { listVersions } from '../versions/index.js';
 import { defaultResolveOptions } from '../versions/resolve.js';
 import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, TIMER_FLAGS, timerOverridesFromFlags } from './options.js';
@@ -90,18 +90,37 @@ function buildProgram(): Command {
     });
 
   program
+    .command('check')
+    .description('re-judge a stored run with the current checkers: a fresh summary.json (the old one kept as summary.previous.json) and report')
+    .argument('<dir>', 'a run directory (with summary.json and history.jsonl)')
+    .action(async (dir: string) => {
+      const [{ checkCommand }, { SUITES }, { exitCodeOf }] = await Promise.all([import('../run/check.js'), import('../../suites/index.js'), import('../checkers/outcome.js')]);
+      const r = await checkCommand(dir, SUITES);
+      for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
+      const lines = [`verdict: ${r.outcome.toUpperCase()}`];
+      for (const s of r.summary.scenarios) {
+        lines.push(`  ${s.outcome.padEnd(16)} ${s.id}`);
+        for (const c of s.checks) lines.push(`           ${c.verdict.padEnd(7)} ${c.name}: ${c.summary}`);
+      }
+      lines.push(r.changes.length ? `changed: ${r.changes.join('; ')}` : 'unchanged: every scenario has the outcome it had');
+      lines.push(`report: ${dir.replace(/\/$/, '')}/index.html`);
+      process.stdout.write(lines.join('\n') + '\n');
+      process.exitCode = exitCodeOf(r.outcome);
+    });
+
+  program
     .command('report')
     .description('re-render the HTML report and JUnit XML of a run directory (or of every run in a reports folder)')
     .argument('<dir>', 'a run directory (with summary.json) or a folder of runs')
     .action(async (dir: string) => {
       const { reportCommand } = await import('../report/index.js');
-      const { exitCodeFor } = await import('../run/summary.js');
+      const { exitCodeOf } = await import('../checkers/outcome.js');
       const r = await reportCommand(dir);
       for (const d of r.rendered) process.stdout.write(`rendered ${d}\n`);
       for (const f of r.failed) process.stderr.write(`could not render ${f.dir}: ${f.error}\n`);
       if (r.index) process.stdout.write(`index ${r.index}\n`);
       // A single run's re-render exits like the run did; a folder exits 0 unless a run failed to render.
-      process.exitCode = r.verdict ? exitCodeFor(r.verdict) : r.failed.length > 0 ? 2 : 0;
+      process.exitCode = r.outcome ? exitCodeOf(r.outcome) : r.failed.length > 0 ? 2 : 0;
     });
 
   program
@@ -150,7 +169,7 @@ async function main(): Promise<void> {
     }
     if (isAmchaosError(e)) {
       process.stderr.write(e.format() + '\n');
-      process.exitCode = BAD_INPUT_CODES.has(e.code) ? EXIT.badArguments : e.code === 'AMCHAOS_INTERRUPTED' ? 130 : EXIT.unknown;
+      process.exitCode = BAD_INPUT_CODES.has(e.code) ? EXIT.badArguments : e.code === 'AMCHAOS_INTERRUPTED' ? EXIT.interrupted : EXIT.unknown;
       return;
     }
     process.stderr.write(`amchaos: internal error: ${(e as Error).stack ?? String(e)}\n`);

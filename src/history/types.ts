@@ -31,8 +31,36 @@ export interface ScenarioStartEvent extends EventBase {
   timers: Timers;
   /** Receivers whose route has send_resolved on (so resolutions are required too). */
   sendResolved: Record<string, boolean>;
-  /** repeat_interval per receiver in ms (the dedup horizon the exactly-once checker uses). */
+  /** repeat_interval per receiver in ms: the smallest of the routes that use it (older histories' only source). */
   repeatIntervalMs: Record<string, number>;
+  /**
+   * The route tree the cluster really runs, flattened in tree order (root first), with each route's
+   * effective timers (inherited ones filled in). Checkers route every alert and group through it,
+   * so windows come from the timers that group really runs. Absent in histories before schema 2.
+   */
+  routes?: RouteRecord[];
+}
+
+/** One route of the Alertmanager config as it runs, timers inherited and defaults filled in. */
+export interface RouteRecord {
+  /** Position in the tree: "root", "root.0", "root.0.1" (the i-th child of its parent). */
+  id: string;
+  /** The parent's id; absent for the root. */
+  parent?: string;
+  receiver: string;
+  /** Matchers in Alertmanager's syntax (`name="v"`, `name=~"re"`), from matchers:, match: and match_re:. */
+  matchers: string[];
+  continue: boolean;
+  /** group_by label names; ["..."] groups by every label. */
+  groupBy: string[];
+  groupWaitMs: number;
+  groupIntervalMs: number;
+  repeatIntervalMs: number;
+  /**
+   * Where each timer's value comes from, for messages a user can act on: "am.yml:7" (set on this
+   * route), "am.yml:4 (inherited)", "--group-interval 3s", "Alertmanager default".
+   */
+  sources?: { groupWait: string; groupInterval: string; repeatInterval: string };
 }
 
 export interface NodeDescriptor {
@@ -175,7 +203,10 @@ export interface StatusSampleEvent extends EventBase {
   node: NodeId;
   /** "ready" | "settling" | "disabled", or "unreachable" when the API did not answer. */
   clusterStatus: string;
+  /** Peer names (self included), sorted. */
   peers: string[];
+  /** The node's own peer name (a ULID on versions without --cluster.peer-name); absent when unknown. */
+  name?: string;
 }
 
 /** A periodic sample of the silences one node lists. */
@@ -185,6 +216,18 @@ export interface SilencesSampleEvent extends EventBase {
   /** IDs with state active or pending; undefined when the node did not answer. */
   active?: string[];
   expired?: string[];
+}
+
+/**
+ * A periodic sample of the alerts one node holds suppressed (GET /api/v2/alerts?active=false):
+ * inhibited or silenced, with what suppresses them. The no-loss checker exempts an inhibited alert
+ * only on this evidence (inhibit rules are the node's to evaluate, not the harness's).
+ */
+export interface AlertsSampleEvent extends EventBase {
+  type: 'alerts.sample';
+  node: NodeId;
+  /** Suppressed alerts by labelKey; undefined when the node did not answer. */
+  suppressed?: { alert: string; inhibitedBy: string[]; silencedBy: string[] }[];
 }
 
 /** A fault of the nemesis. A fault counts only from `applied` to `removed` (both verified). */
@@ -219,6 +262,7 @@ export type HistoryEvent =
   | NotificationEvent
   | StatusSampleEvent
   | SilencesSampleEvent
+  | AlertsSampleEvent
   | FaultEvent
   | NoteEvent;
 

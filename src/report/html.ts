@@ -1,7 +1,7 @@
 import type { HistoryEvent } from '../history/types.js';
 import { loadAssets, sha256Base64 } from './assets.js';
 import type { CheckModel, EvidenceModel, FaultWindow, Finding, LatencySweepModel, RunModel, ScenarioModel, Status } from './model.js';
-import { MAX_MARKS } from './model.js';
+import { describeDuplicates, duplicateCounts, MAX_MARKS } from './model.js';
 
 /**
  * HTML rendering. Everything that is user data (labels, descriptions, log lines, ids) goes
@@ -85,7 +85,7 @@ ${parts.body}
 // Run report
 
 export function renderRunHtml(m: RunModel): string {
-  const status: Status = m.verdict === 'fail' && m.counts.fail === 0 && m.counts.expected > 0 ? 'expected' : m.verdict;
+  const status: Status = m.status;
   const body = [
     header(m, status),
     m.warnings.length ? `<section class="warnings"><h2>Problems reading this run</h2><ul>${m.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></section>` : '',
@@ -103,7 +103,7 @@ export function renderRunHtml(m: RunModel): string {
     distributions: m.scenarios.flatMap((s) => s.checks.flatMap((c) => c.distributions.map((d, i) => ({ id: `${c.anchor}-d${i}`, d })))),
     sweeps: m.scenarios.flatMap((s) => (s.latencySweep ? [s.latencySweep] : [])),
   };
-  return page({ title: `${m.verdict.toUpperCase()} · amchaos ${m.runId}`, body, data });
+  return page({ title: `${STATUS_TEXT[m.status].toUpperCase()} · amchaos ${m.runId}`, body, data });
 }
 
 function header(m: RunModel, status: Status): string {
@@ -133,17 +133,22 @@ function exactlyOnceAnswer(m: RunModel): string {
   const bad = eo.filter((x) => x.c.status === 'fail');
   const expected = eo.filter((x) => x.c.status === 'expected');
   const unknown = eo.filter((x) => x.c.status === 'unknown');
-  const dup = (x: { c: CheckModel }): string => {
-    const d = x.c.check.figures?.['duplicates'];
-    return typeof d === 'number' ? `${d} duplicate${d === 1 ? '' : 's'}` : 'duplicates';
+  const dup = (x: { c: CheckModel; s: ScenarioModel }): string => {
+    const d = duplicateCounts(x.s.summary);
+    return d ? `${d.healthy} duplicate${d.healthy === 1 ? '' : 's'} while healthy${d.duringFaults ? ` (and ${d.duringFaults} during injected faults)` : ''}` : 'duplicates';
   };
   if (bad.length > 0)
     return `<strong>Exactly once: no.</strong> ${bad.map((x) => `${esc(dup(x))} in <a href="#${x.c.anchor}">${esc(x.s.summary.id)}</a>`).join('; ')}.${expected.length ? ` ${expected.length} more scenario${expected.length === 1 ? '' : 's'} failed as expected.` : ''}`;
   if (unknown.length > 0) return `<strong>Exactly once: undecided</strong> in ${unknown.map((x) => `<a href="#${x.c.anchor}">${esc(x.s.summary.id)}</a>`).join(', ')} (the checker lacked data or crashed).`;
   if (expected.length > 0) return `<strong>Exactly once: yes, except known upstream behaviour</strong> in ${expected.map((x) => `<a href="#${x.c.anchor}">${esc(x.s.summary.id)}</a>`).join(', ')}.`;
-  const transitions = eo.reduce((n, x) => n + (typeof x.c.check.figures?.['transitions'] === 'number' ? (x.c.check.figures['transitions'] as number) : 0), 0);
-  const what = transitions > 0 ? `each of ${transitions} group transitions` : 'every group transition';
-  return `<strong>Exactly once: yes.</strong> ${eo.length === 1 ? 'The scenario that checked it' : `All ${eo.length} scenarios that checked it`} delivered ${what} exactly once.`;
+  const healthy = eo.reduce((n, x) => n + (typeof x.c.check.figures?.['healthyTransitions'] === 'number' ? (x.c.check.figures['healthyTransitions'] as number) : 0), 0);
+  const what = healthy > 0 ? `each of ${healthy} group transitions while the cluster was healthy` : 'every group transition while the cluster was healthy';
+  // Copies during injected faults are real copies: say how many, and whether at most k held.
+  const faulted = eo.map((x) => ({ x, d: duplicateCounts(x.s.summary)! })).filter(({ d }) => d.duringFaults > 0);
+  const copies = faulted.length
+    ? ` During injected faults there were ${faulted.map(({ x, d }) => `${esc(describeDuplicates(d))} in <a href="#${x.c.anchor}">${esc(x.s.summary.id)}</a>`).join('; ')}.`
+    : '';
+  return `<strong>Exactly once: yes.</strong> ${eo.length === 1 ? 'The scenario that checked it' : `All ${eo.length} scenarios that checked it`} delivered ${what} exactly once.${copies}`;
 }
 
 function finding(f: Finding): string {
@@ -184,13 +189,14 @@ function matrix(m: RunModel): string {
         c.check.expectedFailure ? `<div class="cell-note">${esc(truncate(c.check.expectedFailure, 80))}</div>` : ''
       }</td>`;
     });
-    const eo = s.checks.find((c) => c.check.name === 'exactly-once');
-    const dups = eo?.check.figures?.['duplicates'];
+    const dups = duplicateCounts(s.summary);
     return `<tr class="row-${s.status}"><td><a href="#${s.anchor}" class="mono">${esc(s.summary.id)}</a>${
       s.summary.error ? `<div class="cell-note">could not run: ${esc(s.summary.error.code)}</div>` : ''
     }</td><td>${esc(s.clusterLabel)}</td><td>${esc(s.summary.runtime)}</td><td>${badge(s.status, s.summary.expectedFailure)}</td>${cells.join('')}<td class="num">${esc(
       s.notificationCount,
-    )}</td><td class="num${typeof dups === 'number' && dups > 0 ? ' bad' : ''}">${esc(typeof dups === 'number' ? dups : '—')}</td></tr>`;
+    )}</td><td class="num${dups && dups.healthy > 0 ? ' bad' : ''}"${dups && dups.total > 0 ? ` title="${esc(describeDuplicates(dups))}"` : ''}>${esc(
+      dups === undefined ? '—' : dups.duringFaults > 0 ? `${dups.total} (${dups.duringFaults} in faults)` : dups.total,
+    )}</td></tr>`;
   });
   return `<section id="matrix"><h2>Scenarios × checks</h2><p class="dim">Failures first. A cell links to the check's evidence; “expected fail” means the suite declared this failure known upstream behaviour (hover for the reason).</p>
 <div class="scroll"><table class="matrix"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div></section>`;

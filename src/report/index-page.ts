@@ -1,6 +1,6 @@
 import type { RunSummary } from '../run/summary.js';
 import { badge, esc, fmtDuration, fmtWall, page, PALETTE, shellQuote } from './html.js';
-import { clusterLabel, statusOf, type Status } from './model.js';
+import { clusterLabel, duplicateCounts, runOutcomeOf, scenarioStatus, statusOfOutcome, type Status } from './model.js';
 
 /**
  * reports/index.html: every run in the folder, newest first, and how each scenario fared across
@@ -31,14 +31,12 @@ export function sortEntries(entries: IndexEntry[]): IndexEntry[] {
 
 function runStatus(s: RunSummary): Status {
   const sc = Array.isArray(s.scenarios) ? s.scenarios : [];
-  if (s.verdict === 'fail' && sc.length && sc.every((x) => x.verdict !== 'fail' || x.expectedFailure)) return 'expected';
-  return s.verdict;
+  return statusOfOutcome(runOutcomeOf({ scenarios: sc, ...(s.interrupted ? { interrupted: true } : {}) }));
 }
 
+/** Every duplicate copy (while healthy and during injected faults), as the run page counts them. */
 function duplicatesOf(sc: RunSummary['scenarios'][number]): number | null {
-  const eo = (sc.checks ?? []).find((c) => c.name === 'exactly-once');
-  const d = eo?.figures?.['duplicates'];
-  return typeof d === 'number' ? d : null;
+  return duplicateCounts(sc)?.total ?? null;
 }
 
 export function renderIndexHtml(reportsDirName: string, unsorted: IndexEntry[]): string {
@@ -51,7 +49,7 @@ export function renderIndexHtml(reportsDirName: string, unsorted: IndexEntry[]):
     let dups = 0;
     let anyDups = false;
     for (const sc of s.scenarios ?? []) {
-      counts[statusOf(sc.verdict, sc.expectedFailure)]++;
+      counts[scenarioStatus(sc)]++;
       const d = duplicatesOf(sc);
       if (d !== null) {
         anyDups = true;
@@ -84,7 +82,7 @@ export function renderIndexHtml(reportsDirName: string, unsorted: IndexEntry[]):
       const i = (e.summary?.scenarios ?? []).findIndex((x) => x.id === id);
       const sc = e.summary?.scenarios[i];
       if (!sc) return '<td class="cell none" title="not in this run"></td>';
-      const st = statusOf(sc.verdict, sc.expectedFailure);
+      const st = scenarioStatus(sc);
       const d = duplicatesOf(sc);
       const title = `${e.dir}: ${st}${d !== null ? `, ${d} duplicates` : ''}`;
       const inner = d !== null && d > 0 ? esc(d > 99 ? '99+' : d) : '';

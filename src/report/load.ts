@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { runOutcome, scenarioOutcome, verdictOf } from '../checkers/outcome.js';
 import { AmchaosError } from '../errors/index.js';
 import type { HistoryEvent, ScenarioStartEvent } from '../history/types.js';
 import type { RunSummary, ScenarioSummary } from '../run/summary.js';
@@ -79,7 +80,7 @@ export function validateSummary(raw: unknown, where: string): RunSummary {
   const o = raw as Partial<RunSummary> | null;
   if (typeof o !== 'object' || o === null || Array.isArray(o)) problems.push('not a JSON object');
   else {
-    if (o.schema !== 1) problems.push(`schema is ${JSON.stringify(o.schema)}, this amchaos reads schema 1`);
+    if (o.schema !== 1 && o.schema !== 2) problems.push(`schema is ${JSON.stringify(o.schema)}, this amchaos reads schemas 1 and 2`);
     if (typeof o.runId !== 'string') problems.push('runId is not a string');
     if (!isVerdict(o.verdict)) problems.push(`verdict ${JSON.stringify(o.verdict)} is not pass/fail/unknown`);
     if (!Array.isArray(o.scenarios)) problems.push('scenarios is not an array');
@@ -102,7 +103,21 @@ export function validateSummary(raw: unknown, where: string): RunSummary {
       details: { problems },
     });
   }
-  return raw as RunSummary;
+  return withOutcomes(raw as RunSummary);
+}
+
+/**
+ * Every outcome recomputed from the checks by the one rule (src/checkers/outcome.ts): a schema-1
+ * summary (whose scenario verdict was `fail` for an expected failure) and a hand-edited one read
+ * the same as a fresh run.
+ */
+function withOutcomes(s: RunSummary): RunSummary {
+  const scenarios = s.scenarios.map((sc) => {
+    const outcome = scenarioOutcome(sc.checks, sc.error);
+    return { ...sc, outcome, verdict: verdictOf(outcome) };
+  });
+  const outcome = runOutcome(scenarios, { interrupted: s.interrupted === true });
+  return { ...s, scenarios, outcome, verdict: verdictOf(outcome) };
 }
 
 function isVerdict(v: unknown): boolean {

@@ -1,6 +1,7 @@
-import type { Evidence, Verdict } from '../checkers/types.js';
+import { checkOutcome, runOutcome, scenarioOutcome, type CheckVerdict, type Outcome } from '../checkers/outcome.js';
+import type { Evidence } from '../checkers/types.js';
 import type { FaultEvent, HistoryEvent, NodeId, NotificationEvent } from '../history/types.js';
-import type { CheckSummary, ScenarioSummary } from '../run/summary.js';
+import type { CheckSummary, RunSummary, ScenarioSummary } from '../run/summary.js';
 import type { LoadedRun, LoadedScenario } from './load.js';
 import { safeJoin } from './load.js';
 import { excerpt, LogCache, type TimedLine } from './logs.js';
@@ -34,7 +35,8 @@ export const FLAG = { duplicate: 1, evidence: 2, undelivered: 4, resolved: 8 } a
 
 export interface RunModel {
   runId: string;
-  verdict: Verdict;
+  /** The run's outcome as a status (runOutcomeOf: recomputed from the scenarios' checks). */
+  status: Status;
   seed: number;
   command: string[];
   startedAt: string;
@@ -186,9 +188,54 @@ export interface TimelineData {
   sentBy: number[];
 }
 
-export function statusOf(verdict: Verdict, expectedFailure: string | undefined): Status {
-  if (verdict === 'fail') return expectedFailure ? 'expected' : 'fail';
-  return verdict;
+/**
+ * Every duplicate copy a scenario's exactly-once check saw — while healthy (failures) and during
+ * injected faults (figures) — and whether at-most-k held for the partition copies, so no page or
+ * index ever prints "0 duplicates" beside a timeline that shows copies. Undefined when the
+ * scenario did not check exactly-once.
+ */
+export interface DuplicateCounts {
+  total: number;
+  healthy: number;
+  duringFaults: number;
+  /** The at-most-k check's status, when the scenario ran it. */
+  atMostK: Status | undefined;
+}
+
+export function duplicateCounts(s: Pick<ScenarioSummary, 'checks'>): DuplicateCounts | undefined {
+  const checks = Array.isArray(s.checks) ? s.checks : [];
+  const eo = checks.find((c) => c.name === 'exactly-once');
+  if (!eo) return undefined;
+  const num = (k: string): number => (typeof eo.figures?.[k] === 'number' ? (eo.figures[k] as number) : 0);
+  const healthy = num('duplicates');
+  const duringFaults = num('duplicatesDuringFaults');
+  const amk = checks.find((c) => c.name === 'at-most-k');
+  return { total: healthy + duringFaults, healthy, duringFaults, atMostK: amk ? checkStatus(amk) : undefined };
+}
+
+/** "4 (0 while healthy, 4 during injected faults, within at most k)" */
+export function describeDuplicates(d: DuplicateCounts): string {
+  if (d.total === 0) return '0';
+  const k = d.atMostK === 'pass' ? ', within at most k' : d.atMostK === 'fail' ? ', MORE than k' : '';
+  return `${d.total} (${d.healthy} while healthy, ${d.duringFaults} during injected faults${d.duringFaults > 0 ? k : ''})`;
+}
+
+/** The report's word for an outcome (src/checkers/outcome.ts decides every outcome). */
+export function statusOfOutcome(o: Outcome): Status {
+  return o === 'expected-failure' ? 'expected' : o;
+}
+
+export function checkStatus(c: CheckVerdict): Status {
+  return statusOfOutcome(checkOutcome(c));
+}
+
+/** A scenario's status, recomputed from its checks (summary.json of any schema, hand-edited ones too). */
+export function scenarioStatus(s: Pick<ScenarioSummary, 'checks' | 'error'>): Status {
+  return statusOfOutcome(scenarioOutcome(Array.isArray(s.checks) ? s.checks : [], s.error));
+}
+
+export function runOutcomeOf(s: Pick<RunSummary, 'scenarios' | 'interrupted'>): Outcome {
+  return runOutcome(Array.isArray(s.scenarios) ? s.scenarios : [], { interrupted: s.interrupted === true });
 }
 
 export function clusterLabel(s: ScenarioSummary): string {
@@ -220,7 +267,7 @@ export async function buildModel(run: LoadedRun, opts: ModelOptions = {}): Promi
   const sum = run.summary;
   return {
     runId: sum.runId,
-    verdict: sum.verdict,
+    status: statusOfOutcome(runOutcomeOf(sum)),
     seed: sum.seed,
     command: Array.isArray(sum.command) ? sum.command.map(String) : [],
     startedAt: sum.startedAt,
@@ -304,7 +351,7 @@ async function buildScenario(runDir: string, sc: LoadedScenario, anchor: string,
   const dupSeqs = new Set<number>();
   const evidenceSeqs = new Set<number>();
   for (const [j, check] of (summary.checks ?? []).entries()) {
-    const status = statusOf(check.verdict, check.expectedFailure);
+    const status = checkStatus(check);
     const evidenceList = Array.isArray(check.evidence) ? check.evidence : [];
     // Every evidence notification is marked on the timeline, also those not listed below.
     if (status !== 'pass')
@@ -354,7 +401,7 @@ async function buildScenario(runDir: string, sc: LoadedScenario, anchor: string,
     summary,
     t0,
     clusterLabel: clusterLabel(summary),
-    status: statusOf(summary.verdict, summary.expectedFailure),
+    status: scenarioStatus(summary),
     checks,
     faults,
     span,

@@ -1,12 +1,12 @@
 import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Verdict } from '../checkers/types.js';
+import type { Outcome } from '../checkers/outcome.js';
 import { AmchaosError, isAmchaosError } from '../errors/index.js';
 import { renderRunHtml } from './html.js';
 import { renderIndexHtml, type IndexEntry } from './index-page.js';
 import { renderJunit } from './junit.js';
 import { loadRun, readSummary } from './load.js';
-import { buildModel, type ModelOptions } from './model.js';
+import { buildModel, runOutcomeOf, type ModelOptions } from './model.js';
 
 /**
  * The report's public API: render one run directory (index.html + junit.xml), the index of a
@@ -34,8 +34,8 @@ export interface ReportCommandResult {
   failed: { dir: string; error: string }[];
   /** The reports-folder index written, if any. */
   index: string | undefined;
-  /** The verdict of the run, when DIR is a single run (the CLI's exit code follows it). */
-  verdict: Verdict | undefined;
+  /** The outcome of the run, when DIR is a single run (the CLI's exit code follows it). */
+  outcome: Outcome | undefined;
 }
 
 /**
@@ -51,9 +51,9 @@ export async function reportCommand(dir: string): Promise<ReportCommandResult> {
   }
   if (await exists(join(dir, 'summary.json'))) {
     await renderRunReport(dir);
-    const verdict = (await readSummary(dir)).verdict;
+    const outcome = runOutcomeOf(await readSummary(dir));
     const index = await renderParentIndex(dir);
-    return { rendered: [dir], failed: [], index, verdict };
+    return { rendered: [dir], failed: [], index, outcome };
   }
   const runs = (await scanRuns(dir)).filter((e) => e.summary !== undefined || e.error !== undefined);
   if (runs.length === 0) {
@@ -73,7 +73,7 @@ export async function reportCommand(dir: string): Promise<ReportCommandResult> {
     }
   }
   await renderRunIndex(dir);
-  return { rendered, failed, index: join(dir, 'index.html'), verdict: undefined };
+  return { rendered, failed, index: join(dir, 'index.html'), outcome: undefined };
 }
 
 async function scanRuns(reportsDir: string): Promise<IndexEntry[]> {

@@ -230,10 +230,10 @@ describe('reading run directories', () => {
   it('refuses a summary.json of another schema', async () => {
     const dir = join(root, 'bad-schema');
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'summary.json'), JSON.stringify({ schema: 2, runId: 'x', verdict: 'maybe', scenarios: {} }));
+    await writeFile(join(dir, 'summary.json'), JSON.stringify({ schema: 3, runId: 'x', verdict: 'maybe', scenarios: {} }));
     const err = await renderRunReport(dir).catch((e: unknown) => e);
     expect(isAmchaosError(err, 'AMCHAOS_INVALID_RUN_DIR')).toBe(true);
-    expect((err as Error).message).toMatch(/schema is 2.*verdict "maybe".*scenarios is not an array/);
+    expect((err as Error).message).toMatch(/schema is 3.*verdict "maybe".*scenarios is not an array/);
   });
 
   it('renders a crashed run: truncated history line and missing log become warnings, not failures', async () => {
@@ -260,6 +260,47 @@ describe('reading run directories', () => {
     expect(h).toContain('history not readable');
     expect(h).toContain('id="verdict">PASS<');
     expect(dataBlock(h).timelines).toHaveLength(0);
+  });
+
+  it('an expected failure beside an unknown check is UNKNOWN in the page, the runs index, JUnit and the exit code — whatever summary.json claims', async () => {
+    // A schema-1 summary as older amchaos wrote it: the scenario "fail" with expectedFailure set and
+    // the run "pass", although no-loss could not decide. Every consumer must recompute: unknown.
+    const dir = await writeFixtureRun(join(root, 'masked-unknown'), 'pass');
+    const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as RunSummary & { schema: number };
+    const sc = summary.scenarios[0]!;
+    sc.checks = [
+      { ...sc.checks[0]!, name: 'exactly-once', verdict: 'fail', expectedFailure: 'the UDP cut the suite injected' },
+      { ...sc.checks[0]!, name: 'no-loss', verdict: 'unknown', summary: 'a delivery was still due when the history ended' },
+    ];
+    summary.scenarios = [{ ...sc, verdict: 'fail', expectedFailure: 'the UDP cut the suite injected' }];
+    Object.assign(summary, { schema: 1, verdict: 'pass' });
+    delete (summary as Partial<RunSummary>).outcome;
+    await writeFile(join(dir, 'summary.json'), JSON.stringify(summary));
+    const r = await reportCommand(dir);
+    expect(r.outcome).toBe('unknown');
+    const h = await html(dir);
+    expect(h).toContain('id="verdict">UNKNOWN<');
+    const junit = await readFile(join(dir, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<error message="a delivery was still due/);
+    expect(junit).toContain('<skipped message="expected failure: the UDP cut the suite injected"');
+    await renderRunIndex(join(root, 'masked-unknown'));
+    const index = await readFile(join(root, 'masked-unknown', 'index.html'), 'utf8');
+    expect(index).toContain('<tr class="row-unknown">');
+    expect(index).not.toMatch(/<tr class="row-(pass|expected)">/);
+  });
+
+  it('never prints 0 duplicates for a run whose copies all came during injected faults: it counts them and says within at most k', async () => {
+    const dir = await writeFixtureRun(join(root, 'fault-copies'), 'pass');
+    const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    const sc = summary.scenarios[0]!;
+    const eo = sc.checks.find((c) => c.name === 'exactly-once')!;
+    eo.figures = { ...eo.figures, duplicates: 0, duplicatesDuringFaults: 4, healthyTransitions: 16 };
+    sc.checks.push({ ...eo, name: 'at-most-k', verdict: 'pass', summary: 'at most one per side', figures: {}, evidence: [], evidenceCount: 0 });
+    await writeFile(join(dir, 'summary.json'), JSON.stringify(summary));
+    await renderRunReport(dir);
+    const h = await html(dir);
+    expect(h).toContain('During injected faults there were 4 (0 while healthy, 4 during injected faults, within at most k)');
+    expect(h).toMatch(/<td class="num" title="4 \(0 while healthy[^"]*">4 \(4 in faults\)<\/td>/);
   });
 
   it('splits a history whose seqs restart per scenario by its scenario.start events', () => {
@@ -337,7 +378,7 @@ describe('run index and `amchaos report DIR`', () => {
     await rm(join(runs['pass']!, 'index.html'));
     await rm(join(reports, 'index.html'), { force: true });
     const r = await reportCommand(runs['pass']!);
-    expect(r).toMatchObject({ rendered: [runs['pass']], verdict: 'pass', index: join(reports, 'index.html') });
+    expect(r).toMatchObject({ rendered: [runs['pass']], outcome: 'pass', index: join(reports, 'index.html') });
     await expect(readFile(join(runs['pass']!, 'index.html'), 'utf8')).resolves.toContain('id="verdict">PASS<');
     await expect(readFile(join(reports, 'index.html'), 'utf8')).resolves.toContain('amchaos runs in');
   });

@@ -3,7 +3,7 @@ import { cpus, hostname, release, totalmem } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node';
 import type { SerializedError } from 'vitest';
-import { combineVerdicts, type Verdict } from '../checkers/types.js';
+import { runOutcome, verdictOf } from '../checkers/outcome.js';
 import type { HistoryEvent } from '../history/types.js';
 import type { RunSummary, ScenarioSummary } from '../run/summary.js';
 import { safeJoin } from './load.js';
@@ -130,14 +130,17 @@ export default class AmchaosReporter implements Reporter {
     const seeds = [...new Set(scenarios.filter((s) => typeof s.seed === 'number').map((s) => s.seed))];
     const envSeed = Number(process.env['AMCHAOS_SEED']);
     const seed = Number.isFinite(envSeed) && process.env['AMCHAOS_SEED'] !== undefined ? envSeed : (seeds[0] ?? 0);
-    // An expected failure keeps the run green (it is reported, as skipped in JUnit).
-    let verdict: Verdict = combineVerdicts(scenarios.map((s) => (s.verdict === 'fail' && s.expectedFailure ? 'pass' : s.verdict)));
-    if (reason === 'interrupted' && verdict === 'pass') verdict = 'unknown';
+    // One rule for every consumer (src/checkers/outcome.ts): an expected failure keeps the run green
+    // (skipped in JUnit), an unknown never does, an interrupted run never passes.
+    const interrupted = reason === 'interrupted';
+    const outcome = runOutcome(scenarios, { interrupted });
     const finishedAt = new Date();
     const summary: RunSummary = {
-      schema: 1,
+      schema: 2,
       runId,
-      verdict,
+      outcome,
+      verdict: verdictOf(outcome),
+      ...(interrupted ? { interrupted } : {}),
       command: this.options.command ?? replayCommand(seed),
       seed,
       startedAt: this.startedAt.toISOString(),
@@ -209,6 +212,7 @@ function brokenScenario(mod: TestModule, t: TestCase): ScenarioSummary {
     runtime: 'unknown',
     clustered: false,
     seed: 0,
+    outcome: 'unknown',
     verdict: 'unknown',
     nodes: [],
     timers: {} as ScenarioSummary['timers'],

@@ -2,13 +2,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CaptureReceiver } from '../capture/capture.js';
-import { combineVerdicts } from '../checkers/types.js';
+import { exitCodeOf, EXIT, runOutcome, verdictOf } from '../checkers/outcome.js';
 import { AmchaosError, isAmchaosError } from '../errors/index.js';
 import { History } from '../history/history.js';
 import type { LabelSet, Timers } from '../history/types.js';
 import type { RuntimeName } from '../runtime/types.js';
-import { checkConfigWithAmtool, defaultConfig, userConfig, type ClusterConfig } from '../topology/config.js';
-import { timersFor } from '../topology/timers.js';
+import { checkConfigWithAmtool, defaultConfig, userConfig, type ClusterConfig, type TimerSources } from '../topology/config.js';
+import { formatGoDuration, timersFor } from '../topology/timers.js';
 import { resolveVersion } from '../versions/index.js';
 import type { ResolvedVersion } from '../versions/types.js';
 import { loadAlertsFile } from '../workload/alerts-file.js';
@@ -17,7 +17,7 @@ import { SUITES } from '../../suites/index.js';
 import { portInUse } from '../runtime/common/ports.js';
 import { getRuntime } from './runtime-registry.js';
 import { assertRuntimeFits, nodeSpecs, resourceLabel, runScenario, type ScenarioPlan } from './scenario.js';
-import { exitCodeFor, type RunSummary, type ScenarioSummary } from './summary.js';
+import type { RunSummary, ScenarioSummary } from './summary.js';
 import { sweepEverything } from './sweep.js';
 import { createRunWorkDir, newRunId, removeRunWorkDir } from './workdir.js';
 import { seedFor } from './seed.js';
@@ -61,9 +61,9 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const { summary, runDir } = await runSuite({ ...opts, signal: controller.signal });
-    if (controller.signal.aborted) return 130;
     printSummary(summary, runDir);
-    return exitCodeFor(summary.verdict);
+    if (controller.signal.aborted) return EXIT.interrupted;
+    return exitCodeOf(summary.outcome);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -87,10 +87,12 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     resolved.set(v, await resolveVersion(v, { cacheDir: (await import('../util/fs.js')).defaultCacheDir(), fetch: true, log }));
   }
   const userConfigText = opts.configFile ? await readInput(opts.configFile, 'AMCHAOS_INVALID_CONFIG', '--config') : undefined;
+  const flagSources = timerFlagSources(opts.timers);
   const configFor = (captureBase: string, timers: Timers): ClusterConfig =>
-    userConfigText !== undefined ? userConfig(userConfigText, opts.configFile!, captureBase) : defaultConfig(captureBase, timers);
+    userConfigText !== undefined ? userConfig(userConfigText, opts.configFile!, captureBase) : defaultConfig(captureBase, timers, flagSources);
   // Validate the config (as it will run) with every distinct amtool of the versions in play.
   const probeConfig = configFor('http://127.0.0.1:9', timersFor(3, opts.timers));
+  if (userConfigText !== undefined) refuseRouteTimerFlags(opts.timers, probeConfig);
   const amtools = new Set([...resolved.values()].map((v) => v.amtool).filter((a): a is string => a !== undefined));
   for (const amtool of amtools) await checkConfigWithAmtool(amtool, probeConfig.yaml, opts.configFile ?? 'the generated config');
   if (opts.receiverPort !== undefined && (await portInUse('127.0.0.1', opts.receiverPort))) {
@@ -108,7 +110,8 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     const label = opts.clusters[i]!.every((v) => v === opts.clusters[i]![0]) ? `${opts.clusters[i]![0]}x${versions.length}` : opts.clusters[i]!.join('+');
     const id = `${suite.name}/${label}${opts.clustered ? '' : '/no-cluster'}`;
     const scenarioSeed = seedFor(seed, id);
-    const timers = timersFor(versions.length, opts.timers);
+    // With --config the cluster runs the config's own route timers: record those, not our defaults.
+    const timers = userConfigText !== undefined ? withRootRouteTimers(timersFor(versions.length, opts.timers), probeConfig) : timersFor(versions.length, opts.timers);
     return {
       id,
       suite,
@@ -151,7 +154,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
       if (signal.aborted) break;
       const s = await runScenario(plan, { runId, workDir, outDir: runDir, history, capture, signal, log });
       scenarios.push(s);
-      log(`[${s.id}] ${s.verdict.toUpperCase()}${s.expectedFailure ? ' (expected: ' + s.expectedFailure + ')' : ''} — ${s.checks.map((c) => `${c.name} ${c.verdict}`).join(', ') || s.error?.message}`);
+      log(`[${s.id}] ${s.outcome.toUpperCase()}${s.expectedFailure ? ' (' + s.expectedFailure + ')' : ''} — ${s.checks.map((c) => `${c.name} ${c.verdict}`).join(', ') || s.error?.message}`);
     }
   } finally {
     await capture.stop().catch(() => undefined);
@@ -159,10 +162,14 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     await removeRunWorkDir(workDir);
   }
   const finishedAt = new Date();
+  const interrupted = signal.aborted;
+  const outcome = runOutcome(scenarios, { interrupted });
   const summary: RunSummary = {
-    schema: 1,
+    schema: 2,
     runId,
-    verdict: combineVerdicts(scenarios.map((s) => (s.expectedFailure ? 'pass' : s.verdict))),
+    outcome,
+    verdict: verdictOf(outcome),
+    ...(interrupted ? { interrupted } : {}),
     command: replayCommand(opts.argv, seed),
     seed,
     startedAt: startedAt.toISOString(),
@@ -203,6 +210,34 @@ export function replayCommand(argv: string[], seed: number): string[] {
   return ['npx', 'amchaos', ...out, '--seed', String(seed)];
 }
 
+/** "--group-interval 3s" for each route timer the user set by flag (the generated config's sources). */
+function timerFlagSources(t: Partial<Timers>): TimerSources {
+  const out: TimerSources = {};
+  if (t.groupWaitMs !== undefined) out.groupWait = `--group-wait ${formatGoDuration(t.groupWaitMs)}`;
+  if (t.groupIntervalMs !== undefined) out.groupInterval = `--group-interval ${formatGoDuration(t.groupIntervalMs)}`;
+  if (t.repeatIntervalMs !== undefined) out.repeatInterval = `--repeat-interval ${formatGoDuration(t.repeatIntervalMs)}`;
+  return out;
+}
+
+/** With --config the route timers are the config's; a route-timer flag beside it would be silently ignored. */
+function refuseRouteTimerFlags(t: Partial<Timers>, config: ClusterConfig): void {
+  const root = config.routes[0]!;
+  const given: string[] = [];
+  if (t.groupWaitMs !== undefined) given.push(`--group-wait (the config has ${root.sources?.groupWait ?? formatGoDuration(root.groupWaitMs)})`);
+  if (t.groupIntervalMs !== undefined) given.push(`--group-interval (the config has ${root.sources?.groupInterval ?? formatGoDuration(root.groupIntervalMs)})`);
+  if (t.repeatIntervalMs !== undefined) given.push(`--repeat-interval (the config has ${root.sources?.repeatInterval ?? formatGoDuration(root.repeatIntervalMs)})`);
+  if (given.length === 0) return;
+  throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `${given.join(', ')}: route timers come from --config, not from flags`, {
+    hint: 'Set group_wait, group_interval and repeat_interval in the config file, or leave --config out to use the generated config with these flags.',
+  });
+}
+
+/** The scenario's timers with group_wait / group_interval / repeat_interval of the config's root route. */
+function withRootRouteTimers(timers: Timers, config: ClusterConfig): Timers {
+  const root = config.routes[0]!;
+  return { ...timers, groupWaitMs: root.groupWaitMs, groupIntervalMs: root.groupIntervalMs, repeatIntervalMs: root.repeatIntervalMs };
+}
+
 async function readInput(file: string, code: 'AMCHAOS_INVALID_CONFIG', flag: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
@@ -212,9 +247,9 @@ async function readInput(file: string, code: 'AMCHAOS_INVALID_CONFIG', flag: str
 }
 
 function printSummary(summary: RunSummary, runDir: string): void {
-  const lines = [`verdict: ${summary.verdict.toUpperCase()}  (seed ${summary.seed})`];
+  const lines = [`verdict: ${summary.outcome.toUpperCase()}${summary.interrupted ? ' (interrupted)' : ''}  (seed ${summary.seed})`];
   for (const s of summary.scenarios) {
-    lines.push(`  ${s.verdict.padEnd(7)} ${s.id}${s.expectedFailure ? `  [expected failure: ${s.expectedFailure}]` : ''}`);
+    lines.push(`  ${s.outcome.padEnd(16)} ${s.id}${s.expectedFailure ? `  [${s.expectedFailure}]` : ''}`);
     for (const c of s.checks) lines.push(`           ${c.verdict.padEnd(7)} ${c.name}: ${c.summary}`);
     if (s.error) lines.push(`           error: ${s.error.message}`);
   }

@@ -2,7 +2,10 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runChecks } from '../checkers/index.js';
-import { combineVerdicts, type CheckResult } from '../checkers/types.js';
+import { applyKnownBehaviours } from '../checkers/expectations.js';
+import { observationHorizon } from '../checkers/horizons.js';
+import { scenarioOutcome, verdictOf } from '../checkers/outcome.js';
+import type { CheckResult } from '../checkers/types.js';
 import type { CaptureReceiver } from '../capture/capture.js';
 import { AlertmanagerClient } from '../client/client.js';
 import { AmchaosError, isAmchaosError } from '../errors/index.js';
@@ -10,7 +13,6 @@ import type { History } from '../history/history.js';
 import type { HistoryEvent, LabelSet, NodeDescriptor, Timers } from '../history/types.js';
 import type { NodeSpec, Runtime, RuntimeCluster } from '../runtime/types.js';
 import type { ClusterConfig } from '../topology/config.js';
-import { timerOverlapReason } from '../topology/timers.js';
 import type { ResolvedVersion } from '../versions/types.js';
 import { ClusterSampler } from '../workload/sampler.js';
 import { Nemesis } from '../nemesis/nemesis.js';
@@ -71,6 +73,25 @@ export function nodeSpecs(plan: ScenarioPlan, configYaml: string): NodeSpec[] {
 }
 
 /** A scenario id as runtimes can use it in resource names (namespaces, rules, files). */
+/** The longest the quiesce phase waits for horizons (a fault never removed makes some infinite). */
+export const QUIESCE_MAX_MS = 60_000;
+
+/**
+ * Waits until the observation horizon of the history (src/checkers/horizons.ts) has passed,
+ * re-checking after each wait (a late copy can bring a later horizon), at most QUIESCE_MAX_MS in
+ * all. Returns how long it waited.
+ */
+export async function quiesce(events: () => readonly HistoryEvent[], now: () => number, wait: (ms: number) => Promise<unknown>): Promise<number> {
+  const start = now();
+  for (let round = 0; round < 5; round++) {
+    const until = observationHorizon(events(), { deliveryMarginMs: FLUSH_MARGIN_MS });
+    const left = Math.min((until ?? -Infinity) + 50 - now(), start + QUIESCE_MAX_MS - now());
+    if (!(left > 0)) break;
+    await wait(left);
+  }
+  return now() - start;
+}
+
 export function resourceLabel(id: string): string {
   return id.replace(/[^A-Za-z0-9._:@-]+/g, '_').slice(0, 100);
 }
@@ -124,6 +145,7 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
       timers: plan.timers,
       sendResolved: config.sendResolved,
       repeatIntervalMs: config.repeatIntervalMs,
+      routes: config.routes,
     });
     capture.setSenders(Object.fromEntries(cluster.nodes.map((n) => [n.externalURL, n.id])));
     for (const n of cluster.nodes) {
@@ -163,6 +185,7 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
       nodes: scenarioNodes,
       cluster,
       capture,
+      notifications: () => capture.notifications().filter((n) => n.seq > firstSeq),
       nemesis,
       alerts: plan.alerts,
       signal,
@@ -180,6 +203,11 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
     };
     await plan.suite.drive(ctx);
     history.append({ type: 'phase', phase: 'quiesce' });
+    // Heal, then keep watching until every transition's horizon has passed: the checks can then
+    // decide, instead of saying unknown for a copy the last position could still have sent.
+    await nemesis.heal();
+    const waited = await quiesce(() => history.all().slice(firstSeq), () => history.clock.now(), (ms) => sleep(ms, undefined, { signal }));
+    if (waited > 0) figures['quiesceMs'] = Math.round(waited);
   } catch (e) {
     if (signal.aborted) {
       error = { code: 'AMCHAOS_INTERRUPTED', message: 'interrupted' };
@@ -216,11 +244,10 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
 
   history.append({ type: 'phase', phase: 'check' });
   const events = history.all().slice(firstSeq);
-  const checks = error ? [] : judge(plan, config, events);
+  const checks = error ? [] : judge(plan.suite, events);
   const lastSeq = history.all().length - 1;
-  const failing = checks.filter((c) => c.verdict === 'fail');
-  const verdict = error ? 'unknown' : combineVerdicts(checks.map((c) => c.verdict));
-  const allExpected = failing.length > 0 && failing.every((c) => c.expectedFailure);
+  const outcome = scenarioOutcome(checks, error);
+  const expected = outcome === 'expected-failure' ? [...new Set(checks.filter((c) => c.expectedFailure).map((c) => c.expectedFailure!))] : [];
   figures['notifications'] = events.filter((e) => e.type === 'notification').length;
   return {
     id: plan.id,
@@ -229,8 +256,9 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
     runtime: plan.runtime.name,
     clustered: plan.clustered,
     seed: plan.seed,
-    verdict,
-    ...(allExpected ? { expectedFailure: [...new Set(failing.map((c) => c.expectedFailure!))].join('; ') } : {}),
+    outcome,
+    verdict: verdictOf(outcome),
+    ...(expected.length > 0 ? { expectedFailure: expected.join('; ') } : {}),
     nodes,
     timers: plan.timers,
     checks: checks.map(summariseCheck),
@@ -243,15 +271,14 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
   };
 }
 
-function judge(plan: ScenarioPlan, config: ClusterConfig, events: readonly HistoryEvent[]): CheckResult[] {
-  const results = runChecks(events, plan.suite.checks, { 'no-loss': { deliveryMarginMs: FLUSH_MARGIN_MS } });
-  // Timers under which upstream itself cannot promise exactly-once (a user's config may have them).
-  const overlap = plan.clustered ? timerOverlapReason(plan.versions.length, plan.timers.peerTimeoutMs, config.groupIntervalMs) : undefined;
-  return results.map((r) => {
-    if (r.verdict !== 'fail') return r;
-    const reason = plan.suite.expectedFailure?.(plan.versions, r.name, plan.clustered) ?? (r.name === 'exactly-once' ? overlap : undefined);
-    return reason ? { ...r, expectedFailure: reason } : r;
-  });
+/**
+ * The suite's checkers over this scenario's history, then the known behaviours: the suite's own
+ * (faults it injected, decided from the evidence) and those of any config (timer overlap, version
+ * mix — these explain a failure but never make it expected).
+ */
+export function judge(suite: Pick<SuiteDefinition, 'checks' | 'checkOptions' | 'knownBehaviours'>, events: readonly HistoryEvent[]): CheckResult[] {
+  const results = runChecks(events, suite.checks, { 'no-loss': { deliveryMarginMs: FLUSH_MARGIN_MS }, ...suite.checkOptions });
+  return applyKnownBehaviours(events, results, suite.knownBehaviours ?? []);
 }
 
 // The report highlights every piece of evidence on the timeline, so summary.json keeps nearly all of it.

@@ -1,8 +1,10 @@
+import type { CheckerName, CheckOptions } from '../checkers/index.js';
+import type { KnownBehaviour } from '../checkers/expectations.js';
 import type { AlertmanagerClient } from '../client/client.js';
 import type { CaptureReceiver } from '../capture/capture.js';
 import type { Nemesis } from '../nemesis/nemesis.js';
 import type { History } from '../history/history.js';
-import type { LabelSet, NodeDescriptor, Timers } from '../history/types.js';
+import type { LabelSet, NodeDescriptor, NotificationEvent, Timers } from '../history/types.js';
 import type { RuntimeCluster, RuntimeNode } from '../runtime/types.js';
 import type { ClusterConfig } from '../topology/config.js';
 import type { ResolvedVersion } from '../versions/types.js';
@@ -17,15 +19,19 @@ export interface SuiteDefinition {
   name: string;
   /** One line for `amchaos suites` and the report. */
   summary: string;
-  /** Checker names (src/checkers) that judge this suite. */
-  checks: string[];
+  /** The checkers (src/checkers) that judge this suite. */
+  checks: readonly CheckerName[];
+  /** Options for those checkers (windows the suite's own design needs). */
+  checkOptions?: CheckOptions;
   /** Runtime capabilities the suite needs (link faults need netns or docker). */
   needs?: { linkFaults?: boolean };
   /**
-   * Known upstream behaviour: a reason when a failing check is expected for this cluster (the
-   * verdict stays fail; the scenario says it was expected and why). Never used to hide a bug.
+   * What the faults this suite injects are known to cause, as predicates on the evidence
+   * (src/checkers/expectations.ts): a failing check is an expected failure only when every failing
+   * piece of its evidence falls inside such a fault. Never a name, never a version: a duplicate
+   * outside the fault is a failure.
    */
-  expectedFailure?(cluster: readonly ResolvedVersion[], check: string, clustered: boolean): string | undefined;
+  knownBehaviours?: readonly KnownBehaviour[];
   drive(ctx: ScenarioContext): Promise<void>;
 }
 
@@ -47,6 +53,8 @@ export interface ScenarioContext {
   nodes: ScenarioNode[];
   cluster: RuntimeCluster;
   capture: CaptureReceiver;
+  /** The notifications the capture received during THIS scenario (the capture serves every scenario of a run). */
+  notifications(): readonly NotificationEvent[];
   /** Faults: partitions, latency, loss, cuts (netns), receiver faults, kill/pause/restart (any runtime). */
   nemesis: Nemesis;
   /** The alert label sets to fire (from --alerts, or generated from the seed). */
@@ -69,18 +77,31 @@ export interface ScenarioContext {
  */
 export function deliveryWindows(timers: Timers, nodes: number, config: ClusterConfig) {
   const lastPosition = Math.max(0, nodes - 1) * timers.peerTimeoutMs;
+  // A user's config can give each route its own timers: wait as long as the slowest route needs.
+  const { groupWaitMs, groupIntervalMs } = longestRouteTimers(config);
   // Slack for the last node's pipeline to run and its webhook to land on loopback: Go timers fire
   // within milliseconds and a webhook takes a few more, so half a second is ample even on a loaded
   // 2-core machine; the checker decides on what arrived, this only bounds how long we look.
   const slack = Math.max(500, Math.round(timers.peerTimeoutMs / 4));
   return {
     /** From an alert reaching every node to the first notification of its group. */
-    firstDelivery: config.groupWaitMs + slack,
+    firstDelivery: groupWaitMs + slack,
     /** After the first delivery of a transition, how long a duplicate may still come. */
     duplicateWindow: lastPosition + slack,
     /** From resolving alerts to the resolved notification (next flush + the last position's wait). */
-    resolveDelivery: config.groupIntervalMs + slack,
+    resolveDelivery: groupIntervalMs + slack,
+    /** An alert firing this long is in some flush of its route (no-loss's flush window), for the slowest route. */
+    flushWindow: Math.max(groupWaitMs, groupIntervalMs) + FLUSH_MARGIN_MS,
     slack,
+  };
+}
+
+/** The longest group_wait and group_interval among the config's routes (the root's when it has none). */
+export function longestRouteTimers(config: Pick<ClusterConfig, 'routes' | 'groupWaitMs' | 'groupIntervalMs'>): { groupWaitMs: number; groupIntervalMs: number } {
+  const routes = config.routes ?? [];
+  return {
+    groupWaitMs: Math.max(config.groupWaitMs, ...routes.map((r) => r.groupWaitMs)),
+    groupIntervalMs: Math.max(config.groupIntervalMs, ...routes.map((r) => r.groupIntervalMs)),
   };
 }
 

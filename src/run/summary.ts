@@ -1,3 +1,4 @@
+import type { Outcome } from '../checkers/outcome.js';
 import type { CheckResult, Verdict } from '../checkers/types.js';
 import type { NodeDescriptor, Timers } from '../history/types.js';
 
@@ -6,9 +7,17 @@ import type { NodeDescriptor, Timers } from '../history/types.js';
  * the report (`amchaos report DIR` re-renders from summary.json + history.jsonl).
  */
 export interface RunSummary {
-  schema: 1;
+  /** 2: scenarios and the run carry `outcome`; a scenario's `verdict` is verdictOf(outcome). 1: older runs (outcome derived on load). */
+  schema: 1 | 2;
   runId: string;
+  /** runOutcome(scenarios) — src/checkers/outcome.ts decides; the exit code follows it. */
+  outcome: Outcome;
+  /** verdictOf(outcome): pass (also for an expected failure), fail or unknown. */
   verdict: Verdict;
+  /** The run was stopped (Ctrl-C, SIGTERM, vitest interrupted) before every scenario ran. */
+  interrupted?: boolean;
+  /** Set by `amchaos check`: when the stored history was last re-judged with the current checkers. */
+  rejudgedAt?: string;
   /** The exact command that replays this run (argv, with --seed pinned). */
   command: string[];
   seed: number;
@@ -30,8 +39,11 @@ export interface ScenarioSummary {
   runtime: string;
   clustered: boolean;
   seed: number;
+  /** scenarioOutcome(checks, error) — src/checkers/outcome.ts decides. */
+  outcome: Outcome;
+  /** verdictOf(outcome): pass (also for an expected failure), fail or unknown. */
   verdict: Verdict;
-  /** Set when the verdict is fail but every failing check is an expected (known upstream) failure. */
+  /** With outcome `expected-failure`: the injected faults that explain every failing piece of evidence. */
   expectedFailure?: string;
   nodes: NodeDescriptor[];
   timers: Timers;
@@ -54,8 +66,3 @@ export interface CheckSummary extends Omit<CheckResult, 'evidence'> {
   evidence: CheckResult['evidence'];
 }
 
-export const EXIT = { pass: 0, fail: 1, unknown: 2, badArguments: 254 } as const;
-
-export function exitCodeFor(verdict: Verdict): number {
-  return verdict === 'pass' ? EXIT.pass : verdict === 'fail' ? EXIT.fail : EXIT.unknown;
-}

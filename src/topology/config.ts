@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { isMap, isSeq, parseDocument, stringify, type Document } from 'yaml';
+import { basename, join } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document, type YAMLMap } from 'yaml';
 import { AmchaosError } from '../errors/index.js';
-import type { Timers } from '../history/types.js';
+import type { RouteRecord, Timers } from '../history/types.js';
 import { execFileCollect, tailLines } from '../util/exec.js';
 import { formatGoDuration, parseDuration } from './timers.js';
 
@@ -19,12 +19,17 @@ export interface ClusterConfig {
   sendResolved: Record<string, boolean>;
   /** Effective repeat_interval per receiver, ms: the smallest among the routes that use it. */
   repeatIntervalMs: Record<string, number>;
-  /** The route tree's timers (root values), which define observation windows. */
+  /** The root route's timers (what `timers` of the scenario records for group_wait/interval/repeat). */
   groupWaitMs: number;
   groupIntervalMs: number;
+  /** Every route with its effective timers, in tree order: the checkers judge each group by its route. */
+  routes: RouteRecord[];
   /** True when the config came from the user (--config). */
   fromUser: boolean;
 }
+
+/** Where the generated config's timers come from (flags the user gave), for messages. */
+export type TimerSources = Partial<NonNullable<RouteRecord['sources']>>;
 
 export const DEFAULT_RECEIVER = 'capture';
 
@@ -33,7 +38,7 @@ export function captureHookURL(captureBase: string, receiver: string): string {
 }
 
 /** The harness's own config: one route, grouped by alertname and group, one receiver. */
-export function defaultConfig(captureBase: string, timers: Timers): ClusterConfig {
+export function defaultConfig(captureBase: string, timers: Timers, sources: TimerSources = {}): ClusterConfig {
   const doc = {
     route: {
       receiver: DEFAULT_RECEIVER,
@@ -56,6 +61,23 @@ export function defaultConfig(captureBase: string, timers: Timers): ClusterConfi
     repeatIntervalMs: { [DEFAULT_RECEIVER]: timers.repeatIntervalMs },
     groupWaitMs: timers.groupWaitMs,
     groupIntervalMs: timers.groupIntervalMs,
+    routes: [
+      {
+        id: 'root',
+        receiver: DEFAULT_RECEIVER,
+        matchers: [],
+        continue: false,
+        groupBy: ['alertname', 'group'],
+        groupWaitMs: timers.groupWaitMs,
+        groupIntervalMs: timers.groupIntervalMs,
+        repeatIntervalMs: timers.repeatIntervalMs,
+        sources: {
+          groupWait: sources.groupWait ?? 'amchaos default',
+          groupInterval: sources.groupInterval ?? 'amchaos default (N × peer timeout)',
+          repeatInterval: sources.repeatInterval ?? 'amchaos default',
+        },
+      },
+    ],
     fromUser: false,
   };
 }
@@ -74,8 +96,9 @@ export function userConfig(text: string, file: string, captureBase: string): Clu
       hint: 'Fix the file (amtool check-config validates it) and run again.',
     });
   let doc: Document;
+  const lines = new LineCounter();
   try {
-    doc = parseDocument(text, { prettyErrors: true });
+    doc = parseDocument(text, { prettyErrors: true, lineCounter: lines });
   } catch (e) {
     throw fail((e as Error).message);
   }
@@ -96,48 +119,112 @@ export function userConfig(text: string, file: string, captureBase: string): Clu
     }
     item.set('webhook_configs', doc.createNode([{ url: captureHookURL(captureBase, name), send_resolved: true }]));
   }
-  const route = doc.toJS().route as RouteJS | undefined;
-  if (!route || typeof route !== 'object') throw fail('route: is missing');
-  if (!route.receiver) throw fail('the root route has no receiver');
-  const repeat: Record<string, number> = {};
-  const walk = (r: RouteJS, inherited: { group_wait: number; group_interval: number; repeat_interval: number }) => {
-    const eff = {
-      group_wait: r.group_wait ? parseDuration(r.group_wait, 'group_wait') : inherited.group_wait,
-      group_interval: r.group_interval ? parseDuration(r.group_interval, 'group_interval') : inherited.group_interval,
-      repeat_interval: r.repeat_interval ? parseDuration(r.repeat_interval, 'repeat_interval') : inherited.repeat_interval,
-    };
-    const recv = r.receiver;
-    if (recv) repeat[recv] = Math.min(repeat[recv] ?? Infinity, eff.repeat_interval);
-    // A child route without a receiver inherits its parent's.
-    for (const child of r.routes ?? []) walk({ ...child, receiver: child.receiver ?? recv }, eff);
-    return eff;
-  };
-  let rootEff;
+  const routeNode = doc.get('route', true);
+  if (!isMap(routeNode)) throw fail('route: is missing (or is not a mapping)');
+  let routes: RouteRecord[];
   try {
-    rootEff = walk(route, AM_DEFAULTS);
+    routes = flattenRoutes(routeNode, (node) => `${basename(file)}:${lines.linePos(node.range?.[0] ?? 0).line}`);
   } catch (e) {
     throw fail((e as Error).message);
   }
-  for (const r of Object.keys(repeat)) {
-    if (!receivers.includes(r)) throw fail(`route uses receiver "${r}", which is not defined under receivers:`);
+  const root = routes[0]!;
+  if (!root.receiver) throw fail('the root route has no receiver');
+  const repeat: Record<string, number> = {};
+  for (const r of routes) {
+    if (!receivers.includes(r.receiver)) throw fail(`route uses receiver "${r.receiver}", which is not defined under receivers:`);
+    repeat[r.receiver] = Math.min(repeat[r.receiver] ?? Infinity, r.repeatIntervalMs);
   }
   return {
     yaml: doc.toString(),
     receivers,
     sendResolved: Object.fromEntries(receivers.map((r) => [r, true])),
-    repeatIntervalMs: Object.fromEntries(receivers.map((r) => [r, repeat[r] ?? rootEff.repeat_interval])),
-    groupWaitMs: rootEff.group_wait,
-    groupIntervalMs: rootEff.group_interval,
+    repeatIntervalMs: Object.fromEntries(receivers.map((r) => [r, repeat[r] ?? root.repeatIntervalMs])),
+    groupWaitMs: root.groupWaitMs,
+    groupIntervalMs: root.groupIntervalMs,
+    routes,
     fromUser: true,
   };
 }
 
-interface RouteJS {
-  receiver?: string;
-  group_wait?: string;
-  group_interval?: string;
-  repeat_interval?: string;
-  routes?: RouteJS[];
+type TimerKey = 'group_wait' | 'group_interval' | 'repeat_interval';
+const TIMER_FIELDS: Record<TimerKey, 'groupWait' | 'groupInterval' | 'repeatInterval'> = {
+  group_wait: 'groupWait',
+  group_interval: 'groupInterval',
+  repeat_interval: 'repeatInterval',
+};
+
+/**
+ * The route tree as Alertmanager builds it (dispatch/route.go NewRoute): a child inherits its
+ * parent's receiver, group_by and timers unless it sets them; match: and match_re: become matchers
+ * beside matchers:. Each timer remembers the line it was set on, so a finding can name it.
+ */
+function flattenRoutes(rootNode: YAMLMap, where: (node: { range?: [number, number, number] | null }) => string): RouteRecord[] {
+  const out: RouteRecord[] = [];
+  const inheritedRoot = {
+    receiver: '',
+    groupBy: [] as string[],
+    timers: { group_wait: AM_DEFAULTS.group_wait, group_interval: AM_DEFAULTS.group_interval, repeat_interval: AM_DEFAULTS.repeat_interval } as Record<TimerKey, number>,
+    sources: { group_wait: 'Alertmanager default', group_interval: 'Alertmanager default', repeat_interval: 'Alertmanager default' } as Record<TimerKey, string>,
+  };
+  const walk = (node: YAMLMap, id: string, parent: string | undefined, inh: typeof inheritedRoot): void => {
+    const str = (key: string): string | undefined => {
+      const v = node.get(key);
+      return v === undefined || v === null ? undefined : String(v);
+    };
+    const timers = { ...inh.timers };
+    const sources: Record<TimerKey, string> = {
+      group_wait: inheritedSource(inh.sources.group_wait),
+      group_interval: inheritedSource(inh.sources.group_interval),
+      repeat_interval: inheritedSource(inh.sources.repeat_interval),
+    };
+    for (const key of Object.keys(TIMER_FIELDS) as TimerKey[]) {
+      const scalar = node.get(key, true);
+      if (scalar === undefined || scalar === null) continue;
+      const text = isScalar(scalar) ? String(scalar.value) : String(scalar);
+      timers[key] = parseDuration(text, `${id === 'root' ? 'route' : `route ${id}`} ${key}`);
+      sources[key] = `${where(scalar as { range?: [number, number, number] | null })} (${key}: ${text})`;
+    }
+    const groupByNode = node.get('group_by');
+    const groupBy = isSeq(groupByNode) ? groupByNode.items.map((i) => String(isScalar(i) ? i.value : i)) : inh.groupBy;
+    const matchers: string[] = [];
+    const match = node.get('match');
+    if (isMap(match)) for (const p of match.items) matchers.push(`${scalarText(p.key)}=${JSON.stringify(scalarText(p.value))}`);
+    const matchRe = node.get('match_re');
+    if (isMap(matchRe)) for (const p of matchRe.items) matchers.push(`${scalarText(p.key)}=~${JSON.stringify(scalarText(p.value))}`);
+    const ms = node.get('matchers');
+    if (isSeq(ms)) for (const m of ms.items) matchers.push(scalarText(m));
+    const receiver = str('receiver') ?? inh.receiver;
+    const record: RouteRecord = {
+      id,
+      ...(parent ? { parent } : {}),
+      receiver,
+      matchers,
+      continue: node.get('continue') === true,
+      groupBy,
+      groupWaitMs: timers.group_wait,
+      groupIntervalMs: timers.group_interval,
+      repeatIntervalMs: timers.repeat_interval,
+      sources: { groupWait: sources.group_wait, groupInterval: sources.group_interval, repeatInterval: sources.repeat_interval },
+    };
+    out.push(record);
+    const children = node.get('routes');
+    if (isSeq(children)) {
+      children.items.forEach((child, i) => {
+        if (!isMap(child)) throw new Error(`route ${id}.${i} is not a mapping`);
+        walk(child, `${id}.${i}`, id, { receiver, groupBy, timers, sources });
+      });
+    }
+  };
+  walk(rootNode, 'root', undefined, inheritedRoot);
+  return out;
+}
+
+function inheritedSource(source: string): string {
+  return source.endsWith('(inherited)') || source.startsWith('Alertmanager') ? source : `${source} (inherited)`;
+}
+
+function scalarText(node: unknown): string {
+  return String(isScalar(node) ? node.value : node);
 }
 
 /**

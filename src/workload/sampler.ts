@@ -1,6 +1,6 @@
 import { AmchaosError } from '../errors/index.js';
 import type { History } from '../history/history.js';
-import type { NodeId } from '../history/types.js';
+import { labelKey, type NodeId } from '../history/types.js';
 import type { AlertmanagerClient } from '../client/client.js';
 
 export interface ClusterSamplerOptions {
@@ -10,6 +10,8 @@ export interface ClusterSamplerOptions {
   intervalMs: number;
   /** Timeout of one sample request. Default max(500, intervalMs). */
   timeoutMs?: number;
+  /** Suppressed alerts are sampled every this many rounds (they change at flushes, not per gossip tick). Default 5. */
+  alertsEvery?: number;
 }
 
 /**
@@ -24,6 +26,8 @@ export class ClusterSampler {
   private readonly clients: readonly AlertmanagerClient[];
   private readonly intervalMs: number;
   private readonly timeoutMs: number;
+  private readonly alertsEvery: number;
+  private round = 0;
   private readonly busy = new Set<NodeId>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
@@ -38,6 +42,7 @@ export class ClusterSampler {
     this.clients = opts.clients;
     this.intervalMs = opts.intervalMs;
     this.timeoutMs = opts.timeoutMs ?? Math.max(500, opts.intervalMs);
+    this.alertsEvery = Math.max(1, opts.alertsEvery ?? 5);
   }
 
   /** Samples now, then every interval (idempotent). */
@@ -52,10 +57,11 @@ export class ClusterSampler {
   sampleNow(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     const rounds: Promise<void>[] = [];
+    const withAlerts = this.round++ % this.alertsEvery === 0;
     for (const c of this.clients) {
       if (this.busy.has(c.node)) continue;
       this.busy.add(c.node);
-      const p = this.sampleNode(c).finally(() => this.busy.delete(c.node));
+      const p = this.sampleNode(c, withAlerts).finally(() => this.busy.delete(c.node));
       this.inFlight.add(p);
       void p.finally(() => this.inFlight.delete(p));
       rounds.push(p);
@@ -72,14 +78,20 @@ export class ClusterSampler {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private async sampleNode(c: AlertmanagerClient): Promise<void> {
+  private async sampleNode(c: AlertmanagerClient, withAlerts: boolean): Promise<void> {
     const req = { timeoutMs: this.timeoutMs, signal: this.abort.signal };
-    const [status, silences] = await Promise.allSettled([c.status(req), c.getSilences(undefined, req)]);
+    const [status, silences, alerts] = await Promise.allSettled([
+      c.status(req),
+      c.getSilences(undefined, req),
+      // Only the suppressed ones (active=false): small, and what no-loss needs to excuse an inhibition.
+      withAlerts ? c.getAlerts({ active: false, silenced: true, inhibited: true, unprocessed: false }, req) : Promise.resolve(undefined),
+    ]);
     // An abort at stop() says nothing about the node: append nothing rather than "unreachable".
     if (this.abort.signal.aborted) return;
     if (status.status === 'fulfilled') {
       const peers = (status.value.cluster.peers ?? []).map((p) => p.name).sort();
-      this.history.append({ type: 'status.sample', node: c.node, clusterStatus: status.value.cluster.status, peers });
+      const name = status.value.cluster.name;
+      this.history.append({ type: 'status.sample', node: c.node, clusterStatus: status.value.cluster.status, peers, ...(name ? { name } : {}) });
     } else {
       this.history.append({ type: 'status.sample', node: c.node, clusterStatus: 'unreachable', peers: [] });
     }
@@ -90,6 +102,17 @@ export class ClusterSampler {
       this.history.append({ type: 'silences.sample', node: c.node, active: active.sort(), expired: expired.sort() });
     } else {
       this.history.append({ type: 'silences.sample', node: c.node });
+    }
+    if (!withAlerts) return;
+    if (alerts.status === 'fulfilled' && alerts.value) {
+      const suppressed = alerts.value.map((a) => ({
+        alert: labelKey(a.labels),
+        inhibitedBy: [...(a.status.inhibitedBy ?? [])].sort(),
+        silencedBy: [...(a.status.silencedBy ?? [])].sort(),
+      }));
+      this.history.append({ type: 'alerts.sample', node: c.node, suppressed });
+    } else {
+      this.history.append({ type: 'alerts.sample', node: c.node });
     }
   }
 }

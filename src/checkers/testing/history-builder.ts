@@ -7,6 +7,7 @@ import type {
   NodeLifecycle,
   NotifiedAlert,
   Phase,
+  RouteRecord,
   Timers,
 } from '../../history/types.js';
 import { labelKey } from '../../history/types.js';
@@ -54,6 +55,8 @@ export interface StartOptions {
   timers?: Partial<Timers>;
   sendResolved?: Record<string, boolean>;
   repeatIntervalMs?: Record<string, number>;
+  /** The route tree (scenario.start.routes); omitted: no routes recorded, as in older histories. */
+  routes?: RouteRecord[];
   t?: number;
   scenario?: string;
 }
@@ -139,11 +142,17 @@ export class HistoryBuilder {
       timers: { ...TEST_TIMERS, ...o.timers },
       sendResolved: o.sendResolved ?? { [DEFAULT_RECEIVER]: true },
       repeatIntervalMs: o.repeatIntervalMs ?? { [DEFAULT_RECEIVER]: o.timers?.repeatIntervalMs ?? TEST_TIMERS.repeatIntervalMs },
+      ...(o.routes ? { routes: o.routes } : {}),
     });
   }
 
   phase(phase: Phase, t: number): this {
     return this.push(t, { type: 'phase', phase });
+  }
+
+  /** The harness stops watching: teardown begins at t (horizons up to t were observed). */
+  end(t: number): this {
+    return this.phase('teardown', t);
   }
 
   /** Every node reports ready, then the drive phase starts (what the harness records). */
@@ -229,6 +238,22 @@ export class HistoryBuilder {
     return this.push(o.completeT ?? o.t + 10, { type: 'op.complete', op, kind: 'silence.expire', node: o.node, ok });
   }
 
+  /**
+   * An alerts.post op to `node` (invoke at t, complete at t + 5), as the alert source records it:
+   * each alert with its endsAt in scenario ms (a firing alert's "valid until").
+   */
+  post(node: NodeId, t: number, alerts: { labels: LabelSet; endsAtT: number }[], ok: boolean | null = true): this {
+    const op = this.nextOp++;
+    this.push(t, {
+      type: 'op.invoke',
+      op,
+      kind: 'alerts.post',
+      node,
+      value: alerts.map((a) => ({ labels: a.labels, startsAt: wallAt(0), endsAt: wallAt(a.endsAtT) })),
+    });
+    return this.push(t + 5, { type: 'op.complete', op, kind: 'alerts.post', node, ok, ...(ok === true ? {} : { error: ok === false ? 'HTTP 400' : 'timeout' }) });
+  }
+
   /** An alerts.list op whose answer shows alerts (optionally inhibited). */
   alertsList(node: NodeId, t: number, alerts: { labels: LabelSet; inhibitedBy?: string[]; silencedBy?: string[] }[]): this {
     const op = this.nextOp++;
@@ -260,10 +285,21 @@ export class HistoryBuilder {
     });
   }
 
+  /** alerts.sample: the alerts a node lists as suppressed (inhibited/silenced); undefined: no answer. */
+  alertsSample(node: NodeId, t: number, suppressed: { labels: LabelSet; inhibitedBy?: string[]; silencedBy?: string[] }[] | undefined): this {
+    return this.push(t, {
+      type: 'alerts.sample',
+      node,
+      ...(suppressed
+        ? { suppressed: suppressed.map((a) => ({ alert: labelKey(a.labels), inhibitedBy: a.inhibitedBy ?? [], silencedBy: a.silencedBy ?? [] })) }
+        : {}),
+    });
+  }
+
   /** status.sample; `peers` is a count (the first k nodes' peer names) or explicit names. */
   statusSample(node: NodeId, t: number, peers?: number | string[], clusterStatus = 'ready'): this {
     const list = Array.isArray(peers) ? peers : this.nodeIds.slice(0, peers ?? this.nodeIds.length).map((id) => this.peerName(id));
-    return this.push(t, { type: 'status.sample', node, clusterStatus, peers: clusterStatus === 'unreachable' ? [] : list });
+    return this.push(t, { type: 'status.sample', node, clusterStatus, peers: clusterStatus === 'unreachable' ? [] : list, name: this.peerName(node) });
   }
 
   /**

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckResult, Evidence, Verdict } from '../../checkers/types.js';
-import { combineVerdicts } from '../../checkers/types.js';
+import { runOutcome, scenarioOutcome, verdictOf } from '../../checkers/outcome.js';
 import type {
   HistoryEvent,
   LabelSet,
@@ -354,9 +354,10 @@ class RunSim {
     } else {
       const result = this.drive(spec, nodeIds, at, logOf, versionOf, receiver);
       checks.push(...result.checks);
-      verdict = combineVerdicts(checks.map((c) => c.verdict));
     }
-    const allExpected = verdict === 'fail' && checks.every((c) => c.verdict !== 'fail' || c.expectedFailure !== undefined);
+    const outcome = scenarioOutcome(checks, spec.error);
+    verdict = verdictOf(outcome);
+    const allExpected = outcome === 'expected-failure';
     const checkSummaries: CheckSummary[] = checks.map((c) => ({ ...c, evidenceCount: c.evidence.length, evidence: c.evidence }));
     const notifications = this.events.slice(first).filter((e) => e.type === 'notification').length;
     this.scenarios.push({
@@ -366,6 +367,7 @@ class RunSim {
       runtime: (start as { runtime: string }).runtime,
       clustered: spec.clustered,
       seed: this.seed,
+      outcome,
       verdict,
       expectedFailure: allExpected ? checks.find((c) => c.expectedFailure)?.expectedFailure : undefined,
       nodes,
@@ -693,12 +695,13 @@ class RunSim {
       await mkdir(join(file, '..'), { recursive: true });
       await writeFile(file, lines.join('\n') + '\n');
     }
-    const verdict = combineVerdicts(this.scenarios.map((s) => (s.verdict === 'fail' && s.expectedFailure ? 'pass' : s.verdict)));
+    const outcome = runOutcome(this.scenarios);
     const last = this.events[this.events.length - 1];
     const summary: RunSummary = {
-      schema: 1,
+      schema: 2,
       runId,
-      verdict,
+      outcome,
+      verdict: verdictOf(outcome),
       command: ['amchaos', 'run', '--suite', kind === 'no-cluster' ? 'control,exactly-once' : kind === 'large' ? 'soak' : kind === 'partition' ? 'partition,latency' : 'exactly-once', '--seed', String(this.seed)],
       seed: this.seed,
       startedAt: new Date(this.wall0).toISOString(),

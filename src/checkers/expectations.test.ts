@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import type { HistoryEvent, RouteRecord } from '../history/types.js';
+import { checkExactlyOnce } from './exactly-once.js';
+import { applyKnownBehaviours, duringInjectedFault } from './expectations.js';
+import { scenarioOutcome } from './outcome.js';
+import { historyBuilder, TEST_TIMERS } from './testing/history-builder.js';
+import { checkValidity } from './validity.js';
+
+const A = { alertname: 'A' };
+const B = { alertname: 'B' };
+
+// What udp-cut declares: duplicates inside its UDP cut (+ the push/pull tail) are upstream #1564.
+const udpCut = duringInjectedFault({
+  id: 'udp-cut',
+  faults: ['link-cut'],
+  matchSpec: (spec) => spec?.['transport'] === 'udp',
+  tailMs: (view) => view.timers.pushPullIntervalMs + 5_000,
+  reason: 'UDP cut, TCP open: nflog gossip lost (upstream #1564)',
+});
+
+function judge(history: HistoryEvent[], behaviours = [udpCut]) {
+  const results = applyKnownBehaviours(history, [checkExactlyOnce(history)], behaviours);
+  return { eo: results[0]!, outcome: scenarioOutcome(results) };
+}
+
+/** A UDP-cut fault as the nemesis records it (requested with its spec, then applied and removed). */
+function withUdpCut(b: ReturnType<typeof historyBuilder>, t: number, until: number) {
+  return b
+    .raw(t - 1, { type: 'fault', fault: 1, state: 'requested', kind: 'link-cut', description: 'cut udp on all peer links', detail: { spec: { kind: 'link-cut', links: 'all', transport: 'udp' } } })
+    .raw(t, { type: 'fault', fault: 1, state: 'applied', kind: 'link-cut', description: 'cut udp on all peer links' })
+    .raw(until, { type: 'fault', fault: 1, state: 'removed', kind: 'link-cut', description: 'cut udp on all peer links' });
+}
+
+describe('known behaviours: expected failures only from the evidence of injected faults', () => {
+  it('a duplicate after the injected UDP cut and its tail is not explained by it: a plain fail', () => {
+    // Copies after the fault's settle margin (so exactly-once fails), inside removed + tail.
+    const h = withUdpCut(historyBuilder().start().ready(0), 5_000, 10_000)
+      .notify({ t: 2_000, sender: 'n1', firing: [B] })
+      .notify({ t: 22_000, sender: 'n1', firing: [A] })
+      .notify({ t: 24_000, sender: 'n2', firing: [A] })
+      .end(60_000)
+      .build();
+    // The transition starts after heal + settle (10 s + 11 s): exactly-once counts it as healthy...
+    expect(checkExactlyOnce(h).verdict).toBe('fail');
+    // ...but it is not inside the cut + tail (10 s + 10 s = 20 s): not explained.
+    expect(judge(h).outcome).toBe('fail');
+
+  });
+
+  it('classifies each failing item: all explained by the injected fault → expected-failure; one healthy-time duplicate more → fail', () => {
+    const h = withUdpCut(historyBuilder().start().ready(0), 5_000, 10_000)
+      .notify({ t: 22_000, sender: 'n1', firing: [A] })
+      .notify({ t: 24_000, sender: 'n2', firing: [A] })
+      .end(60_000)
+      .build();
+    const wide = duringInjectedFault({ id: 'udp-cut', faults: ['link-cut'], matchSpec: (s) => s?.['transport'] === 'udp', tailMs: () => 20_000, reason: 'UDP cut (upstream #1564)' });
+    const explained = judge(h, [wide]);
+    expect(explained.eo.verdict).toBe('fail');
+    expect(explained.eo.expectedFailure).toBe('UDP cut (upstream #1564)');
+    expect(explained.eo.evidence.find((e) => e.fails)!.explainedBy).toMatchObject({ behaviour: 'udp-cut', expected: true });
+    expect(explained.outcome).toBe('expected-failure');
+
+    // The same plus a duplicate of a baseline group long after the tail: the check is a plain fail.
+    const more = withUdpCut(historyBuilder().start().ready(0), 5_000, 10_000)
+      .notify({ t: 22_000, sender: 'n1', firing: [A] })
+      .notify({ t: 24_000, sender: 'n2', firing: [A] })
+      .notify({ t: 50_000, sender: 'n1', firing: [B] })
+      .notify({ t: 52_000, sender: 'n3', firing: [B] })
+      .end(90_000)
+      .build();
+    const r = judge(more, [wide]);
+    expect(r.eo.expectedFailure).toBeUndefined();
+    expect(r.outcome).toBe('fail');
+    // A fault of another kind (or transport) explains nothing.
+    const otherKind = duringInjectedFault({ id: 'x', faults: ['latency'], tailMs: () => 60_000, reason: 'latency' });
+    expect(judge(h, [otherKind]).outcome).toBe('fail');
+    const tcpOnly = duringInjectedFault({ id: 'x', faults: ['link-cut'], matchSpec: (s) => s?.['transport'] === 'tcp', tailMs: () => 60_000, reason: 'tcp' });
+    expect(judge(h, [tcpOnly]).outcome).toBe('fail');
+  });
+
+  it('never makes a failure expected when its failing evidence was truncated away', () => {
+    const b = withUdpCut(historyBuilder().start().ready(0), 5_000, 10_000);
+    for (let i = 0; i < 5; i++) {
+      b.notify({ t: 22_000 + i, sender: 'n1', firing: [{ alertname: `X${i}` }], groupKey: `g${i}` });
+      b.notify({ t: 24_000 + i, sender: 'n2', firing: [{ alertname: `X${i}` }], groupKey: `g${i}` });
+    }
+    const h = b.end(60_000).build();
+    const wide = duringInjectedFault({ id: 'udp-cut', faults: ['link-cut'], tailMs: () => 20_000, reason: 'UDP cut' });
+    const results = applyKnownBehaviours(h, [checkExactlyOnce(h, { maxEvidence: 3 })], [wide]);
+    expect(results[0]!.expectedFailure).toBeUndefined();
+  });
+
+  it('timer overlap from the user\'s timers is a fail naming upstream #3551 and the config line — never expected', () => {
+    const routes: RouteRecord[] = [
+      {
+        id: 'root',
+        receiver: 'webhook',
+        matchers: [],
+        continue: false,
+        groupBy: ['alertname'],
+        groupWaitMs: 1_000,
+        groupIntervalMs: 3_000,
+        repeatIntervalMs: TEST_TIMERS.repeatIntervalMs,
+        sources: { groupWait: 'am.yml:4 (group_wait: 1s)', groupInterval: 'am.yml:5 (group_interval: 3s)', repeatInterval: 'Alertmanager default' },
+      },
+    ];
+    const h = historyBuilder()
+      .start({ nodes: 3, routes })
+      .ready(0)
+      .fire(A, 1_000)
+      .notify({ t: 2_100, sender: 'n1', firing: [A] })
+      .resolve(A, 10_000)
+      .notify({ t: 12_050, sender: 'n1', resolved: [A] })
+      .notify({ t: 12_500, sender: 'n3', firing: [A] })
+      .end(40_000)
+      .build();
+    const [validity] = applyKnownBehaviours(h, [checkValidity(h)], []);
+    expect(validity!.verdict).toBe('fail');
+    expect(validity!.expectedFailure).toBeUndefined();
+    expect(validity!.knownIssues![0]).toContain('upstream #3551');
+    expect(validity!.knownIssues![0]).toContain('am.yml:5 (group_interval: 3s)');
+    expect(validity!.summary).toContain('#3551');
+    expect(scenarioOutcome([validity!])).toBe('fail');
+
+    // A duplicate 2 s after the first (tsam:no-dedup's position 1) is not the overlap's shape.
+    const noDedup = historyBuilder()
+      .start({ nodes: 3, routes })
+      .ready(0)
+      .fire(A, 1_000)
+      .notify({ t: 2_100, sender: 'n1', firing: [A] })
+      .notify({ t: 4_100, sender: 'n2', firing: [A] })
+      .notify({ t: 6_100, sender: 'n3', firing: [A] })
+      .end(40_000)
+      .build();
+    const [eo] = applyKnownBehaviours(noDedup, [checkExactlyOnce(noDedup)], []);
+    expect(eo!.verdict).toBe('fail');
+    expect(eo!.knownIssues).toBeUndefined();
+  });
+
+  it('timer overlap also explains a duplicate whose copies came from flushes of different ticks (as measured on real 0.25.0)', () => {
+    // Real 0.25.0, group_interval 2 s: after n3's stale firing, n1 (position 0, this tick) and n2
+    // (position 1, flushed one tick earlier and still waiting) both sent the resolved, 10 ms apart.
+    const h = historyBuilder()
+      .start({ nodes: 3, timers: { groupIntervalMs: 2_000 } })
+      .ready(0)
+      .sampleAll(500)
+      .fire(A, 1_000)
+      .notify({ t: 2_100, sender: 'n1', firing: [A] })
+      .resolve(A, 8_000)
+      .notify({ t: 9_000, sender: 'n1', resolved: [A] })
+      .notify({ t: 9_300, sender: 'n3', firing: [A] })
+      .notify({ t: 11_000, sender: 'n1', resolved: [A] })
+      .notify({ t: 11_010, sender: 'n2', resolved: [A] })
+      .end(40_000)
+      .build();
+    const [eo] = applyKnownBehaviours(h, [checkExactlyOnce(h)], []);
+    expect(eo!.verdict).toBe('fail');
+    const dup = eo!.evidence.find((e) => e.fails)!;
+    expect((dup.data!['copies'] as { position: number }[]).map((c) => c.position)).toEqual([0, 1]);
+    expect(dup.explainedBy).toMatchObject({ behaviour: 'timer-overlap', expected: false });
+    expect(eo!.knownIssues![0]).toContain('#3551');
+  });
+
+  it('a duplicate between versions whose group keys differ names the version mix — still a fail', () => {
+    const AX = { alertname: 'A', Zone: 'z1', az: 'a' };
+    const h = historyBuilder()
+      .start({ nodes: 2, versions: ['0.25.0', '0.33.1'], timers: { groupIntervalMs: 6_000 } })
+      .ready(0)
+      .fire(AX, 1_000)
+      .notify({ t: 2_100, sender: 'n1', firing: [AX], groupKey: '{}:{Zone="z1", alertname="A", az="a"}', groupLabels: AX })
+      .notify({ t: 4_100, sender: 'n2', firing: [AX], groupKey: '{}:{alertname="A", az="a", Zone="z1"}', groupLabels: AX })
+      .end(40_000)
+      .build();
+    const [eo] = applyKnownBehaviours(h, [checkExactlyOnce(h)], []);
+    expect(eo!.verdict).toBe('fail');
+    expect(eo!.expectedFailure).toBeUndefined();
+    expect(eo!.knownIssues![0]).toContain('build this group\'s key differently');
+  });
+});

@@ -1,0 +1,197 @@
+import type { HistoryEvent, RouteRecord } from '../history/types.js';
+import { routeTree } from './routes.js';
+import { deriveWindows, viewScenario, type FaultWindow, type ScenarioView } from './scenario.js';
+import type { CheckResult, Evidence } from './types.js';
+
+/**
+ * Known behaviour of Alertmanager, as predicates on the evidence — never on names. A failing
+ * check is an *expected failure* only when EVERY piece of its failing evidence is explained by a
+ * fault the suite itself injected (`expected: true`), e.g. "both copies of this duplicated
+ * transition fall inside the UDP cut the suite made, plus the push/pull tail". Duplicates outside
+ * the predicate (healthy time, a baseline, the final resolve) stay unexplained: the check fails.
+ *
+ * Behaviour that comes from the user's config or version mix (`expected: false`: timers that let
+ * a flush outlive the next tick, group keys built differently by two versions) never makes a
+ * failure expected: the check fails — a user's CI must go red when their config makes
+ * Alertmanager send duplicates — and its message names the upstream issue and the config line.
+ */
+export interface KnownBehaviour {
+  /** Stable id, shown in the evidence (`explainedBy.behaviour`). */
+  id: string;
+  /** The checks whose failing evidence it may explain. */
+  checks: readonly string[];
+  /** true: a fault the suite injected (the failure is expected). false: config / version mix (still a fail). */
+  expected: boolean;
+  /** The reason for one failing evidence item, or undefined when the item is not this behaviour. */
+  explain(view: ScenarioView, evidence: Evidence): string | undefined;
+}
+
+/** The time span a failing evidence item covers: its first and last notification. */
+export function evidenceSpan(e: Evidence): { first: number; last: number } | undefined {
+  const d = e.data ?? {};
+  const copies = d['copies'];
+  if (Array.isArray(copies) && copies.length > 0) {
+    const ts = (copies as { t?: unknown }[]).map((c) => c.t).filter((t): t is number => typeof t === 'number');
+    if (ts.length > 0) return { first: Math.min(...ts), last: Math.max(...ts) };
+  }
+  if (typeof d['firstT'] === 'number' && typeof d['lastT'] === 'number') return { first: d['firstT'], last: d['lastT'] };
+  return undefined;
+}
+
+export interface InjectedFaultOptions {
+  id: string;
+  /** Which injected faults: their kinds, and optionally a test on the recorded spec. */
+  faults: readonly string[];
+  matchSpec?: (spec: Record<string, unknown> | undefined) => boolean;
+  checks?: readonly string[];
+  /** How long after the fault's removal its consequences may still arrive (documented per behaviour). */
+  tailMs: (view: ScenarioView) => number;
+  /** What happens and the upstream issue(s). */
+  reason: string;
+}
+
+/**
+ * A fault the suite injected explains a failing item when the item's first and last notification
+ * both fall inside one window of such a fault: [applied, removed + tail].
+ */
+export function duringInjectedFault(o: InjectedFaultOptions): KnownBehaviour {
+  return {
+    id: o.id,
+    checks: o.checks ?? ['exactly-once', 'validity'],
+    expected: true,
+    explain(view, e) {
+      const span = evidenceSpan(e);
+      if (!span) return undefined;
+      const tail = o.tailMs(view);
+      const w = view.faults.find(
+        (f: FaultWindow) => f.applied && o.faults.includes(f.kind) && (!o.matchSpec || o.matchSpec(f.spec)) && f.start <= span.first && span.last <= f.end + tail,
+      );
+      if (!w) return undefined;
+      return `${o.reason} — inside the injected fault #${w.fault} "${w.description}" (+${(tail / 1000).toFixed(1)} s tail)`;
+    },
+  };
+}
+
+/**
+ * Upstream #3551 / #4008 (not expected: it comes from the timers): with group_interval ≤ (N−1) ×
+ * peer_timeout, the last position's flush is still waiting when the next group_interval tick
+ * starts, so it can send a state the cluster already moved past — a copy that arrives at least
+ * one group_interval after the first, or a stale firing after the resolved.
+ */
+export const timerOverlap: KnownBehaviour = {
+  id: 'timer-overlap',
+  checks: ['exactly-once', 'validity'],
+  expected: false,
+  explain(view, e) {
+    const route = routeOfEvidence(view, e);
+    if (!route) return undefined;
+    const lastWait = Math.max(0, view.n - 1) * view.timers.peerTimeoutMs;
+    if (route.groupIntervalMs > lastWait) return undefined;
+    // The evidence shape of the overlap: a stale state (validity), or a duplicate whose copies came
+    // from flushes of different group_interval ticks — a copy's flush is its arrival minus its
+    // sender's position × peer_timeout. Copies flushed at the same tick are not this behaviour
+    // (a cluster that dedups sends one of them), nor are copies whose positions are unknown.
+    const isStale = e.kind === 'stale-firing' || e.kind === 'stale-resolved';
+    if (!isStale) {
+      const copies = e.data?.['copies'];
+      if (!Array.isArray(copies) || copies.length < 2) return undefined;
+      const flushes: number[] = [];
+      for (const c of copies as { t?: unknown; position?: unknown }[]) {
+        if (typeof c.t !== 'number' || typeof c.position !== 'number') return undefined;
+        flushes.push(c.t - c.position * view.timers.peerTimeoutMs);
+      }
+      const margin = deriveWindows(view, 500, route).deliveryMarginMs;
+      if (Math.max(...flushes) - Math.min(...flushes) < route.groupIntervalMs - margin) return undefined;
+    }
+    const where = route.sources?.groupInterval ?? `group_interval of route ${route.id}`;
+    return (
+      `upstream #3551/#4008: group_interval ${fmtDuration(route.groupIntervalMs)} (${where}) ≤ (N−1) × peer_timeout = ${fmtDuration(lastWait)}: ` +
+      `the last position's flush outlives the next group_interval tick and sends a state the cluster already moved past; raise group_interval above ${fmtDuration(lastWait)}`
+    );
+  },
+};
+
+/**
+ * 0.25 and 0.28+ write some group keys differently (prometheus/common's label-set ordering,
+ * reference memberlist-wire.md §10.5): in a mixed cluster the nflog entries of one group do not
+ * match across versions, so each version notifies it. Not expected: it comes from the version mix.
+ */
+export const mixedVersionGroupKeys: KnownBehaviour = {
+  id: 'mixed-version-group-keys',
+  checks: ['exactly-once'],
+  expected: false,
+  explain(view, e) {
+    const copies = e.data?.['copies'];
+    if (!Array.isArray(copies)) return undefined;
+    const keys = new Set<string>();
+    const versions = new Set<string>();
+    for (const c of copies as { sender?: string | null; groupKey?: string }[]) {
+      const node = view.start.nodes.find((n) => n.id === c.sender);
+      if (node) versions.add(node.version);
+      if (typeof c.groupKey === 'string') keys.add(c.groupKey);
+    }
+    if (keys.size < 2 || versions.size < 2) return undefined;
+    return `the versions of this mixed cluster (${[...versions].join(', ')}) build this group's key differently (${[...keys].join(' vs ')}), so their notification logs do not dedup it (prometheus/common label-set ordering changed between 0.25 and 0.28)`;
+  },
+};
+
+/** What the runner always applies, whatever the suite: behaviour a user's config or version mix causes. */
+export const CONFIG_BEHAVIOURS: readonly KnownBehaviour[] = [mixedVersionGroupKeys, timerOverlap];
+
+function routeOfEvidence(view: ScenarioView, e: Evidence): RouteRecord | undefined {
+  const id = e.data?.['route'];
+  const tree = routeTree(view);
+  if (typeof id === 'string') {
+    const hit = tree.all.find((r) => r.id === id);
+    if (hit) return hit;
+  }
+  return tree.all.length === 1 ? tree.all[0] : undefined;
+}
+
+function fmtDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/**
+ * Marks each failing evidence item of each failing check with what explains it, then: a check
+ * all of whose failing items are explained by injected faults is an expected failure (verdict
+ * stays `fail`); otherwise it stays a plain fail, and the upstream issues that explain some of
+ * it are listed in `knownIssues` and its summary. Evidence truncated away cannot be checked, so a
+ * check whose failing evidence was truncated is never an expected failure.
+ */
+export function applyKnownBehaviours(history: readonly HistoryEvent[], results: readonly CheckResult[], suiteBehaviours: readonly KnownBehaviour[]): CheckResult[] {
+  const v = viewScenario(history);
+  if (!v.ok) return [...results];
+  const view = v.view;
+  const behaviours = [...suiteBehaviours, ...CONFIG_BEHAVIOURS];
+  return results.map((r) => {
+    if (r.verdict !== 'fail') return r;
+    const failing = r.evidence.filter((e) => e.fails);
+    const evidence = r.evidence.map((e) => {
+      if (!e.fails) return e;
+      for (const b of behaviours) {
+        if (!b.checks.includes(r.name)) continue;
+        const reason = b.explain(view, e);
+        if (reason) return { ...e, explainedBy: { behaviour: b.id, expected: b.expected, reason } };
+      }
+      return e;
+    });
+    const explained = evidence.filter((e) => e.fails);
+    const truncated = typeof r.figures['evidenceTruncated'] === 'number' && r.figures['evidenceTruncated'] > 0 && r.evidence[r.evidence.length - 1]?.fails === true;
+    const allExpected = failing.length > 0 && !truncated && explained.every((e) => e.explainedBy?.expected === true);
+    if (allExpected) {
+      const reasons = [...new Set(explained.map((e) => e.explainedBy!.reason.split(' — inside')[0]!))];
+      return { ...r, evidence, expectedFailure: reasons.join('; ') };
+    }
+    const known = [...new Set(explained.filter((e) => e.explainedBy && !e.explainedBy.expected).map((e) => e.explainedBy!.reason))];
+    const unexplained = explained.filter((e) => !e.explainedBy).length;
+    const { expectedFailure: _dropped, ...rest } = r;
+    return {
+      ...rest,
+      evidence,
+      ...(known.length > 0
+        ? { knownIssues: known, summary: `${r.summary} — ${known.join('; ')}${unexplained > 0 ? ` (${unexplained} more not explained by it)` : ''}` }
+        : {}),
+    };
+  });
+}
