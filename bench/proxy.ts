@@ -69,11 +69,25 @@ interface EchoPorts {
 
 type ChildMessage = { kind: 'ready'; ports: Record<string, number> } | { kind: 'count'; value: number };
 
+/**
+ * The echo child: TCP and UDP echo for the round trips. Bulk goes to another child (the sink), so that
+ * the garbage of a GiB of reads, and the collection it triggers, never lands in a later run's round trips.
+ */
 async function runEchoRole(): Promise<void> {
   const tcpEcho = net.createServer({ noDelay: true }, (s) => {
     s.on('error', () => {});
     s.on('data', (d) => s.write(d));
   });
+  const udpEcho = dgram.createSocket('udp4');
+  udpEcho.on('message', (m, r) => udpEcho.send(m, r.port, r.address));
+  await Promise.all([new Promise<void>((r) => tcpEcho.listen(0, HOST, r)), new Promise<void>((r) => udpEcho.bind(0, HOST, r))]);
+  udpEcho.setRecvBufferSize(4 * 1024 * 1024);
+  const ports = { tcpEcho: (tcpEcho.address() as net.AddressInfo).port, udpEcho: udpEcho.address().port };
+  process.send?.({ kind: 'ready', ports } satisfies ChildMessage);
+}
+
+/** The sink child: counts bulk bytes (TCP) and datagrams (UDP). */
+async function runSinkRole(): Promise<void> {
   // Counts bytes per connection; after `want` bytes (first 8 bytes of the stream, big-endian) answers 'k'.
   const tcpSink = net.createServer({ noDelay: true }, (s) => {
     s.on('error', () => {});
@@ -90,29 +104,17 @@ async function runEchoRole(): Promise<void> {
       if (got >= want) s.write('k');
     });
   });
-  const udpEcho = dgram.createSocket('udp4');
-  udpEcho.on('message', (m, r) => udpEcho.send(m, r.port, r.address));
   const udpSink = dgram.createSocket('udp4');
   let sinkCount = 0;
   udpSink.on('message', () => sinkCount++);
-  await Promise.all([
-    new Promise<void>((r) => tcpEcho.listen(0, HOST, r)),
-    new Promise<void>((r) => tcpSink.listen(0, HOST, r)),
-    new Promise<void>((r) => udpEcho.bind(0, HOST, r)),
-    new Promise<void>((r) => udpSink.bind(0, HOST, r)),
-  ]);
-  for (const s of [udpEcho, udpSink]) s.setRecvBufferSize(4 * 1024 * 1024);
+  await Promise.all([new Promise<void>((r) => tcpSink.listen(0, HOST, r)), new Promise<void>((r) => udpSink.bind(0, HOST, r))]);
+  udpSink.setRecvBufferSize(4 * 1024 * 1024);
   process.on('message', (m: { kind: string }) => {
     if (m.kind === 'reset') sinkCount = 0;
     if (m.kind === 'count') process.send?.({ kind: 'count', value: sinkCount } satisfies ChildMessage);
   });
-  const ports: EchoPorts = {
-    tcpEcho: (tcpEcho.address() as net.AddressInfo).port,
-    tcpSink: (tcpSink.address() as net.AddressInfo).port,
-    udpEcho: udpEcho.address().port,
-    udpSink: udpSink.address().port,
-  };
-  process.send?.({ kind: 'ready', ports: { ...ports } } satisfies ChildMessage);
+  const ports = { tcpSink: (tcpSink.address() as net.AddressInfo).port, udpSink: udpSink.address().port };
+  process.send?.({ kind: 'ready', ports } satisfies ChildMessage);
 }
 
 /** An in-process ProxyServer (what the fabric runs) for the chain and UDP sections. */
@@ -548,7 +550,7 @@ async function probeSection(echo: EchoPorts, out: Figures, log: Log): Promise<vo
     out['ratio_added_p99'] = round2(a99 / t99);
     out['ratio_bulk'] = round2((out['tcp_amchaos_bulk_mibps'] as number) / (out['tcp_toxiproxy_bulk_mibps'] as number));
     log(
-      `  ours / Toxiproxy: added p50 ${out['ratio_added_p50']} × (goal ≤ 0.8), added p99 ${out['ratio_added_p99']} × (goal ≤ 1.0), ` +
+      `  ours / Toxiproxy: added p50 ${ratioText(a50, t50)} (goal ≤ 0.8), added p99 ${ratioText(a99, t99)} (goal ≤ 1.0), ` +
         `bulk ${out['ratio_bulk']} × (goal ≥ 1.1)`,
     );
   }
@@ -587,18 +589,18 @@ async function chainSection(echo: EchoPorts, via: (k: string) => number, out: Fi
   );
 }
 
-async function udpLossless(echo: ChildProcess, port: number, log: Log, label: string): Promise<number> {
+async function udpLossless(sink: ChildProcess, port: number, log: Log, label: string): Promise<number> {
   let best = 0;
   for (const rate of UDP_RATES) {
     let ok = false;
     // Best of 3: on a shared 2-core machine a single scheduling gap of ~100 ms overflows any socket
     // buffer at these rates, which says nothing about the relay itself.
     for (let attempt = 0; attempt < UDP_ATTEMPTS && !ok; attempt++) {
-      echo.send({ kind: 'reset' });
+      sink.send({ kind: 'reset' });
       await sleep(50);
       const sent = await udpBlast(port, rate, UDP_SECONDS);
       await sleep(300);
-      const got = await askCount(echo);
+      const got = await askCount(sink);
       log(`    udp ${label} ${rate}/s: sent ${sent}, received ${got}${got === sent ? '' : ` (lost ${sent - got})`}`);
       ok = got === sent;
     }
@@ -608,7 +610,7 @@ async function udpLossless(echo: ChildProcess, port: number, log: Log, label: st
   return best;
 }
 
-async function udpSection(echoChild: ChildProcess, echo: EchoPorts, via: (k: string) => number, out: Figures, log: Log): Promise<void> {
+async function udpSection(sinkChild: ChildProcess, echo: EchoPorts, via: (k: string) => number, out: Figures, log: Log): Promise<void> {
   const rtt: Record<string, Float64Array[]> = { direct: [], proxy: [] };
   for (let round = 0; round < UDP_RTT_ROUNDS; round++) {
     const order: [string, number][] = [
@@ -626,8 +628,8 @@ async function udpSection(echoChild: ChildProcess, echo: EchoPorts, via: (k: str
   log(
     `  udp round trip, 64 B: direct p50 ${out['udp_direct_p50_us']} µs p99 ${out['udp_direct_p99_us']} µs | added p50 ${out['udp_added_p50_us']} µs p99 ${out['udp_added_p99_us']} µs`,
   );
-  out['udp_lossless_direct_dps'] = await udpLossless(echoChild, echo.udpSink, log, 'direct');
-  out['udp_lossless_proxy_dps'] = await udpLossless(echoChild, via('udpSink'), log, 'proxy');
+  out['udp_lossless_direct_dps'] = await udpLossless(sinkChild, echo.udpSink, log, 'direct');
+  out['udp_lossless_proxy_dps'] = await udpLossless(sinkChild, via('udpSink'), log, 'proxy');
   log(
     `  udp lossless (${UDP_SIZE}-byte datagrams, ${UDP_SECONDS} s per rate, best of ${UDP_ATTEMPTS}): direct ≥ ${out['udp_lossless_direct_dps']}/s | proxy ≥ ${out['udp_lossless_proxy_dps']}/s` +
       (out['udp_lossless_direct_dps'] === UDP_RATES[UDP_RATES.length - 1] ? ' (direct hit the top of the ladder)' : ''),
@@ -642,7 +644,8 @@ const ALL_SECTIONS: readonly Section[] = ['tcp', 'chain', 'udp'];
  */
 export async function run(log: Log, only: readonly Section[] = ALL_SECTIONS): Promise<Figures> {
   const echo = await forkRole('echo');
-  const targets = echo.ports as unknown as EchoPorts;
+  const sink = await forkRole('sink');
+  const targets = { ...echo.ports, ...sink.ports } as unknown as EchoPorts;
   const out: Figures = {};
   let proxy: { child: ChildProcess; ports: Record<string, number> } | null = null;
   try {
@@ -661,7 +664,7 @@ export async function run(log: Log, only: readonly Section[] = ALL_SECTIONS): Pr
       }
       if (only.includes('udp')) {
         log('proxy udp (in-process ProxyServer, udp: true):');
-        await udpSection(echo.child, targets, via, out, log);
+        await udpSection(sink.child, targets, via, out, log);
       }
     }
     out['proxy_load_average_end'] = round1(loadavg()[0] ?? 0);
@@ -673,6 +676,7 @@ export async function run(log: Log, only: readonly Section[] = ALL_SECTIONS): Pr
       stopRole(child);
     }
     stopRole(echo.child);
+    stopRole(sink.child);
   }
 }
 
@@ -683,6 +687,7 @@ const roleArg = process.argv.find((a) => a.startsWith('--bench-role='));
 if (roleArg !== undefined) {
   const role = roleArg.slice('--bench-role='.length);
   if (role === 'echo') await runEchoRole();
+  else if (role === 'sink') await runSinkRole();
   else if (role === 'proxy') await runProxyRole(JSON.parse(process.argv[process.argv.indexOf(roleArg) + 1] ?? '{}') as EchoPorts);
   // A child lives until the parent kills it or goes away.
   process.on('disconnect', () => process.exit(0));
