@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { AmchaosError } from '../errors/index.js';
 import { parseHostPort } from './address.js';
@@ -25,7 +26,7 @@ export interface ProxyCommandOptions {
  * anything binds.
  */
 export async function runProxyCommand(options: ProxyCommandOptions = {}): Promise<void> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = options.log ?? logToStderr;
   let api: { host: string; port: number };
   try {
     api = parseHostPort(options.listen ?? '127.0.0.1:8474', 'listen');
@@ -73,6 +74,19 @@ export async function runProxyCommand(options: ProxyCommandOptions = {}): Promis
     process.off('SIGTERM', onSigterm);
     options.signal?.removeEventListener('abort', onAbort);
     await server.close();
+  }
+}
+
+/**
+ * Status lines go straight to fd 2, not through `process.stderr`: that stream is a socket of another
+ * kind (a pipe or a TTY), and its first write would deoptimise the stream code the relay shares with it,
+ * just after the warm-up compiled it (see warmup.ts).
+ */
+function logToStderr(line: string): void {
+  try {
+    writeSync(2, `${line}\n`);
+  } catch {
+    process.stderr.write(`${line}\n`); // a full non-blocking pipe (EAGAIN): let the stream queue it
   }
 }
 

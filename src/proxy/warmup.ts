@@ -38,17 +38,25 @@ export async function warmUpRelay(options: WarmUpOptions = {}): Promise<void> {
   const collection = new ProxyCollection();
   const api = await startApiServer(collection, HOST, 0);
   try {
-    // The whole cycle a client goes through, a few times over: the shared stream code then has met the
-    // API's sockets and the relay's alike when it is compiled, and nothing deoptimises it afterwards.
+    // The whole cycle a client goes through, a few times over, so that the shared stream code has met
+    // the API's sockets (kept alive, as fetch and Go clients keep them, and closed after one request, as
+    // curl does) and the relay's alike when it is compiled; otherwise the first real request
+    // deoptimises it and the compiler threads run again under the first real round trips.
     for (let cycle = 0; cycle < CYCLES; cycle++) {
-      await httpRequest(api.port, 'GET', '/version');
-      const created = await httpRequest(api.port, 'POST', '/proxies', { name: 'warm-up', listen: `${HOST}:0`, upstream: `${HOST}:${echoPort}` });
-      await httpRequest(api.port, 'GET', '/proxies/warm-up');
-      const listen = (JSON.parse(created) as { listen: string }).listen;
-      const port = Number(listen.slice(listen.lastIndexOf(':') + 1));
-      await exchange(port, Math.ceil(roundTrips / CYCLES), 64);
-      await exchange(port, 1, Math.ceil(bulkBytes / CYCLES));
-      await httpRequest(api.port, 'DELETE', '/proxies/warm-up');
+      await closingRequest(api.port, 'GET', '/version');
+      const client = await ApiClient.connect(api.port);
+      try {
+        await client.request('GET', '/version');
+        const created = await client.request('POST', '/proxies', { name: 'warm-up', listen: `${HOST}:0`, upstream: `${HOST}:${echoPort}` });
+        await client.request('GET', '/proxies/warm-up');
+        const listen = (JSON.parse(created) as { listen: string }).listen;
+        const port = Number(listen.slice(listen.lastIndexOf(':') + 1));
+        await exchange(port, Math.ceil(roundTrips / CYCLES), 64);
+        await exchange(port, 1, Math.ceil(bulkBytes / CYCLES));
+        await client.request('DELETE', '/proxies/warm-up');
+      } finally {
+        client.close();
+      }
     }
   } finally {
     await collection.close();
@@ -62,25 +70,87 @@ export async function warmUpRelay(options: WarmUpOptions = {}): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
-/** One HTTP/1.1 request over a plain socket (no HTTP client code to load); resolves with the body. */
-function httpRequest(port: number, method: string, path: string, body?: unknown): Promise<string> {
+function requestText(method: string, path: string, body: unknown, close: boolean): string {
+  const payload = body === undefined ? '' : JSON.stringify(body);
+  return (
+    `${method} ${path} HTTP/1.1\r\nHost: ${HOST}\r\nUser-Agent: amchaos-warm-up\r\n${close ? 'Connection: close\r\n' : ''}` +
+    `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`
+  );
+}
+
+function failed(method: string, path: string, head: string): Error {
+  return new Error(`proxy warm-up: ${method} ${path} answered ${head.split('\r\n')[0] ?? ''}`);
+}
+
+/** One request on its own connection, closed after the answer (as curl does); resolves with the body. */
+function closingRequest(port: number, method: string, path: string, body?: unknown): Promise<string> {
   return new Promise((resolve, reject) => {
-    const payload = body === undefined ? '' : JSON.stringify(body);
     const s = net.connect({ port, host: HOST });
     const parts: Buffer[] = [];
     s.on('error', reject);
     s.on('data', (d: Buffer) => parts.push(d));
     s.on('end', () => {
       const text = Buffer.concat(parts).toString('utf8');
-      const status = Number(text.slice(9, 12));
-      if (status >= 300) reject(new Error(`proxy warm-up: ${method} ${path} answered ${text.split('\r\n')[0]}`));
-      else resolve(text.slice(text.indexOf('\r\n\r\n') + 4));
+      const split = text.indexOf('\r\n\r\n');
+      if (Number(text.slice(9, 12)) >= 300) reject(failed(method, path, text));
+      else resolve(text.slice(split + 4));
     });
-    s.end(
-      `${method} ${path} HTTP/1.1\r\nHost: ${HOST}\r\nUser-Agent: amchaos-warm-up\r\nConnection: close\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
-    );
+    s.end(requestText(method, path, body, true));
   });
+}
+
+/**
+ * Requests one after another on one kept-alive connection (as fetch and Go's client send them), over a
+ * plain socket: no HTTP client code is loaded for this. Our API always sends Content-Length or 204.
+ */
+class ApiClient {
+  private buffered: Buffer = Buffer.alloc(0);
+  private waiting: ((text: Buffer) => void) | null = null;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.on('data', (d: Buffer) => {
+      this.buffered = Buffer.concat([this.buffered, d]);
+      this.waiting?.(this.buffered);
+    });
+  }
+
+  static connect(port: number): Promise<ApiClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ port, host: HOST }, () => {
+        s.off('error', reject);
+        s.on('error', () => {});
+        resolve(new ApiClient(s));
+      });
+      s.once('error', reject);
+    });
+  }
+
+  request(method: string, path: string, body?: unknown): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = null;
+        reject(new Error(`proxy warm-up: ${method} ${path} got no answer`));
+      }, 10_000);
+      const tryParse = (buf: Buffer): void => {
+        const split = buf.indexOf('\r\n\r\n');
+        if (split < 0) return;
+        const head = buf.subarray(0, split).toString('latin1');
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? '0');
+        if (buf.length < split + 4 + length) return;
+        clearTimeout(timer);
+        this.waiting = null;
+        this.buffered = buf.subarray(split + 4 + length);
+        if (Number(head.slice(9, 12)) >= 300) reject(failed(method, path, head));
+        else resolve(buf.subarray(split + 4, split + 4 + length).toString('utf8'));
+      };
+      this.waiting = tryParse;
+      this.socket.write(requestText(method, path, body, false));
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
 }
 
 /** `rounds` times: write `size` bytes and wait until as many came back. */

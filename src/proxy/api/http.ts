@@ -45,8 +45,7 @@ async function handle(proxies: ProxyCollection, req: IncomingMessage, res: Serve
   const url = new URL(req.url ?? '/', 'http://localhost');
   const match = matchRoute(url.pathname);
   if (match === null) {
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
-    res.end('404 page not found\n');
+    sendText(res, 404, '404 page not found\n', { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
     return;
   }
   const method = req.method ?? 'GET';
@@ -58,8 +57,7 @@ async function handle(proxies: ProxyCollection, req: IncomingMessage, res: Serve
   res.setHeader('X-Toxiproxy-Request-Id', randomBytes(10).toString('hex'));
   // Toxiproxy refuses browsers, so a web page cannot drive the API through DNS rebinding.
   if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/')) {
-    res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
-    res.end('User agent not allowed\n');
+    sendText(res, 403, 'User agent not allowed\n', { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
     return;
   }
   try {
@@ -87,8 +85,7 @@ async function dispatch(
   const toxicName = m.toxic ?? '';
   switch (m.route) {
     case 'version':
-      res.writeHead(200, { 'Content-Type': 'application/json;charset=utf-8' });
-      res.end(VERSION_BODY);
+      sendText(res, 200, VERSION_BODY, { 'Content-Type': 'application/json;charset=utf-8' });
       return;
     case 'proxies':
       if (method === 'GET') return sendJson(res, 200, proxies.listProxies());
@@ -177,6 +174,12 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** A whole body with its length, as Go's net/http sends a small response (not chunked). */
+function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 
