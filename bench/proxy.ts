@@ -67,7 +67,7 @@ interface EchoPorts {
   udpSink: number;
 }
 
-type ChildMessage = { kind: 'ready'; ports: Record<string, number> } | { kind: 'count'; value: number };
+type ChildMessage = { kind: 'ready'; ports: Record<string, number> } | { kind: 'count'; value: number } | { kind: 'settled' };
 
 /**
  * The echo child: TCP and UDP echo for the round trips. Bulk goes to another child (the sink), so that
@@ -112,6 +112,11 @@ async function runSinkRole(): Promise<void> {
   process.on('message', (m: { kind: string }) => {
     if (m.kind === 'reset') sinkCount = 0;
     if (m.kind === 'count') process.send?.({ kind: 'count', value: sinkCount } satisfies ChildMessage);
+    if (m.kind === 'settle') {
+      // A GiB of reads leaves a GiB of garbage; collect it now, between runs, not under the next run.
+      (globalThis as { gc?: () => void }).gc?.();
+      process.send?.({ kind: 'settled' } satisfies ChildMessage);
+    }
   });
   const ports = { tcpSink: (tcpSink.address() as net.AddressInfo).port, udpSink: udpSink.address().port };
   process.send?.({ kind: 'ready', ports } satisfies ChildMessage);
@@ -326,7 +331,10 @@ function fmt(xs: number[] | undefined): string {
 }
 
 function forkRole(role: string, args: string[] = []): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
-  const child = fork(fileURLToPath(import.meta.url), [`--bench-role=${role}`, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), [`--bench-role=${role}`, ...args], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: role === 'sink' ? ['--expose-gc'] : [],
+  });
   return new Promise((resolveFork, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`bench ${role} process exited early (${code})`)));
@@ -340,6 +348,19 @@ function stopRole(child: ChildProcess): void {
   child.removeAllListeners('exit');
   if (child.connected) child.disconnect();
   child.kill();
+}
+
+/** Has the sink collect its garbage and waits until it has. */
+function settle(sink: ChildProcess): Promise<void> {
+  return new Promise((resolveSettle) => {
+    const on = (m: ChildMessage): void => {
+      if (m.kind !== 'settled') return;
+      sink.off('message', on);
+      resolveSettle();
+    };
+    sink.on('message', on);
+    sink.send({ kind: 'settle' });
+  });
 }
 
 function askCount(child: ChildProcess): Promise<number> {
@@ -473,7 +494,7 @@ async function toxiproxyVersion(path: string): Promise<string> {
   return out.trim();
 }
 
-async function probeSection(echo: EchoPorts, out: Figures, log: Log): Promise<void> {
+async function probeSection(echo: EchoPorts, sink: ChildProcess, out: Figures, log: Log): Promise<void> {
   const toxiPath = process.env[TOXIPROXY_ENV];
   const rounds = Math.max(1, Number(process.env[ROUNDS_ENV] ?? PROBE_ROUNDS) || PROBE_ROUNDS);
   const contestants: Contestant[] = [direct, amchaosContestant()];
@@ -486,12 +507,22 @@ async function probeSection(echo: EchoPorts, out: Figures, log: Log): Promise<vo
   }
   log(
     `  probe: fresh server process per run, proxies created with POST /proxies; ${PROBE_WARMUP} warm-up + ${PROBE_SAMPLES} round trips of 64 B, ` +
-      `then ${PROBE_BULK_BYTES / 2 ** 30} GiB bulk; ${rounds} rounds, order rotating`,
+      `then ${PROBE_BULK_BYTES / 2 ** 30} GiB bulk; ${rounds} rounds after an unrecorded one, order rotating`,
   );
-  // This process (the client) and the echo child warm up first, unrecorded: otherwise the first run
-  // measures their compilers as well as the contestant.
-  await tcpPingPong(echo.tcpEcho, 5_000, 0);
-  await tcpBulk(echo.tcpSink, 64 * 1024 * 1024);
+  // Round 0, unrecorded: every contestant once, so that this process (the client: fetch, the
+  // ping-pong, the bulk writer), the echo and the sink have compiled their code before anything is
+  // recorded. Without it the first proxy measured also measured the client's first fetch and
+  // connections (its p99 was several times the later rounds').
+  for (const c of contestants) {
+    const target = await c.start(echo);
+    try {
+      await tcpPingPong(target.rtt, 3_000, 0);
+      await tcpBulk(target.bulk, 64 * 1024 * 1024);
+    } finally {
+      await target.stop();
+    }
+    await settle(sink);
+  }
   const rtt = new Map<string, Float64Array[]>(contestants.map((c) => [c.key, []]));
   const bulk = new Map<string, number[]>(contestants.map((c) => [c.key, []]));
   for (let round = 0; round < rounds; round++) {
@@ -510,6 +541,7 @@ async function probeSection(echo: EchoPorts, out: Figures, log: Log): Promise<vo
       } finally {
         await target.stop();
       }
+      await settle(sink);
     }
   }
   const pooled = new Map([...rtt].map(([k, parts]) => [k, merge(parts)]));
@@ -559,7 +591,7 @@ async function probeSection(echo: EchoPorts, out: Figures, log: Log): Promise<vo
 // ---------------------------------------------------------------------------------------------------
 // In-process sections
 
-async function chainSection(echo: EchoPorts, via: (k: string) => number, out: Figures, log: Log): Promise<void> {
+async function chainSection(echo: EchoPorts, sink: ChildProcess, via: (k: string) => number, out: Figures, log: Log): Promise<void> {
   const rtt: Record<string, Float64Array[]> = { direct: [], proxy: [], chain: [] };
   const bulk: Record<string, number[]> = { direct: [], proxy: [], chain: [] };
   const runs: [string, number, number][] = [
@@ -572,6 +604,7 @@ async function chainSection(echo: EchoPorts, via: (k: string) => number, out: Fi
       const [key, rttPort, bulkPort] = runs[(k + round) % runs.length] as [string, number, number];
       rtt[key]?.push(await tcpPingPong(rttPort, CHAIN_SAMPLES, CHAIN_WARMUP));
       bulk[key]?.push(await tcpBulk(bulkPort, CHAIN_BULK_BYTES));
+      await settle(sink);
     }
   }
   const pct = (k: string, q: number): number => percentile(merge(rtt[k] ?? []), q);
@@ -653,14 +686,14 @@ export async function run(log: Log, only: readonly Section[] = ALL_SECTIONS): Pr
     out['proxy_load_average_start'] = round1(loadavg()[0] ?? 0);
     if (only.includes('tcp')) {
       log('proxy tcp probe (separate processes, HTTP API):');
-      await probeSection(targets, out, log);
+      await probeSection(targets, sink.child, out, log);
     }
     if (only.includes('chain') || only.includes('udp')) {
       proxy = await forkRole('proxy', [JSON.stringify(targets)]);
       const via = (k: string): number => proxy?.ports[k] as number;
       if (only.includes('chain')) {
         log('proxy toxic chain (in-process ProxyServer):');
-        await chainSection(targets, via, out, log);
+        await chainSection(targets, sink.child, via, out, log);
       }
       if (only.includes('udp')) {
         log('proxy udp (in-process ProxyServer, udp: true):');
