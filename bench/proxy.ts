@@ -8,12 +8,14 @@
  * Sections:
  * - `tcp` (the probe): each contestant is a fresh server process driven the way users drive it — our
  *   `amchaos proxy --listen` and, when AMCHAOS_BENCH_TOXIPROXY names a binary, a real
- *   `toxiproxy-server` — with proxies created through the HTTP API (`POST /proxies`). Per run: a
- *   short warm-up, then 3,000 round trips of 64-byte writes over one TCP_NODELAY connection, then
- *   1 GiB one way into a sink, timed until the sink acknowledges the last byte. "direct" is the same
- *   against the echo/sink over plain loopback. Runs alternate (direct, ours, Toxiproxy's, the order
- *   rotating each round) so drift on this shared machine hits all alike. "added" = proxied minus
- *   direct, percentile by percentile; the ratios are ours / Toxiproxy's (for bulk: ours / theirs).
+ *   `toxiproxy-server` — with proxies created through the HTTP API (`POST /proxies`). A round-trip
+ *   run: 100 round trips of warm-up, then 3,000 round trips of 64-byte writes over one TCP_NODELAY
+ *   connection. A bulk run: 1 GiB one way into a sink, timed until the sink acknowledges the last byte.
+ *   "direct" is the same against the echo/sink over plain loopback. Runs alternate (direct, ours,
+ *   Toxiproxy's, the order rotating each round; AMCHAOS_BENCH_PROXY_ROUNDS rounds, default 8) so drift
+ *   on this shared machine hits all alike; every round-trip run comes before every bulk run, so a GiB
+ *   just moved never weighs on the next run's round trips. "added" = proxied minus direct, percentile
+ *   by percentile over all rounds' samples; the ratios are ours / Toxiproxy's.
  * - `chain`: the same round trip and bulk through an in-process proxy with a noop toxic each way (the
  *   toxic-chain path Toxiproxy always runs; ours runs it only while a toxic exists).
  * - `udp`: 64-byte datagram round trips and the highest lossless rate of 512-byte datagrams, through an
@@ -40,7 +42,7 @@ const ROUNDS_ENV = 'AMCHAOS_BENCH_PROXY_ROUNDS';
 const PROBE_SAMPLES = 3_000;
 const PROBE_WARMUP = 100;
 const PROBE_BULK_BYTES = 1024 * 1024 * 1024;
-const PROBE_ROUNDS = 5;
+const PROBE_ROUNDS = 8;
 
 // In-process sections.
 const CHAIN_SAMPLES = 10_000;
@@ -506,8 +508,8 @@ async function probeSection(echo: EchoPorts, sink: ChildProcess, out: Figures, l
     log(`  (no Toxiproxy to compare with: set ${TOXIPROXY_ENV}=/path/to/toxiproxy-server to add it side by side)`);
   }
   log(
-    `  probe: fresh server process per run, proxies created with POST /proxies; ${PROBE_WARMUP} warm-up + ${PROBE_SAMPLES} round trips of 64 B, ` +
-      `then ${PROBE_BULK_BYTES / 2 ** 30} GiB bulk; ${rounds} rounds after an unrecorded one, order rotating`,
+    `  probe: fresh server process per run, proxies created with POST /proxies; ${PROBE_WARMUP} warm-up + ${PROBE_SAMPLES} round trips of 64 B ` +
+      `(${rounds} rounds), then ${PROBE_BULK_BYTES / 2 ** 30} GiB bulk (${rounds} rounds); an unrecorded round first; order rotating`,
   );
   // Round 0, unrecorded: every contestant once, so that this process (the client: fetch, the
   // ping-pong, the bulk writer), the echo and the sink have compiled their code before anything is
@@ -525,6 +527,7 @@ async function probeSection(echo: EchoPorts, sink: ChildProcess, out: Figures, l
   }
   const rtt = new Map<string, Float64Array[]>(contestants.map((c) => [c.key, []]));
   const bulk = new Map<string, number[]>(contestants.map((c) => [c.key, []]));
+  // Round trips first, bulk after: a GiB moved by one run must not weigh on the next run's round trips.
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < contestants.length; k++) {
       const c = contestants[(k + round) % contestants.length] as Contestant;
@@ -532,12 +535,19 @@ async function probeSection(echo: EchoPorts, sink: ChildProcess, out: Figures, l
       try {
         const samples = await tcpPingPong(target.rtt, PROBE_SAMPLES, PROBE_WARMUP);
         rtt.get(c.key)?.push(samples);
-        bulk.get(c.key)?.push(await tcpBulk(target.bulk, PROBE_BULK_BYTES));
         const sorted = Float64Array.from(samples).sort();
-        log(
-          `    round ${round + 1} ${c.key.padEnd(9)} p50 ${percentile(sorted, 0.5).toFixed(1).padStart(6)} µs  p99 ${percentile(sorted, 0.99).toFixed(1).padStart(7)} µs  ` +
-            `bulk ${Math.round(bulk.get(c.key)?.at(-1) ?? 0)} MiB/s`,
-        );
+        log(`    round trips, round ${round + 1} ${c.key.padEnd(9)} p50 ${percentile(sorted, 0.5).toFixed(1).padStart(6)} µs  p99 ${percentile(sorted, 0.99).toFixed(1).padStart(7)} µs`);
+      } finally {
+        await target.stop();
+      }
+    }
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < contestants.length; k++) {
+      const c = contestants[(k + round) % contestants.length] as Contestant;
+      const target = await c.start(echo);
+      try {
+        bulk.get(c.key)?.push(await tcpBulk(target.bulk, PROBE_BULK_BYTES));
       } finally {
         await target.stop();
       }
