@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AlertmanagerClient } from '../src/client/client.js';
 import { waitClusterReady } from '../src/run/ready.js';
 import { runSuite, type RunResult } from '../src/run/run.js';
+import { exactlyOnce } from '../suites/exactly-once.js';
 import type { RuntimeName } from '../src/runtime/types.js';
 import { deliveryWindows, FLUSH_MARGIN_MS } from '../src/run/suite.js';
 import { ProcessRuntime } from '../src/runtime/process/process-runtime.js';
@@ -98,7 +99,7 @@ export function exactlyOnceMinimumMs(nodes: number): number {
 /** One quiet exactly-once run of `nodes` × `version` with the default timers, as the CLI would do it. */
 export function runExactlyOnce(version: string, nodes: number, runtime: RuntimeName, outDir: string): Promise<RunResult> {
   return runSuite({
-    suite: 'exactly-once',
+    suite: exactlyOnce,
     clusters: [Array.from({ length: nodes }, () => version)],
     runtime,
     clustered: true,

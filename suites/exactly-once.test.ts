@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attachToReport, clusterCases, MIXED, REAL_VERSIONS, runForTest } from './testing.js';
+import { attachToReport, clusterCases, MIXED, REAL_VERSIONS, runForTest } from '../test/support/suites/clusters.js';
 
 const cases = await clusterCases([...REAL_VERSIONS.map((v) => [v, v, v]), MIXED]);
 

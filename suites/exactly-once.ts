@@ -1,5 +1,5 @@
 import type { SuiteDefinition } from '../src/run/suite.js';
-import { awaitDeliveriesThenDuplicates, holdFiringSince, keysOf, newAlertSource, windows } from './lib.js';
+import { awaitDeliveries, holdFiringSince, keysOf, newAlertSource, windows } from '../src/steps/index.js';
 
 /**
  * exactly-once: identical alerts are fired at every node (as Prometheus does in an HA setup);
@@ -14,16 +14,17 @@ export const exactlyOnce: SuiteDefinition = {
   async drive(ctx) {
     const source = newAlertSource(ctx);
     try {
-      const keys = keysOf(ctx);
+      const keys = keysOf(ctx.alerts);
       const w = windows(ctx);
       const firedAt = ctx.history.clock.now();
       await source.fire(ctx.alerts.map((labels) => ({ labels })));
       ctx.log(`fired ${keys.length} alerts at ${ctx.nodes.length} nodes; waiting for deliveries and the duplicate window (${w.duplicateWindow} ms)`);
-      await awaitDeliveriesThenDuplicates(ctx, keys, 'firing', w.firstDelivery);
+      await awaitDeliveries(ctx, keys, 'firing', { windowMs: w.firstDelivery });
       await holdFiringSince(ctx, firedAt);
+      const resolvedAt = ctx.history.clock.now();
       await source.resolve();
       ctx.log('resolved every alert; waiting for resolved notifications and the duplicate window');
-      await awaitDeliveriesThenDuplicates(ctx, keys, 'resolved', w.resolveDelivery);
+      await awaitDeliveries(ctx, keys, 'resolved', { since: resolvedAt, windowMs: w.resolveDelivery });
     } finally {
       await source.stop();
     }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { check, expectHonestPass, FULL_MATRIX_HINT, matrixCases, runFaultSuite } from './fault-testing.js';
-import { LATENCY_PROBES, type LatencyProbe } from './latency-sweep.js';
-import { attachToReport } from './testing.js';
+import { check, expectHonestPass, FULL_MATRIX_HINT, matrixCases, runFaultSuite } from '../test/support/suites/faults.js';
+import type { LatencyProbe } from '../src/summary/figures.js';
+import { LATENCY_PROBES } from './latency-sweep.js';
+import { attachToReport } from '../test/support/suites/clusters.js';
 
 // One version by default: the fault suites rotate versions (suites/README.md); AMCHAOS_FAULT_MATRIX=full runs all.
 const { cases } = (await matrixCases({ netns: ['0.25.0'] }))[0]!;

@@ -1,17 +1,16 @@
+import type { LatencyProbe, LatencySweepFigures } from '../src/summary/figures.js';
 import type { SuiteDefinition } from '../src/run/suite.js';
-import { holdFiringSince, newAlertSource, windows } from './lib.js';
-import { awaitSinceThenDuplicates, ClusterWatch, countDuplicates, keysOfLabels, mark, phaseAlerts, settleMarginMs, summariseStatus } from './fault-lib.js';
+import { ClusterWatch, firePhase, holdFiringSince, mark, newAlertSource, settleMarginMs, summariseStatus } from '../src/steps/index.js';
 
 /** At most this many probes: the sweep stays bounded (about 8 s per probe with default timers). */
 export const LATENCY_PROBES = 6;
 
-export interface LatencyProbe {
-  latencyMs: number;
-  /** Copies beyond the first, over every group transition of this probe's fresh groups. */
-  duplicates: number;
-  transitions: number;
-  /** The fewest peers any node listed while the latency was in place (memberlist declared nodes dead below N). */
-  minPeers: number;
+/** What latency-sweep records: the sweep the report charts (src/summary/figures.ts) and its bracket. */
+export interface LatencySweepSuiteFigures extends LatencySweepFigures {
+  latencyThresholdBracketMs: [number, number];
+  latencyThresholdRatio: number | null;
+  latencySweepMs: number[];
+  probesWithPeersDeclaredDead: number[];
 }
 
 /**
@@ -45,7 +44,7 @@ export interface LatencyProbe {
  * Which control proves the counting can fail: the sweep itself (probes below the threshold count
  * 0, above it > 0; the vitest file asserts both exist); for no-loss, src/checkers/no-loss.test.ts.
  */
-export const latencySweep: SuiteDefinition = {
+export const latencySweep: SuiteDefinition<LatencySweepSuiteFigures> = {
   name: 'latency-sweep',
   summary: 'bisect the gossip latency (all peer links) at which duplicates start, for the configured peer timeout; none lost',
   checks: ['no-loss', 'validity'],
@@ -54,7 +53,6 @@ export const latencySweep: SuiteDefinition = {
     const watch = new ClusterWatch(ctx);
     const source = newAlertSource(ctx);
     try {
-      const w = windows(ctx);
       const n = ctx.nodes.length;
       const pt = ctx.timers.peerTimeoutMs;
       let lo = 0;
@@ -70,15 +68,11 @@ export const latencySweep: SuiteDefinition = {
         const latencyMs = Math.round((lo + hi) / 2);
         const fault = await ctx.nemesis.apply({ kind: 'latency', links: 'all', latencyMs });
         watch.openWindow('probe');
-        const alerts = phaseAlerts(ctx.alerts, `latency-${i + 1}`);
-        const keys = keysOfLabels(alerts);
-        const firedAt = ctx.history.clock.now();
-        await source.fire(alerts.map((labels) => ({ labels })));
-        await awaitSinceThenDuplicates(ctx, keys, 'firing', firedAt, w.firstDelivery);
+        const phase = await firePhase(ctx, source, { name: `latency-${i + 1}` });
         const samples = watch.takeWindow('probe');
         await ctx.nemesis.remove(fault);
         lastHealAt = ctx.history.clock.now();
-        const count = countDuplicates(ctx, keys, { from: firedAt });
+        const count = phase.count();
         const status = summariseStatus(samples);
         const minPeers = Math.min(...Object.values(status).map((s) => s.minPeers));
         probes.push({ latencyMs, duplicates: count.duplicates, transitions: count.transitions, minPeers: Number.isFinite(minPeers) ? minPeers : 0 });

@@ -1,8 +1,7 @@
 import { duringInjectedFault } from '../src/checkers/expectations.js';
 import { deriveWindows } from '../src/checkers/scenario.js';
 import type { SuiteDefinition } from '../src/run/suite.js';
-import { holdFiringSince, newAlertSource, windows } from './lib.js';
-import { awaitSinceThenDuplicates, countDuplicates, keysOfLabels, mark, phaseAlerts } from './fault-lib.js';
+import { awaitDeliveries, countDuplicates, firePhase, holdFiringSince, mark, newAlertSource, windows } from '../src/steps/index.js';
 
 export const RECEIVER_OUTAGE_UPSTREAM =
   'receiver failing longer than peer_timeout: the nflog is written only after a successful send, so every position finds no entry, retries, and delivers on recovery (upstream #4108, #3865)';
@@ -30,7 +29,19 @@ export const RECEIVER_OUTAGE_UPSTREAM =
  * checkers, src/checkers/{exactly-once,no-loss}.test.ts. Uses only receiver faults (the capture's
  * switches), so it runs on every runtime.
  */
-export const receiverOutage: SuiteDefinition = {
+/** What receiver-outage records (summary.json figures). */
+export interface ReceiverOutageFigures {
+  duplicatesBaseline: number;
+  outageMs: number;
+  retryingSenders: string[];
+  undeliveredAttempts: number;
+  duplicatesAfterRecovery: number;
+  transitionsAfterRecovery: number;
+  maxCopiesAfterRecovery: number;
+  deliveredBySenderAfterRecovery: Record<string, number>;
+}
+
+export const receiverOutage: SuiteDefinition<ReceiverOutageFigures> = {
   name: 'receiver-outage',
   summary: 'the receiver answers 5xx, then is down, longer than the peer timeout, then recovers: every position retries (duplicates counted), none lost',
   checks: ['no-loss', 'exactly-once', 'validity'],
@@ -54,21 +65,17 @@ export const receiverOutage: SuiteDefinition = {
       const pt = ctx.timers.peerTimeoutMs;
 
       // --- baseline: a healthy receiver gets one notification per group ---
-      const baseline = phaseAlerts(ctx.alerts, 'baseline');
-      const baselineKeys = keysOfLabels(baseline);
-      const baselineAt = ctx.history.clock.now();
-      await source.fire(baseline.map((labels) => ({ labels })));
-      await awaitSinceThenDuplicates(ctx, baselineKeys, 'firing', baselineAt, w.firstDelivery);
-      ctx.figures['duplicatesBaseline'] = countDuplicates(ctx, baselineKeys, { from: baselineAt }).duplicates;
-      await holdFiringSince(ctx, baselineAt);
+      const baseline = await firePhase(ctx, source, { name: 'baseline' });
+      ctx.figures['duplicatesBaseline'] = baseline.count().duplicates;
+      await holdFiringSince(ctx, baseline.firedAt);
 
       // --- 503 until every position is retrying ---
       const failing = await ctx.nemesis.apply({ kind: 'receiver', mode: 'status', status: 503 });
-      const outage = phaseAlerts(ctx.alerts, 'outage');
-      const outageKeys = keysOfLabels(outage);
-      const firedAt = ctx.history.clock.now();
-      await source.fire(outage.map((labels) => ({ labels })));
-      mark(ctx, `receiver answers 503; fired ${outage.length} alerts`);
+      // Fired without waiting: nothing can be delivered while the receiver fails.
+      const outage = await firePhase(ctx, source, { name: 'outage', wait: false });
+      const outageKeys = outage.keys;
+      const firedAt = outage.firedAt;
+      mark(ctx, 'receiver answers 503');
       const everyoneRetrying = () => ctx.nodes.every((x) => (countDuplicates(ctx, outageKeys, { from: firedAt }).undeliveredBySender[x.id] ?? 0) > 0);
       const allTried = await ctx.waitUntil(everyoneRetrying, w.firstDelivery + w.duplicateWindow + pt);
       if (!allTried) mark(ctx, 'not every node attempted a delivery during the 503 phase (figure retryingSenders shows which did)');
@@ -86,8 +93,8 @@ export const receiverOutage: SuiteDefinition = {
       mark(ctx, 'receiver recovered; waiting for the retries to land');
 
       // Retries back off (up to a few seconds at this point), then each position delivers.
-      await awaitSinceThenDuplicates(ctx, outageKeys, 'firing', firedAt, w.firstDelivery + w.duplicateWindow);
-      const count = countDuplicates(ctx, outageKeys, { from: firedAt });
+      await awaitDeliveries(ctx, outageKeys, 'firing', { since: firedAt, windowMs: w.firstDelivery + w.duplicateWindow });
+      const count = outage.count();
       ctx.figures['retryingSenders'] = Object.keys(count.undeliveredBySender).sort();
       ctx.figures['undeliveredAttempts'] = Object.values(count.undeliveredBySender).reduce((a, b) => a + b, 0);
       ctx.figures['duplicatesAfterRecovery'] = count.duplicates;
@@ -100,7 +107,7 @@ export const receiverOutage: SuiteDefinition = {
       await holdFiringSince(ctx, recoveredAt);
       const resolvedAt = ctx.history.clock.now();
       await source.resolve();
-      await awaitSinceThenDuplicates(ctx, [...baselineKeys, ...outageKeys], 'resolved', resolvedAt, w.resolveDelivery);
+      await awaitDeliveries(ctx, [...baseline.keys, ...outageKeys], 'resolved', { since: resolvedAt, windowMs: w.resolveDelivery });
     } finally {
       await source.stop();
     }

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countPixels, DUP_RED, haveChromium, launchBrowser, openReport, screenshot, SKIP_REASON, type Browser } from '../src/report/testing/browser.js';
-import { clusterCases, runForTest } from './testing.js';
+import { countPixels, DUP_RED, haveChromium, launchBrowser, openReport, screenshot, SKIP_REASON, type Browser } from '../test/support/report/browser.js';
+import { SUITES } from './index.js';
+import { clusterCases, runForTest } from '../test/support/suites/clusters.js';
 
 /**
  * The report of REAL runs, as a person sees it: a passing 0.25.0 + 0.33.1 run and its --no-cluster
@@ -63,13 +64,17 @@ describe.skipIf(skip !== undefined)(`reports of real runs in Chromium${skip ? ` 
   });
 
   it('junit.xml parses with one test case per scenario × check; the reports index lists both runs', { timeout: 60_000 }, async () => {
+    // Two scenarios per run (0.25.0 and 0.33.1), each judged by the suite's checks.
+    const checks = SUITES['exactly-once']!.checks.length;
     const expected: Array<[string, number]> = [[passDir, 0], [failDir, 2]];
     for (const [dir, failures] of expected) {
       const xml = new XMLParser({ ignoreAttributes: false }).parse(await readFile(join(dir, 'junit.xml'), 'utf8'));
       const suites = [xml.testsuites.testsuite].flat() as { testcase: unknown }[];
       const cases = suites.flatMap((s) => [s.testcase].flat()) as Record<string, unknown>[];
-      expect(cases.length).toBe(4);
-      expect(cases.filter((c) => c['failure'] !== undefined).length).toBe(failures);
+      expect(cases.length).toBe(2 * checks);
+      // The control fails exactly-once in both clusters; nothing else fails or errs.
+      expect(cases.filter((c) => c['failure'] !== undefined).map((c) => String(c['@_name']).split(' ')[0])).toEqual(Array(failures).fill('exactly-once'));
+      expect(cases.filter((c) => c['error'] !== undefined)).toEqual([]);
     }
     const index = resolve(passDir, '..', 'index.html');
     const { page, problems } = await openReport(browser.context, index);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { check, expectHonestPass, faultDescribe, FULL_MATRIX_HINT, matrixCases, runFaultSuite } from './fault-testing.js';
+import { check, expectHonestPass, faultDescribe, FULL_MATRIX_HINT, matrixCases, runFaultSuite } from '../test/support/suites/faults.js';
 import type { RestartPhase } from './restart.js';
-import { attachToReport } from './testing.js';
+import { attachToReport } from '../test/support/suites/clusters.js';
 
 // One version per runtime by default: the fault suites rotate versions (suites/README.md); AMCHAOS_FAULT_MATRIX=full runs all.
 const matrix = await matrixCases({ netns: ['0.33.1'], process: ['0.25.0'] });

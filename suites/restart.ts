@@ -1,8 +1,7 @@
 import type { NodeId } from '../src/history/types.js';
 import type { FaultSpec } from '../src/nemesis/types.js';
 import { longestRouteTimers, type ScenarioContext, type SuiteDefinition } from '../src/run/suite.js';
-import { holdFiringSince, newAlertSource, windows } from './lib.js';
-import { awaitSinceThenDuplicates, ClusterWatch, deathDetectionBoundMs, keysOfLabels, mark, phaseAlerts, settleMarginMs, suspicionTimeoutMs } from './fault-lib.js';
+import { awaitDeliveries, ClusterWatch, deathDetectionBoundMs, firePhase, holdFiringSince, mark, newAlertSource, settleMarginMs, suspicionTimeoutMs, windows } from '../src/steps/index.js';
 
 export interface RestartPhase {
   /** What was done: "kill n1, restart (storage kept)". */
@@ -40,7 +39,17 @@ export interface RestartPhase {
  * `duplicatesDuringFaults`); for no-loss and exactly-once themselves, src/checkers/{no-loss,exactly-once}.test.ts.
  * Process faults only, so it runs on every runtime.
  */
-export const restart: SuiteDefinition = {
+/** What restart records (summary.json figures). */
+export interface RestartFigures {
+  pausedDeclaredDead: boolean;
+  alertValidityMs: number;
+  pauseMs: number;
+  suspicionTimeoutMs: number;
+  restartPhases: RestartPhase[];
+  renotifications: number;
+}
+
+export const restart: SuiteDefinition<RestartFigures> = {
   name: 'restart',
   summary: 'kill and restart a node (storage kept, then wiped), pause one past the suspicion timeout: re-notifications counted, none lost',
   checks: ['no-loss', 'exactly-once', 'validity'],
@@ -51,12 +60,9 @@ export const restart: SuiteDefinition = {
       const w = windows(ctx);
       const n = ctx.nodes.length;
       const target = ctx.nodes[0]!.id;
-      const steady = phaseAlerts(ctx.alerts, 'steady');
-      const keys = keysOfLabels(steady);
-      const firedAt = ctx.history.clock.now();
-      await source.fire(steady.map((labels) => ({ labels })));
-      await awaitSinceThenDuplicates(ctx, keys, 'firing', firedAt, w.firstDelivery);
-      await holdFiringSince(ctx, firedAt);
+      const steady = await firePhase(ctx, source, { name: 'steady' });
+      const keys = steady.keys;
+      await holdFiringSince(ctx, steady.firedAt);
       mark(ctx, `${keys.length} steady alerts notified; now restarting and pausing ${target}`);
 
       // A restarted node gets the alerts at the next resend, flushes after group_wait and waits for
@@ -116,7 +122,7 @@ export const restart: SuiteDefinition = {
       // Only resolutions from now on count: a paused node may have sent a spurious "resolved" earlier.
       const resolvedAt = ctx.history.clock.now();
       await source.resolve();
-      await awaitSinceThenDuplicates(ctx, keys, 'resolved', resolvedAt, w.resolveDelivery);
+      await awaitDeliveries(ctx, keys, 'resolved', { since: resolvedAt, windowMs: w.resolveDelivery });
     } finally {
       watch.close();
       await source.stop();

@@ -2,7 +2,7 @@ import type { LabelSet } from '../src/history/types.js';
 import { labelKey } from '../src/history/types.js';
 import { longestRouteTimers, type SuiteDefinition } from '../src/run/suite.js';
 import { matchersForGroup, SilenceOps } from '../src/workload/silences.js';
-import { awaitDeliveriesThenDuplicates, deliveredKeys, holdFiringSince, keysOf, newAlertSource, windows } from './lib.js';
+import { awaitDeliveries, deliveredKeys, holdFiringSince, keysOf, newAlertSource, windows } from '../src/steps/index.js';
 
 /**
  * silences: silences are created on one node each (never on all, which is what upstream's own
@@ -10,7 +10,14 @@ import { awaitDeliveriesThenDuplicates, deliveredKeys, holdFiringSince, keysOf, 
  * propagation window; alerts they match must not be notified while they hold; after they are
  * expired (on another node), those alerts must be notified — nothing is lost.
  */
-export const silences: SuiteDefinition = {
+/** What silences records (summary.json figures). */
+export interface SilencesFigures {
+  expiriesRefusedByOtherNode: number;
+  silencedAlerts: number;
+  silencedAlertsNotifiedAfterExpiry: number;
+}
+
+export const silences: SuiteDefinition<SilencesFigures> = {
   name: 'silences',
   summary: 'a silence made on one node reaches every node in time and mutes everywhere; expiry unmutes',
   checks: ['silence-propagation', 'no-loss', 'exactly-once', 'validity'],
@@ -33,13 +40,13 @@ export const silences: SuiteDefinition = {
         ctx.nodes.every((n) => ids.every((s) => latestActive(ctx, n.id)?.has(s.id)));
       await ctx.waitUntil(listedEverywhere, ctx.timers.silencePropagationMs + 1_000);
 
-      const keys = keysOf(ctx);
+      const keys = keysOf(ctx.alerts);
       const isSilenced = (labels: LabelSet) => silenced.some((g) => Object.entries(g).every(([k, v]) => labels[k] === v));
       const unsilencedKeys = ctx.alerts.filter((a) => !isSilenced(a)).map(labelKey);
       const firedAt = ctx.history.clock.now();
       await source.fire(ctx.alerts.map((labels) => ({ labels })));
       ctx.log(`fired ${keys.length} alerts (${keys.length - unsilencedKeys.length} silenced)`);
-      await awaitDeliveriesThenDuplicates(ctx, unsilencedKeys, 'firing', w.firstDelivery);
+      await awaitDeliveries(ctx, unsilencedKeys, 'firing', { windowMs: w.firstDelivery });
       // Stay until the group's first group_interval tick after the first flush has passed, so every
       // node had a second chance to (wrongly) notify a silenced alert.
       const { groupWaitMs, groupIntervalMs } = longestRouteTimers(ctx.config);
@@ -68,15 +75,16 @@ export const silences: SuiteDefinition = {
       await ctx.waitUntil(expiryListed, ctx.timers.silencePropagationMs + 1_000);
       const expiredAt = ctx.history.clock.now();
       ctx.log('expired the silences on other nodes; the muted alerts must now be notified');
-      await awaitDeliveriesThenDuplicates(ctx, keys, 'firing', ctx.timers.silencePropagationMs + groupIntervalMs + w.firstDelivery);
-      const got = deliveredKeys(ctx.notifications(), 'firing');
+      await awaitDeliveries(ctx, keys, 'firing', { windowMs: ctx.timers.silencePropagationMs + groupIntervalMs + w.firstDelivery });
+      const got = deliveredKeys(ctx, 'firing');
       const mutedKeys = keys.filter((k) => !unsilencedKeys.includes(k));
       ctx.figures['silencedAlerts'] = mutedKeys.length;
       ctx.figures['silencedAlertsNotifiedAfterExpiry'] = mutedKeys.filter((k) => got.has(k)).length;
 
       await holdFiringSince(ctx, expiredAt);
+      const resolvedAt = ctx.history.clock.now();
       await source.resolve();
-      await awaitDeliveriesThenDuplicates(ctx, keys, 'resolved', w.resolveDelivery);
+      await awaitDeliveries(ctx, keys, 'resolved', { since: resolvedAt, windowMs: w.resolveDelivery });
     } finally {
       await source.stop();
       await ops.stop();

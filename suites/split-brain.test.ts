@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { check, expectHonestPass, faultDescribe, FULL_MATRIX_HINT, matrixCases, runFaultSuite, runtimeCases } from './fault-testing.js';
-import { attachToReport } from './testing.js';
+import { check, expectHonestPass, faultDescribe, FULL_MATRIX_HINT, matrixCases, runFaultSuite, runtimeCases } from '../test/support/suites/faults.js';
+import { attachToReport } from '../test/support/suites/clusters.js';
 
 // One version by default: the fault suites rotate versions (suites/README.md); AMCHAOS_FAULT_MATRIX=full runs all.
 const { cases } = (await matrixCases({ netns: ['0.33.1'] }))[0]!;
 const [control] = await runtimeCases([['tsam:no-dedup', 'tsam:no-dedup', 'tsam:no-dedup']], 'netns');
 
-// The scenario and its control run side by side (separate clusters; see fault-testing.ts).
+// The scenario and its control run side by side (separate clusters; see test/support/suites/faults.ts).
 faultDescribe(`suite split-brain (${FULL_MATRIX_HINT})`, () => {
   describe('real Alertmanager clusters, netns runtime', () => {
     for (const c of cases) {

@@ -1,8 +1,7 @@
 import { AmchaosError } from '../src/errors/index.js';
 import type { SuiteDefinition } from '../src/run/suite.js';
 import { matchersForAlert, SilenceOps } from '../src/workload/silences.js';
-import { holdFiringSince, newAlertSource, windows } from './lib.js';
-import { awaitSinceThenDuplicates, ClusterWatch, countDuplicates, deathDetectionBoundMs, gossipMarginMs, keysOfLabels, mark, phaseAlerts, settleMarginMs } from './fault-lib.js';
+import { awaitDeliveries, ClusterWatch, countDuplicates, deathDetectionBoundMs, firePhase, gossipMarginMs, holdFiringSince, mark, newAlertSource, settleMarginMs, windows } from '../src/steps/index.js';
 
 /**
  * split-brain: the last node is isolated (both transports) until memberlist declares it dead on
@@ -23,7 +22,21 @@ import { awaitSinceThenDuplicates, ClusterWatch, countDuplicates, deathDetection
  * must fail with within-side duplicates and exactly-once must fail after the heal. The checkers'
  * own failing inputs are in src/checkers/{at-most-k,convergence,no-loss,exactly-once}.test.ts.
  */
-export const splitBrain: SuiteDefinition = {
+/** What split-brain records (summary.json figures). */
+export interface SplitBrainFigures {
+  deathDetectionBoundMs: number;
+  isolatedDeclaredDeadAfterMs: number;
+  silencesCrossedPartition: string[];
+  duplicatesDuringPartition: number;
+  transitionsDuringPartition: number;
+  maxCopiesDuringPartition: number;
+  deliveredBySenderDuringPartition: Record<string, number>;
+  convergedAfterHealMs: number | null;
+  duplicatesAfterHeal: number;
+  transitionsAfterHeal: number;
+}
+
+export const splitBrain: SuiteDefinition<SplitBrainFigures> = {
   name: 'split-brain',
   summary: 'isolate one node until it is declared dead: one notification per side (counted), none lost; after heal silences converge and no duplicates',
   checks: ['no-loss', 'at-most-k', 'exactly-once', 'validity', 'convergence'],
@@ -61,20 +74,16 @@ export const splitBrain: SuiteDefinition = {
       const silenceB = await ops.create(isolated, { matchers: matchersForAlert({ alertname: 'AmchaosSplitBrainSilence', side: 'isolated' }), comment: `amchaos ${ctx.id}` });
 
       // --- alerts at every node during the partition: one notification per side ---
-      const during = phaseAlerts(ctx.alerts, 'partition');
-      const duringKeys = keysOfLabels(during);
-      const firedAt = ctx.history.clock.now();
-      await source.fire(during.map((labels) => ({ labels })));
-      mark(ctx, `fired ${during.length} alerts at every node during the partition`);
-      await awaitSinceThenDuplicates(ctx, duringKeys, 'firing', firedAt, w.firstDelivery);
+      const during = await firePhase(ctx, source, { name: 'partition' });
+      const duringKeys = during.keys;
       // A partition excuses no loss: held a whole flush window, each alert owes a notification.
-      await holdFiringSince(ctx, firedAt);
+      await holdFiringSince(ctx, during.firedAt);
       const crossed = ctx.nodes.filter((x) => {
         const active = watch.activeSilences(x.id);
         return x.id === isolated ? active?.has(silenceA) : active?.has(silenceB);
       });
       ctx.figures['silencesCrossedPartition'] = crossed.map((x) => x.id);
-      const partitionCount = countDuplicates(ctx, duringKeys, { from: firedAt });
+      const partitionCount = during.count();
       ctx.figures['duplicatesDuringPartition'] = partitionCount.duplicates;
       ctx.figures['transitionsDuringPartition'] = partitionCount.transitions;
       ctx.figures['maxCopiesDuringPartition'] = partitionCount.maxCopies;
@@ -102,18 +111,15 @@ export const splitBrain: SuiteDefinition = {
       const healthyFrom = Math.max(healAt + settleMarginMs(ctx), convergedAt + gossipMarginMs(ctx)) + 500;
       const wait = healthyFrom - ctx.history.clock.now();
       if (wait > 0) await ctx.sleep(wait);
-      const after = phaseAlerts(ctx.alerts, 'after-heal');
-      const afterKeys = keysOfLabels(after);
-      const freshAt = ctx.history.clock.now();
-      await source.fire(after.map((labels) => ({ labels })));
-      mark(ctx, `fired ${after.length} fresh alerts after the heal`);
-      await awaitSinceThenDuplicates(ctx, afterKeys, 'firing', freshAt, w.firstDelivery);
+      const after = await firePhase(ctx, source, { name: 'after-heal' });
+      const afterKeys = after.keys;
+      const freshAt = after.firedAt;
       await holdFiringSince(ctx, freshAt);
       // Resolve everything: the partition's groups too, whose log entries the two sides wrote
       // separately and the heal merged — their resolution must also be notified exactly once.
       const resolvedAt = ctx.history.clock.now();
       await source.resolve();
-      await awaitSinceThenDuplicates(ctx, [...duringKeys, ...afterKeys], 'resolved', resolvedAt, w.resolveDelivery);
+      await awaitDeliveries(ctx, [...duringKeys, ...afterKeys], 'resolved', { since: resolvedAt, windowMs: w.resolveDelivery });
       const afterCount = countDuplicates(ctx, [...duringKeys, ...afterKeys], { from: freshAt, seed: true });
       ctx.figures['duplicatesAfterHeal'] = afterCount.duplicates;
       ctx.figures['transitionsAfterHeal'] = afterCount.transitions;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { check, expectHonestPass, FULL_MATRIX_HINT, matrixCases, runFaultSuite } from './fault-testing.js';
-import { attachToReport } from './testing.js';
+import { check, expectHonestPass, FULL_MATRIX_HINT, matrixCases, runFaultSuite } from '../test/support/suites/faults.js';
+import { attachToReport } from '../test/support/suites/clusters.js';
 import { UDP_CUT_UPSTREAM } from './udp-cut.js';
 
 // One version by default: the fault suites rotate versions (suites/README.md); AMCHAOS_FAULT_MATRIX=full runs all.

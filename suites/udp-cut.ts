@@ -1,8 +1,7 @@
 import { duringInjectedFault } from '../src/checkers/expectations.js';
 import { deriveWindows } from '../src/checkers/scenario.js';
 import type { SuiteDefinition } from '../src/run/suite.js';
-import { holdFiringSince, newAlertSource, windows } from './lib.js';
-import { awaitSinceThenDuplicates, ClusterWatch, countDuplicates, deathDetectionBoundMs, keysOfLabels, mark, phaseAlerts, summariseStatus } from './fault-lib.js';
+import { ClusterWatch, countDuplicates, deathDetectionBoundMs, firePhase, holdFiringSince, mark, newAlertSource, summariseStatus } from '../src/steps/index.js';
 
 /** Rounds of fresh alert groups fired during the cut. */
 export const UDP_CUT_ROUNDS = 3;
@@ -40,7 +39,21 @@ export const UDP_CUT_UPSTREAM =
  * anywhere else is a failure. Which control proves the checks can fail: the baseline above for the
  * duplicate count (0 there, > 0 under the cut); for the checkers, src/checkers/{exactly-once,no-loss}.test.ts.
  */
-export const udpCut: SuiteDefinition = {
+/** What udp-cut records (summary.json figures). */
+export interface UdpCutFigures {
+  duplicatesBaseline: number;
+  transitionsBaseline: number;
+  udpCutRounds: { round: number; duplicates: number; transitions: number }[];
+  udpCutMs: number;
+  statusDuringUdpCut: ReturnType<typeof summariseStatus>;
+  readyWithAllPeersDuringUdpCut: boolean;
+  duplicatesDuringUdpCut: number;
+  transitionsDuringUdpCut: number;
+  maxCopiesDuringUdpCut: number;
+  duplicatesBySenderDuringUdpCut: Record<string, number>;
+}
+
+export const udpCut: SuiteDefinition<UdpCutFigures> = {
   name: 'udp-cut',
   summary: 'UDP cut between all peers, TCP open: status stays ready with all peers while nflog gossip is lost; duplicates counted, none lost',
   checks: ['no-loss', 'exactly-once', 'validity'],
@@ -63,22 +76,16 @@ export const udpCut: SuiteDefinition = {
     const watch = new ClusterWatch(ctx);
     const source = newAlertSource(ctx);
     try {
-      const w = windows(ctx);
       const n = ctx.nodes.length;
 
       // --- baseline: the healthy cluster notifies once ---
-      const baseline = phaseAlerts(ctx.alerts, 'baseline');
-      const baselineKeys = keysOfLabels(baseline);
-      const baselineAt = ctx.history.clock.now();
-      await source.fire(baseline.map((labels) => ({ labels })));
-      mark(ctx, `baseline: fired ${baseline.length} alerts with UDP working`);
-      await awaitSinceThenDuplicates(ctx, baselineKeys, 'firing', baselineAt, w.firstDelivery);
-      const base = countDuplicates(ctx, baselineKeys, { from: baselineAt });
+      const baseline = await firePhase(ctx, source, { name: 'baseline' });
+      const base = baseline.count();
       ctx.figures['duplicatesBaseline'] = base.duplicates;
       ctx.figures['transitionsBaseline'] = base.transitions;
       // The no-loss checker owes a firing notification only for a whole flush window outside
       // faults: hold the baseline that long before cutting.
-      await holdFiringSince(ctx, baselineAt);
+      await holdFiringSince(ctx, baseline.firedAt);
 
       // --- cut UDP on every peer link; TCP stays open ---
       const fault = await ctx.nemesis.apply({ kind: 'link-cut', links: 'all', transport: 'udp' });
@@ -92,13 +99,9 @@ export const udpCut: SuiteDefinition = {
       const rounds: { round: number; duplicates: number; transitions: number }[] = [];
       const firedAt = ctx.history.clock.now();
       for (let r = 1; r <= UDP_CUT_ROUNDS; r++) {
-        const cut = phaseAlerts(ctx.alerts, `udp-cut-${r}`);
-        const keys = keysOfLabels(cut);
-        cutKeys.push(...keys);
-        const roundAt = ctx.history.clock.now();
-        await source.fire(cut.map((labels) => ({ labels })));
-        await awaitSinceThenDuplicates(ctx, keys, 'firing', roundAt, w.firstDelivery);
-        const c = countDuplicates(ctx, keys, { from: roundAt });
+        const round = await firePhase(ctx, source, { name: `udp-cut-${r}` });
+        cutKeys.push(...round.keys);
+        const c = round.count();
         rounds.push({ round: r, duplicates: c.duplicates, transitions: c.transitions });
       }
       ctx.figures['udpCutRounds'] = rounds;

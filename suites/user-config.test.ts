@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScenarioStartEvent } from '../src/history/types.js';
-import { check } from './fault-testing.js';
-import { attachToReport, clusterCases, runForTest } from './testing.js';
+import { check } from '../test/support/suites/faults.js';
+import { attachToReport, clusterCases, runForTest } from '../test/support/suites/clusters.js';
 
 // A user's own alertmanager.yml (--config) on a real cluster: its inhibit rules and route timers
 // run as written, and the checkers judge each alert by what the config does with it.

@@ -10,7 +10,7 @@ import {
   startTestAlertmanager,
   webhookConfig,
   type TestAlertmanager,
-} from '../client/test-support/alertmanager-process.js';
+} from '../../test/support/client/alertmanager-process.js';
 import { CaptureReceiver, normaliseExternalURL } from './capture.js';
 
 function webhookBody(opts: {

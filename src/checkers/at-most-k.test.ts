@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkAtMostK } from './at-most-k.js';
-import { historyBuilder } from './testing/history-builder.js';
+import { historyBuilder } from '../../test/support/checkers/history-builder.js';
 
 const A = { alertname: 'A' };
 const B = { alertname: 'B' };

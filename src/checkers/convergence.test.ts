@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkConvergence } from './convergence.js';
-import { historyBuilder } from './testing/history-builder.js';
+import { historyBuilder } from '../../test/support/checkers/history-builder.js';
 
 // TEST_TIMERS: push-pull 5s, so T = 5s + 10s reconnect = 15s; heal at 20s → deadline 35s.
 const healed = () =>

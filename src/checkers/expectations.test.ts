@@ -3,7 +3,7 @@ import type { HistoryEvent, RouteRecord } from '../history/types.js';
 import { checkExactlyOnce } from './exactly-once.js';
 import { applyKnownBehaviours, duringInjectedFault } from './expectations.js';
 import { scenarioOutcome } from './outcome.js';
-import { historyBuilder, TEST_TIMERS } from './testing/history-builder.js';
+import { historyBuilder, TEST_TIMERS } from '../../test/support/checkers/history-builder.js';
 import { checkValidity } from './validity.js';
 
 const A = { alertname: 'A' };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isAmchaosError } from '../errors/index.js';
 import type { HistoryEvent } from '../history/types.js';
 import { CHECKER_NAMES, checkersByName, runChecks, splitScenarios } from './index.js';
-import { historyBuilder } from './testing/history-builder.js';
+import { historyBuilder } from '../../test/support/checkers/history-builder.js';
 
 const A = { alertname: 'A' };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkNoLoss } from './no-loss.js';
 import type { RouteRecord } from '../history/types.js';
-import { historyBuilder, seqOf, TEST_TIMERS } from './testing/history-builder.js';
+import { historyBuilder, seqOf, TEST_TIMERS } from '../../test/support/checkers/history-builder.js';
 
 const A = { alertname: 'A' };
 const B = { alertname: 'B' };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RouteRecord, ScenarioStartEvent } from '../history/types.js';
 import { ANY_RECEIVER, routeOfGroup, routesFor, routeTree } from './routes.js';
-import { historyBuilder, TEST_TIMERS } from './testing/history-builder.js';
+import { historyBuilder, TEST_TIMERS } from '../../test/support/checkers/history-builder.js';
 
 const r = (id: string, receiver: string, extra: Partial<RouteRecord> = {}): RouteRecord => ({
   id,

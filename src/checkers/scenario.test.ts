@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { needsUpdate, type GroupState } from './dedup.js';
 import { deriveWindows, disturbedIntervals, fullyPeeredIntervals, viewScenario, wallToT, type ScenarioView } from './scenario.js';
-import { historyBuilder, wallAt } from './testing/history-builder.js';
+import { historyBuilder, wallAt } from '../../test/support/checkers/history-builder.js';
 
 function view(h: ReturnType<ReturnType<typeof historyBuilder>['build']>): ScenarioView {
   const v = viewScenario(h);

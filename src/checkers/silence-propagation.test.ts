@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkSilencePropagation } from './silence-propagation.js';
-import { historyBuilder } from './testing/history-builder.js';
+import { historyBuilder } from '../../test/support/checkers/history-builder.js';
 
 const A = { alertname: 'A' };
 const B = { alertname: 'B' };

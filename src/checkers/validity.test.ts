@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkExactlyOnce } from './exactly-once.js';
 import { checkNoLoss } from './no-loss.js';
-import { historyBuilder } from './testing/history-builder.js';
+import { historyBuilder } from '../../test/support/checkers/history-builder.js';
 import { checkValidity } from './validity.js';
 
 const A = { alertname: 'A' };
@@ -113,6 +113,26 @@ describe('validity', () => {
       .end(40_000)
       .build();
     expect(checkValidity(lied).verdict).toBe('fail');
+  });
+
+  it('a post a paused node processes only on resume carries an endsAt already past: resolving then is expiry, not a lie', () => {
+    // n1 paused from 2 s to 14 s: the posts invoked meanwhile complete at 14.01 s with endsAt < 14 s;
+    // the post after the resume (valid until 23 s) comes too late for the flush that resolved.
+    const h = historyBuilder()
+      .start({ nodes: 3 })
+      .ready(0)
+      .fire(A, 1_000)
+      .post('n1', 1_000, [{ labels: A, endsAtT: 9_000 }])
+      .raw(3_000, { type: 'op.invoke', op: 900, kind: 'alerts.post', node: 'n1', value: [{ labels: A, startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2026-01-01T00:00:11.000Z' }] })
+      .raw(14_010, { type: 'op.complete', op: 900, kind: 'alerts.post', node: 'n1', ok: true })
+      .post('n1', 15_000, [{ labels: A, endsAtT: 23_000 }])
+      .notify({ t: 2_100, sender: 'n1', firing: [A] })
+      .notify({ t: 16_500, sender: 'n1', resolved: [A] })
+      .end(60_000)
+      .build();
+    const r = checkValidity(h);
+    expect(r.verdict).toBe('pass');
+    expect(r.figures['expiredResolved']).toBe(1);
   });
 
   it('a resolution for an old resolve after the next episode\'s firing was delivered is stale', () => {

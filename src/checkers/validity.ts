@@ -254,9 +254,10 @@ function latestAtOrBefore(times: readonly number[], t: number): number | undefin
 
 /**
  * When each node's copy of an alert was valid until: the endsAt of every alerts.post that
- * reached it (completed ok). An alert whose endsAt passed with no later post is resolved by
- * Alertmanager itself. Histories without posts fall back to outages: a node that was down, paused
- * or cut off by a fault naming it may have missed the re-sends.
+ * reached it, from the moment it was processed (its completion — a post sent to a paused node is
+ * processed only on resume, and may then carry an endsAt already past). An alert whose endsAt
+ * passed with no later post is resolved by Alertmanager itself. Histories without posts fall back
+ * to outages: a node that was down, paused or cut off by a fault naming it may have missed re-sends.
  */
 class ExpiryIndex {
   private readonly perKey = new Map<string, Map<NodeId, { t: number; validUntil: number }[]>>();
@@ -265,12 +266,13 @@ class ExpiryIndex {
 
   constructor(private readonly view: ScenarioView) {
     let posts = 0;
-    const completes = new Map<number, boolean | null>();
-    for (const c of view.completes) if (c.kind === 'alerts.post') completes.set(c.op, c.ok);
+    const completes = new Map<number, { ok: boolean | null; t: number }>();
+    for (const c of view.completes) if (c.kind === 'alerts.post') completes.set(c.op, { ok: c.ok, t: c.t });
     for (const inv of view.invokes.values()) {
       if (inv.kind !== 'alerts.post' || !Array.isArray(inv.value)) continue;
       posts++;
-      if (completes.get(inv.op) !== true) continue;
+      const done = completes.get(inv.op);
+      if (done?.ok !== true) continue;
       for (const a of inv.value as { labels?: Record<string, string>; endsAt?: string }[]) {
         if (!a?.labels) continue;
         const validUntil = a.endsAt ? wallToT(view, a.endsAt) : undefined;
@@ -280,7 +282,7 @@ class ExpiryIndex {
         if (!nodes) this.perKey.set(key, (nodes = new Map()));
         let list = nodes.get(inv.node);
         if (!list) nodes.set(inv.node, (list = []));
-        list.push({ t: inv.t, validUntil });
+        list.push({ t: done.t, validUntil });
       }
     }
     this.hasPosts = posts > 0;
@@ -305,10 +307,23 @@ class ExpiryIndex {
    */
   expiredOn(key: string, node: NodeId, from: number, to: number): 'expired' | 'maybe' | 'no' {
     if (this.hasPosts) {
-      const list = this.perKey.get(key)?.get(node) ?? [];
+      // The node's knowledge is a step function: the largest endsAt of the posts processed so far.
+      // Was there a moment F in [from, to] (when the flush may have run) at which it had passed?
+      // Before the first post reached it the node did not have the alert at all (nothing to resolve).
+      const list = [...(this.perKey.get(key)?.get(node) ?? [])].sort((a, b) => a.t - b.t);
+      if (list.length === 0 || list[0]!.t > to) return 'no';
+      const start = Math.max(from, list[0]!.t);
       let valid = -Infinity;
-      for (const p of list) if (p.t <= to) valid = Math.max(valid, p.validUntil);
-      return valid <= to ? 'expired' : 'no';
+      let i = 0;
+      for (; i < list.length && list[i]!.t <= start; i++) valid = Math.max(valid, list[i]!.validUntil);
+      for (;;) {
+        // Until the next post is processed (or `to`), the node's copy is valid until `valid`.
+        const next = i < list.length ? Math.min(list[i]!.t, to) : to;
+        if (valid <= next) return 'expired';
+        if (i >= list.length || list[i]!.t > to) return 'no';
+        valid = Math.max(valid, list[i]!.validUntil);
+        i++;
+      }
     }
     const validity = 4 * this.view.timers.resendIntervalMs;
     const out = (this.outages.get(node) ?? []).some((i) => i.start <= to && i.end >= from - validity);

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFixtureRun } from '../report/testing/fixture-run.js';
+import { writeFixtureRun } from '../../test/support/report/fixture-run.js';
 import { packageRoot } from '../util/paths.js';
 import { resolveVersion } from '../versions/index.js';
 

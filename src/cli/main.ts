@@ -3,13 +3,17 @@ import { AmchaosError, BAD_INPUT_CODES, isAmchaosError } from '../errors/index.j
 import { EXIT } from '../checkers/outcome.js';
 import { listVersions } from '../versions/index.js';
 import { defaultResolveOptions } from '../versions/resolve.js';
+import type { SuiteRegistry } from '../run/suite-source.js';
 import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, TIMER_FLAGS, timerOverridesFromFlags } from './options.js';
 
 /**
  * amchaos's command line. Bad input exits 254 before anything starts; a run exits 0 (pass),
  * 1 (fail) or 2 (unknown); Ctrl-C tears everything down and exits 130.
  */
-function buildProgram(): Command {
+/** The built-in suites, loaded only by the commands that need them (the entry point supplies them: src/ never imports suites/). */
+export type SuiteLoader = () => Promise<SuiteRegistry>;
+
+export function buildProgram(loadSuites: SuiteLoader): Command {
   const program = new Command('amchaos')
     .description('Chaos and integration tests for Prometheus Alertmanager clusters')
     .exitOverride()
@@ -33,15 +37,16 @@ function buildProgram(): Command {
     .option('--log-level <level>', 'node log level: debug | info', 'debug');
   for (const [flag, , help] of TIMER_FLAGS) run.addOption(new Option(`--${flag} <duration>`, help));
   run.action(async (flags: Record<string, unknown>) => {
-    const { runCommand } = await import('../run/run.js');
+    const [{ runCommand }, { resolveSuite }] = await Promise.all([import('../run/run.js'), import('../run/suite-source.js')]);
     const nodes = parseNodes(String(flags['nodes']));
     const groups = parseNodes(String(flags['groups']));
     const logLevel = String(flags['logLevel']);
     if (logLevel !== 'debug' && logLevel !== 'info') {
       throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `--log-level must be debug or info, got "${logLevel}"`);
     }
+    const suite = await resolveSuite(String(flags['suite']), await loadSuites());
     const code = await runCommand({
-      suite: String(flags['suite']),
+      suite,
       clusters: parseVersionsList(String(flags['versions']), nodes),
       runtime: parseRuntime(String(flags['runtime'])),
       ...(flags['out'] ? { outDir: String(flags['out']) } : {}),
@@ -62,8 +67,7 @@ function buildProgram(): Command {
     .command('suites')
     .description('list the suites')
     .action(async () => {
-      const { SUITES } = await import('../../suites/index.js');
-      for (const s of Object.values(SUITES)) process.stdout.write(`${s.name.padEnd(18)} ${s.summary}\n`);
+      for (const s of Object.values(await loadSuites())) process.stdout.write(`${s.name.padEnd(18)} ${s.summary}\n`);
     });
 
   program
@@ -94,8 +98,8 @@ function buildProgram(): Command {
     .description('re-judge a stored run with the current checkers: a fresh summary.json (the old one kept as summary.previous.json) and report')
     .argument('<dir>', 'a run directory (with summary.json and history.jsonl)')
     .action(async (dir: string) => {
-      const [{ checkCommand }, { SUITES }, { exitCodeOf }] = await Promise.all([import('../run/check.js'), import('../../suites/index.js'), import('../checkers/outcome.js')]);
-      const r = await checkCommand(dir, SUITES);
+      const [{ checkCommand }, { exitCodeOf }] = await Promise.all([import('../run/check.js'), import('../checkers/outcome.js')]);
+      const r = await checkCommand(dir, await loadSuites());
       for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
       const lines = [`verdict: ${r.outcome.toUpperCase()}`];
       for (const s of r.summary.scenarios) {
@@ -157,8 +161,13 @@ function buildProgram(): Command {
   return program;
 }
 
-async function main(): Promise<void> {
-  const program = buildProgram();
+/** Runs the CLI on process.argv; sets process.exitCode (never throws). */
+export async function main(loadSuites: SuiteLoader): Promise<void> {
+  // `amchaos suites | head -3`: a reader that stops early is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  const program = buildProgram(loadSuites);
   try {
     await program.parseAsync(process.argv);
   } catch (e) {
@@ -176,5 +185,3 @@ async function main(): Promise<void> {
     process.exitCode = EXIT.unknown;
   }
 }
-
-await main();

@@ -11,7 +11,7 @@ import {
   freePort,
   startTestAlertmanager,
   type TestAlertmanager,
-} from './test-support/alertmanager-process.js';
+} from '../../test/support/client/alertmanager-process.js';
 
 /** A receiver without integrations: the node routes alerts but notifies nobody. */
 const CONFIG = `route:

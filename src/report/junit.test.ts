@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../run/summary.js';
+import type { RunSummary } from '../summary/summary.js';
 import { xmlClean } from './junit.js';
 import { renderRunReport } from './render.js';
-import { writeFixtureRun } from './testing/fixture-run.js';
+import { writeFixtureRun } from '../../test/support/report/fixture-run.js';
 
 /** junit.xml read back with a real XML parser, the way CI systems read it. */
 

@@ -1,7 +1,8 @@
 import { checkOutcome, runOutcome, scenarioOutcome, type CheckVerdict, type Outcome } from '../checkers/outcome.js';
 import type { Evidence } from '../checkers/types.js';
 import type { FaultEvent, HistoryEvent, NodeId, NotificationEvent } from '../history/types.js';
-import type { CheckSummary, RunSummary, ScenarioSummary } from '../run/summary.js';
+import { LATENCY_SWEEP_KEYS } from '../summary/figures.js';
+import type { CheckSummary, RunSummary, ScenarioSummary } from '../summary/summary.js';
 import type { LoadedRun, LoadedScenario } from './load.js';
 import { safeJoin } from './load.js';
 import { excerpt, LogCache, type TimedLine } from './logs.js';
@@ -421,7 +422,7 @@ const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFi
  */
 export function latencySweepOf(anchor: string, summary: ScenarioSummary): LatencySweepModel | undefined {
   const fig = summary.figures ?? {};
-  const raw = fig['latencySweep'];
+  const raw = fig[LATENCY_SWEEP_KEYS.probes];
   if (!Array.isArray(raw) || raw.length === 0) return undefined;
   const probes: LatencySweepModel['probes'] = [];
   for (const p of raw as unknown[]) {
@@ -435,8 +436,8 @@ export function latencySweepOf(anchor: string, summary: ScenarioSummary): Latenc
       minPeers: finite(r['minPeers']) ? r['minPeers'] : undefined,
     });
   }
-  const threshold = fig['latencyThresholdMs'];
-  const peerTimeout = fig['peerTimeoutMs'] ?? summary.timers?.peerTimeoutMs;
+  const threshold = fig[LATENCY_SWEEP_KEYS.threshold];
+  const peerTimeout = fig[LATENCY_SWEEP_KEYS.peerTimeout] ?? summary.timers?.peerTimeoutMs;
   return {
     id: `${anchor}-sweep`,
     probes,

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderRunIndex, renderRunReport } from './render.js';
-import { writeFixtureRun } from './testing/fixture-run.js';
-import { countPixels as countPixelsIn, DUP_RED, haveChromium, launchBrowser, openReport, screenshot, SHOTS, SKIP_REASON, CHROMIUM, type Browser, type Opened } from './testing/browser.js';
+import { writeFixtureRun } from '../../test/support/report/fixture-run.js';
+import { countPixels as countPixelsIn, DUP_RED, haveChromium, launchBrowser, openReport, screenshot, SHOTS, SKIP_REASON, CHROMIUM, type Browser, type Opened } from '../../test/support/report/browser.js';
 
 /**
  * The reports in a real browser: headless Chromium (Debian's) driven by playwright-core. Checks

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAmchaosError } from '../errors/index.js';
-import type { RunSummary, ScenarioSummary } from '../run/summary.js';
+import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 import { esc, jsonScript, shellQuote } from './html.js';
 import { loadRun, parseHistory, splitScenarios } from './load.js';
 import { excerpt, lineTime, parseLog } from './logs.js';
 import { buildModel, distribution, latencySweepOf, type LatencySweepModel, type TimelineData } from './model.js';
 import { renderParentIndex, renderRunIndex, renderRunReport, reportCommand } from './render.js';
-import { writeFixtureRun } from './testing/fixture-run.js';
+import { writeFixtureRun } from '../../test/support/report/fixture-run.js';
 
 let root: string;
 let reports: string;

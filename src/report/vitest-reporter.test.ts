@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../history/types.js';
-import type { RunSummary } from '../run/summary.js';
+import type { RunSummary } from '../summary/summary.js';
 
 /**
  * The reporter inside a real `vitest run`: a throw-away project whose tests attach fixture
@@ -16,7 +16,7 @@ import type { RunSummary } from '../run/summary.js';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..', '..');
 const REPORTER = join(HERE, 'vitest-reporter.ts');
-const FIXTURES = join(HERE, 'testing', 'fixture-run.ts');
+const FIXTURES = join(REPO, 'test', 'support', 'report', 'fixture-run.ts');
 
 let project: string;
 

@@ -3,12 +3,12 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyBuilder } from '../checkers/testing/history-builder.js';
+import { historyBuilder } from '../../test/support/checkers/history-builder.js';
 import type { HistoryEvent } from '../history/types.js';
 import { packageRoot } from '../util/paths.js';
 import { SUITES } from '../../suites/index.js';
 import { checkCommand } from './check.js';
-import type { RunSummary } from './summary.js';
+import type { RunSummary } from '../summary/summary.js';
 
 const A = { alertname: 'A' };
 

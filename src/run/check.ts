@@ -4,9 +4,9 @@ import { runOutcome, scenarioOutcome, verdictOf, type Outcome } from '../checker
 import { isCheckerName, type CheckerName } from '../checkers/index.js';
 import { AmchaosError } from '../errors/index.js';
 import { parseHistory, readSummary, splitScenarios } from '../report/load.js';
-import { judge } from './scenario.js';
+import { judge, summariseCheck } from './session.js';
 import type { SuiteDefinition } from './suite.js';
-import type { RunSummary, ScenarioSummary } from './summary.js';
+import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 
 export interface CheckCommandResult {
   runDir: string;
@@ -43,7 +43,7 @@ export async function checkCommand(runDir: string, suites: Readonly<Record<strin
       return old;
     }
     const suite = suites[old.suite] ?? fallbackSuite(old, notes);
-    const checks = old.error ? [] : judge(suite, events).map((c) => ({ ...c, evidenceCount: c.evidence.length, evidence: c.evidence.slice(0, 1_000) }));
+    const checks = old.error ? [] : judge(suite, events).map(summariseCheck);
     const outcome = scenarioOutcome(checks, old.error);
     const expected = outcome === 'expected-failure' ? [...new Set(checks.filter((c) => c.expectedFailure).map((c) => c.expectedFailure!))] : [];
     const oldOutcome = scenarioOutcome(old.checks ?? [], old.error);

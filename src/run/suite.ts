@@ -15,7 +15,11 @@ import type { ResolvedVersion } from '../versions/types.js';
  * Suites know nothing of runtimes or the CLI; the scenario runner (run/scenario.ts) gives them a
  * ready cluster in a ScenarioContext and tears it down afterwards, whatever happens.
  */
-export interface SuiteDefinition {
+/**
+ * `F` is the suite's figures record, exported beside it (e.g. LatencySweepFigures): what it writes
+ * into `ctx.figures` is type-checked, and the report reads figure contracts from src/summary/figures.ts.
+ */
+export interface SuiteDefinition<F extends object = Record<string, unknown>> {
   name: string;
   /** One line for `amchaos suites` and the report. */
   summary: string;
@@ -32,7 +36,7 @@ export interface SuiteDefinition {
    * outside the fault is a failure.
    */
   knownBehaviours?: readonly KnownBehaviour[];
-  drive(ctx: ScenarioContext): Promise<void>;
+  drive(ctx: ScenarioContext<F>): Promise<void>;
 }
 
 export interface ScenarioNode {
@@ -42,7 +46,7 @@ export interface ScenarioNode {
   client: AlertmanagerClient;
 }
 
-export interface ScenarioContext {
+export interface ScenarioContext<F extends object = Record<string, unknown>> {
   id: string;
   suite: string;
   seed: number;
@@ -66,8 +70,8 @@ export interface ScenarioContext {
   waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs: number, everyMs?: number): Promise<boolean>;
   /** A progress line (the CLI prints it; vitest keeps it quiet). */
   log(message: string): void;
-  /** Figures the suite wants in the summary (thresholds found, counts). */
-  figures: Record<string, unknown>;
+  /** Figures the suite wants in the summary (thresholds found, counts): its figures record `F`. */
+  figures: Partial<F> & Record<string, unknown>;
 }
 
 /**

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeMeshSilence, splitDelimited } from './statepb/statepb.js';
-import { tempDir } from './testkit/testkit.js';
+import { tempDir } from '../../test/support/tsam/nodes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const entry = path.resolve(here, '../../dist/src/tsam/main.js');

@@ -5,7 +5,7 @@ import { History, ofType } from '../history/history.js';
 import { labelKey } from '../history/types.js';
 import { AlertmanagerClient } from '../client/client.js';
 import type { PostableAlert } from '../client/types.js';
-import { freePort } from '../client/test-support/alertmanager-process.js';
+import { freePort } from '../../test/support/client/alertmanager-process.js';
 import { AlertSource } from './alert-source.js';
 
 /**

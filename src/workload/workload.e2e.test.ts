@@ -8,7 +8,7 @@ import {
   freePort,
   startTestAlertmanager,
   type TestAlertmanager,
-} from '../client/test-support/alertmanager-process.js';
+} from '../../test/support/client/alertmanager-process.js';
 import { AlertSource } from './alert-source.js';
 import { generateAlerts } from './generate.js';
 import { ClusterSampler } from './sampler.js';

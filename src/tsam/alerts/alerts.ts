@@ -5,6 +5,7 @@
  * clients, exactly like the real binary.
  * Times are epoch milliseconds; 0 stands for Go's zero time ("not set").
  */
+import { timeBefore, type TimeDetail } from '../gojson/gojson.js';
 import { fingerprint, type LabelSet } from '../labels/labelset.js';
 
 export interface Alert {
@@ -14,6 +15,9 @@ export interface Alert {
   /** 0 = not set. */
   endsAt: number;
   updatedAt: number;
+  /** The client's offset and sub-millisecond part of startsAt/endsAt, when they had any. */
+  startsAtDetail?: TimeDetail;
+  endsAtDetail?: TimeDetail;
   generatorURL: string;
   /** Set when the client gave no endsAt: endsAt is then now + resolve_timeout. */
   timeout: boolean;
@@ -37,12 +41,16 @@ export function resolved(a: Alert): boolean {
 export function mergeAlerts(a: Alert, o: Alert): Alert {
   if (o.updatedAt < a.updatedAt) return mergeAlerts(o, a);
   const res: Alert = { ...o };
-  if (a.startsAt < o.startsAt) res.startsAt = a.startsAt;
+  if (timeBefore(a.startsAt, a.startsAtDetail, o.startsAt, o.startsAtDetail)) {
+    res.startsAt = a.startsAt;
+    // Touch the detail only when there is one: an explicit undefined would widen every merged alert.
+    if (a.startsAtDetail !== undefined || res.startsAtDetail !== undefined) res.startsAtDetail = a.startsAtDetail;
+  }
   const now = Date.now();
-  if (resolvedAt(o, now)) {
-    if (resolvedAt(a, now) && a.endsAt > o.endsAt) res.endsAt = a.endsAt;
-  } else if (a.endsAt > o.endsAt && !a.timeout) {
+  const aEndsLater = timeBefore(o.endsAt, o.endsAtDetail, a.endsAt, a.endsAtDetail);
+  if (resolvedAt(o, now) ? resolvedAt(a, now) && aEndsLater : aEndsLater && !a.timeout) {
     res.endsAt = a.endsAt;
+    if (a.endsAtDetail !== undefined || res.endsAtDetail !== undefined) res.endsAtDetail = a.endsAtDetail;
   }
   return res;
 }
@@ -63,8 +71,10 @@ export class AlertStore {
       const old = this.alerts.get(alert.fingerprint);
       if (
         old &&
-        ((alert.endsAt > old.startsAt && alert.endsAt < old.endsAt) ||
-          (alert.startsAt > old.startsAt && alert.startsAt < old.endsAt))
+        ((timeBefore(old.startsAt, old.startsAtDetail, alert.endsAt, alert.endsAtDetail) &&
+          timeBefore(alert.endsAt, alert.endsAtDetail, old.endsAt, old.endsAtDetail)) ||
+          (timeBefore(old.startsAt, old.startsAtDetail, alert.startsAt, alert.startsAtDetail) &&
+            timeBefore(alert.startsAt, alert.startsAtDetail, old.endsAt, old.endsAtDetail)))
       ) {
         alert = mergeAlerts(old, alert);
       }

@@ -8,22 +8,28 @@ import type { AddressInfo } from 'node:net';
 import type { Compat } from '../compat/compat.js';
 import type { Config } from '../config/config.js';
 import type { AlertStore, Alert } from '../alerts/alerts.js';
+import type { AlertMarker } from '../alerts/marker.js';
 import { newAlert, resolvedAt } from '../alerts/alerts.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Route } from '../dispatch/route.js';
-import { goString, goStringMap, strfmtDateTime } from '../gojson/gojson.js';
+import { goString, goStringMap, strfmtDateTime, timeBefore } from '../gojson/gojson.js';
 import type { Inhibitor } from '../inhibit/inhibitor.js';
 import { compareGo, goQuote } from '../labels/gostring.js';
 import { isValidLabelName, type LabelSet } from '../labels/labelset.js';
-import { compileGoRegexp, Matcher, MatcherError, parseMatcher } from '../labels/matcher.js';
+import { compileGoRegexp, Matcher, MatcherError } from '../labels/matcher.js';
+import { parseMatcher } from '../labels/parse.js';
+import { isGoRequestURI } from './uri.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Silences, SilenceState } from '../silences/silences.js';
 import { SilenceNotFoundError, SilenceValidationError } from '../silences/silences.js';
-import { emptySilence, goTimeToMs, msToGoTime, type PbMatcher, type PbMatcherType, type PbSilence } from '../statepb/statepb.js';
+import { emptySilence, goTimeToMs, msToGoTime, type GoTime, type PbMatcher, type PbMatcherType, type PbSilence } from '../statepb/statepb.js';
 import {
   convertBool,
   parseDateTime,
+  timeDetail,
+  timeMs,
+  type ClientTime,
   parseJsonBody,
   PlainError,
   stringMap,
@@ -52,6 +58,8 @@ export interface ApiDeps {
   routePrefix: string;
   reload: () => Promise<void>;
   metrics: Metrics;
+  /** Up to 0.28 an alert query records the status it computed (alertmanager_alerts reads it). */
+  marker: AlertMarker;
   /** The /metrics text. */
   exposition: () => string;
 }
@@ -79,6 +87,10 @@ function jsonText(status: number, text: string): Reply {
 function empty(status: number): Reply {
   return { status, headers: { 'Cache-Control': 'no-store', Vary: 'Origin' } };
 }
+
+const NO_UI_PAGE =
+  '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Alertmanager</title></head>\n' +
+  '<body><h1>Alertmanager</h1><p>tsam (amchaos\' TypeScript Alertmanager) has no web UI; use the API v2 under /api/v2/.</p></body>\n</html>\n';
 
 const API_METHODS: [RegExp, string[]][] = [
   [/^\/alerts$/, ['GET', 'POST']],
@@ -119,6 +131,14 @@ export class ApiServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = performance.now();
+    const m = this.deps.metrics;
+    m.httpInFlight++;
+    res.once('close', () => {
+      m.httpInFlight--;
+      const handler = this.handlerLabel(req.url ?? '/');
+      if (handler !== undefined) m.observeHttp(handler, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000);
+    });
     let reply: Reply;
     try {
       const chunks: Buffer[] = [];
@@ -147,6 +167,25 @@ export class ApiServer {
     res.end(req.method === 'HEAD' ? undefined : reply.body);
   }
 
+  /** The `handler` label Alertmanager's instrumentation gives a path (route patterns for the API). */
+  private handlerLabel(rawUrl: string): string | undefined {
+    const prefix = this.deps.routePrefix;
+    const q = rawUrl.indexOf('?');
+    let p = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    if (prefix !== '') {
+      if (!p.startsWith(prefix)) return undefined;
+      p = p.slice(prefix.length) || '/';
+    }
+    if (p.startsWith('/api/v2/')) {
+      const sub = p.slice('/api/v2'.length);
+      if (/^\/silence\/[^/]+$/.test(sub)) return '/api/v2/silence/{silenceID}';
+      return p;
+    }
+    if (p.startsWith('/api/v1/')) return p.slice('/api/v1'.length);
+    if (['/', '/-/healthy', '/-/ready', '/-/reload', '/metrics'].includes(p)) return p;
+    return undefined;
+  }
+
   private async route(req: http.IncomingMessage, body: string): Promise<Reply> {
     const url = new URL(req.url ?? '/', 'http://tsam');
     const method = req.method ?? 'GET';
@@ -158,8 +197,13 @@ export class ApiServer {
 
     if (path === '/-/healthy' || path === '/-/ready') {
       if (method !== 'GET' && method !== 'HEAD') return methodNotAllowedText('GET, HEAD, OPTIONS');
-      return { status: 200, body: 'OK', headers: { 'Content-Type': 'text/plain; charset=utf-8' } };
+      return { status: 200, body: 'OK', headers: method === 'HEAD' ? {} : { 'Content-Type': 'text/plain; charset=utf-8' } };
     }
+    if (path === '/' && (method === 'GET' || method === 'HEAD')) {
+      // The Debian builds amchaos runs serve a page saying they carry no web UI; so does tsam.
+      return { status: 200, body: NO_UI_PAGE, headers: { 'Content-Type': 'text/html; charset=utf-8' } };
+    }
+    if (path === '/api/v2') return json(404, { code: 404, message: 'path /api/v2/ was not found' });
     if (path === '/metrics') {
       if (method !== 'GET' && method !== 'HEAD') return methodNotAllowedText('GET, HEAD, OPTIONS');
       return { status: 200, body: this.deps.exposition(), headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' } };
@@ -212,7 +256,7 @@ export class ApiServer {
         return method === 'GET' ? this.getSilence(id) : this.deleteSilence(id);
       }
       if (sub === '/status') return this.getStatus();
-      return this.getReceivers();
+      return this.getReceivers(q);
     } catch (e) {
       if (e instanceof SwaggerError) return jsonText(e.status, e.body());
       if (e instanceof PlainError) return jsonText(e.status, JSON.stringify(e.message));
@@ -224,12 +268,17 @@ export class ApiServer {
 
   private postAlerts(body: string): Reply {
     const what = 'alerts';
-    const parsed = parseJsonBody(body, what);
+    // The decoder's io.EOF (an empty or all-whitespace body) is "required", as go-swagger reports it.
+    if (/^[ \t\n\r]*$/.test(body)) throw new SwaggerError(422, 602, 'alerts in body is required');
+    // A JSON null decodes into an empty list: nothing to do, 200.
+    const parsed = parseJsonBody(body, what) ?? [];
     if (!Array.isArray(parsed)) throw typeError(what, parsed, 'models.PostableAlerts');
-    interface Raw { labels?: LabelSet; annotations?: LabelSet; startsAt: number; endsAt: number; generatorURL: string }
+    interface Raw { labels?: LabelSet; annotations?: LabelSet; startsAt: ClientTime; endsAt: ClientTime; generatorURL: string }
+    const newer = this.deps.compat.newerTimeParsing;
+    const unset: ClientTime = 0;
     const raws: Raw[] = [];
     for (const item of parsed) {
-      if (item === null) { raws.push({ startsAt: 0, endsAt: 0, generatorURL: '' }); continue; }
+      if (item === null) { raws.push({ startsAt: unset, endsAt: unset, generatorURL: '' }); continue; }
       if (typeof item !== 'object' || Array.isArray(item)) throw typeError(what, item, 'models.PostableAlert');
       const o = item as Record<string, unknown>;
       const gen = o['generatorURL'];
@@ -237,12 +286,17 @@ export class ApiServer {
       raws.push({
         labels: stringMap(o['labels'], what, 'Alert.labels'),
         annotations: stringMap(o['annotations'], what, 'PostableAlert.annotations'),
-        startsAt: o['startsAt'] === undefined || o['startsAt'] === null ? 0 : parseDateTime(o['startsAt'], what, 'PostableAlert.startsAt'),
-        endsAt: o['endsAt'] === undefined || o['endsAt'] === null ? 0 : parseDateTime(o['endsAt'], what, 'PostableAlert.endsAt'),
+        startsAt: o['startsAt'] === undefined || o['startsAt'] === null ? unset : parseDateTime(o['startsAt'], what, 'PostableAlert.startsAt', newer),
+        endsAt: o['endsAt'] === undefined || o['endsAt'] === null ? unset : parseDateTime(o['endsAt'], what, 'PostableAlert.endsAt', newer),
         generatorURL: typeof gen === 'string' ? gen : '',
       });
     }
+    // Swagger validation, item by item; the first failing item's first error is the answer
+    // (Alert.Validate checks generatorURL, then labels).
     raws.forEach((r, i) => {
+      if (r.generatorURL !== '' && !isGoRequestURI(r.generatorURL)) {
+        throw new SwaggerError(422, 601, `${i}.generatorURL in body must be of type uri: ${goQuote(r.generatorURL)}`);
+      }
       if (r.labels === undefined) throw new SwaggerError(422, 602, `${i}.labels in body is required`);
     });
 
@@ -255,12 +309,12 @@ export class ApiServer {
       let startsAt = r.startsAt;
       let endsAt = r.endsAt;
       let timeout = false;
-      if (startsAt === 0) startsAt = endsAt === 0 ? now : endsAt;
-      if (endsAt === 0) {
+      if (timeMs(startsAt) === 0) startsAt = timeMs(endsAt) === 0 ? now : endsAt;
+      if (timeMs(endsAt) === 0) {
         timeout = true;
         endsAt = now + resolveTimeout;
       }
-      if (endsAt > Date.now()) this.deps.metrics.alertsReceivedFiring++;
+      if (timeMs(endsAt) > Date.now()) this.deps.metrics.alertsReceivedFiring++;
       else this.deps.metrics.alertsReceivedResolved++;
       const labels: LabelSet = {};
       for (const [k, v] of Object.entries(r.labels!)) if (v !== '') labels[k] = v;
@@ -271,7 +325,10 @@ export class ApiServer {
         this.deps.metrics.alertsInvalid++;
         continue;
       }
-      valid.push(newAlert({ labels, annotations, startsAt, endsAt, updatedAt: now, generatorURL: r.generatorURL, timeout }));
+      const alert = newAlert({ labels, annotations, startsAt: timeMs(startsAt), endsAt: timeMs(endsAt), updatedAt: now, generatorURL: r.generatorURL, timeout });
+      if (typeof startsAt !== 'number') alert.startsAtDetail = startsAt.detail;
+      if (typeof endsAt !== 'number') alert.endsAtDetail = endsAt.detail;
+      valid.push(alert);
     }
     this.deps.alerts.put(valid);
     if (errs.length > 0) return jsonText(400, JSON.stringify(errs.join(this.deps.compat.alertErrorSeparator)));
@@ -294,6 +351,7 @@ export class ApiServer {
   private status(a: Alert): AlertStatus {
     const inhibitedBy = this.deps.inhibitor().mutedBy(a.labels);
     const silencedBy = this.deps.silences.mutedBy(a.labels);
+    if (this.deps.compat.apiQueriesMarkAlerts) this.deps.marker.set(a.fingerprint, silencedBy.length > 0 || inhibitedBy.length > 0);
     return { silencedBy, inhibitedBy, state: silencedBy.length > 0 || inhibitedBy.length > 0 ? 'suppressed' : 'active' };
   }
 
@@ -332,9 +390,9 @@ export class ApiServer {
       : { inhibitedBy: st.inhibitedBy, silencedBy: st.silencedBy, state: st.state };
     // Hand-built so label maps come out with Go's sorted keys.
     return (
-      `{"annotations":${goStringMap(a.annotations)},"endsAt":"${strfmtDateTime(a.endsAt)}",` +
+      `{"annotations":${goStringMap(a.annotations)},"endsAt":"${strfmtDateTime(a.endsAt, a.endsAtDetail)}",` +
       `"fingerprint":"${a.fingerprint}","receivers":${JSON.stringify(receivers.map((name) => ({ name })))},` +
-      `"startsAt":"${strfmtDateTime(a.startsAt)}","status":${JSON.stringify(status)},` +
+      `"startsAt":"${strfmtDateTime(a.startsAt, a.startsAtDetail)}","status":${JSON.stringify(status)},` +
       `"updatedAt":"${strfmtDateTime(a.updatedAt)}",` +
       (a.generatorURL !== '' ? `"generatorURL":${goString(a.generatorURL)},` : '') +
       `"labels":${goStringMap(a.labels)}}`
@@ -344,12 +402,14 @@ export class ApiServer {
   private getAlerts(q: URLSearchParams): Reply {
     const filter = this.alertFilter(q);
     const recvFilter = this.receiverFilter(q);
+    const recvMatchers = this.receiverMatchers(q);
     const route = this.deps.route();
     const now = Date.now();
     const out: { a: Alert; receivers: string[]; st: AlertStatus }[] = [];
     for (const a of this.deps.alerts.list()) {
       const receivers = route.match(a.labels).map((r) => r.opts.receiver);
       if (recvFilter && !recvFilter(receivers)) continue;
+      if (recvMatchers && !receivers.some(recvMatchers)) continue;
       const st = filter(a, now);
       if (!st) continue;
       out.push({ a, receivers, st });
@@ -370,14 +430,17 @@ export class ApiServer {
   private getAlertGroups(q: URLSearchParams): Reply {
     const filter = this.alertFilter(q);
     const recvFilter = this.receiverFilter(q);
+    const recvMatchers = this.receiverMatchers(q);
     const now = Date.now();
     const statuses = new Map<string, AlertStatus>();
-    const { groups, receivers } = this.deps.dispatcher().listGroups((a) => {
-      const st = statuses.get(a.fingerprint) ?? filter(a, now);
-      if (st) statuses.set(a.fingerprint, st);
-      return st !== undefined;
-    });
-    const shown = groups.filter((g) => !recvFilter || recvFilter([g.receiver]));
+    const { groups: shown, receivers } = this.deps.dispatcher().listGroups(
+      (a) => {
+        const st = statuses.get(a.fingerprint) ?? filter(a, now);
+        if (st) statuses.set(a.fingerprint, st);
+        return st !== undefined;
+      },
+      recvFilter || recvMatchers ? (receiver) => (!recvFilter || recvFilter([receiver])) && (!recvMatchers || recvMatchers(receiver)) : undefined,
+    );
     const self = this;
     return {
       status: 200,
@@ -421,14 +484,11 @@ export class ApiServer {
 
   private getSilences(q: URLSearchParams): Reply {
     const matchers = this.parseFilter(q);
+    this.deps.metrics.silencesQueries++;
     const order: Record<SilenceState, number> = { active: 0, pending: 1, expired: 2 };
     const sils = this.deps.silences
       .list()
-      .filter((s) => {
-        const byName = new Map<string, string>();
-        for (const m of this.deps.silences.matcherSets(s)[0] ?? []) byName.set(m.name, m.pattern);
-        return matchers.every((m) => byName.has(m.name) && m.matches(byName.get(m.name)!));
-      })
+      .filter((s) => silenceHasFilterMatchers(this.deps.silences.matcherSets(s), matchers))
       .map((s) => ({ s, state: this.deps.silences.state(s) }));
     sils.sort((a, b) => {
       if (a.state !== b.state) return order[a.state] - order[b.state];
@@ -463,8 +523,10 @@ export class ApiServer {
 
   private postSilence(body: string): Reply {
     const what = 'silence';
-    const parsed = parseJsonBody(body, what);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    if (/^[ \t\n\r]*$/.test(body)) throw new SwaggerError(422, 602, 'silence in body is required');
+    // A JSON null leaves the model empty: the first required field is the answer.
+    const parsed = parseJsonBody(body, what) ?? {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw typeError(what, parsed, 'models.PostableSilence');
     }
     const o = parsed as Record<string, unknown>;
@@ -477,8 +539,9 @@ export class ApiServer {
     const id = str('id');
     const comment = str('comment');
     const createdBy = str('createdBy');
-    const endsAt = o['endsAt'] === undefined || o['endsAt'] === null ? undefined : parseDateTime(o['endsAt'], what, 'Silence.endsAt');
-    const startsAt = o['startsAt'] === undefined || o['startsAt'] === null ? undefined : parseDateTime(o['startsAt'], what, 'Silence.startsAt');
+    const newer = this.deps.compat.newerTimeParsing;
+    const endsAt = o['endsAt'] === undefined || o['endsAt'] === null ? undefined : goTime(parseDateTime(o['endsAt'], what, 'Silence.endsAt', newer));
+    const startsAt = o['startsAt'] === undefined || o['startsAt'] === null ? undefined : goTime(parseDateTime(o['startsAt'], what, 'Silence.startsAt', newer));
     const rawMatchers = o['matchers'];
     if (rawMatchers !== undefined && rawMatchers !== null && !Array.isArray(rawMatchers)) {
       throw typeError(what, rawMatchers, 'models.Matchers', 'Silence.matchers');
@@ -497,21 +560,22 @@ export class ApiServer {
       return mo as { isEqual?: boolean; isRegex?: boolean; name?: string; value?: string };
     });
 
-    // Swagger validation, fields in alphabetical order; the first error is the answer.
-    if (!comment) throw new SwaggerError(422, 602, 'comment in body is required');
-    if (!createdBy) throw new SwaggerError(422, 602, 'createdBy in body is required');
+    // Swagger validation, fields in alphabetical order; the first error is the answer. "Required" means
+    // present: an empty comment, author or matcher value is valid (`env=""` silences "env is absent").
+    if (comment === undefined) throw new SwaggerError(422, 602, 'comment in body is required');
+    if (createdBy === undefined) throw new SwaggerError(422, 602, 'createdBy in body is required');
     if (endsAt === undefined) throw new SwaggerError(422, 602, 'endsAt in body is required');
     if (ms === undefined) throw new SwaggerError(422, 602, 'matchers in body is required');
     if (ms.length < 1) throw new SwaggerError(422, 612, 'matchers in body should have at least 1 items');
     decoded.forEach((m, i) => {
       if (m.isRegex === undefined || m.isRegex === null) throw new SwaggerError(422, 602, `matchers.${i}.isRegex in body is required`);
-      if (!m.name) throw new SwaggerError(422, 602, `matchers.${i}.name in body is required`);
-      if (!m.value) throw new SwaggerError(422, 602, `matchers.${i}.value in body is required`);
+      if (m.name === undefined || m.name === null) throw new SwaggerError(422, 602, `matchers.${i}.name in body is required`);
+      if (m.value === undefined || m.value === null) throw new SwaggerError(422, 602, `matchers.${i}.value in body is required`);
     });
     if (startsAt === undefined) throw new SwaggerError(422, 602, 'startsAt in body is required');
 
     if (startsAt >= endsAt) return jsonText(400, JSON.stringify('Failed to create silence: start time must be before end time'));
-    if (endsAt < Date.now()) return jsonText(400, JSON.stringify("Failed to create silence: end time can't be in the past"));
+    if (endsAt < msToGoTime(Date.now())) return jsonText(400, JSON.stringify("Failed to create silence: end time can't be in the past"));
 
     const pbMatchers: PbMatcher[] = decoded.map((m) => {
       const isEqual = m.isEqual ?? true;
@@ -521,8 +585,8 @@ export class ApiServer {
     const sil = emptySilence();
     sil.id = id ?? '';
     sil.matchers = pbMatchers;
-    sil.startsAt = msToGoTime(startsAt);
-    sil.endsAt = msToGoTime(endsAt);
+    sil.startsAt = startsAt;
+    sil.endsAt = endsAt;
     sil.createdBy = createdBy;
     sil.comment = comment;
     try {
@@ -553,13 +617,60 @@ export class ApiServer {
     });
   }
 
-  private getReceivers(): Reply {
-    const names = this.deps.config().receivers.map((r) => r.name);
+  /** A receiver's labels (0.33: `labels:` in the config, always with its name). */
+  private receiverLabels(name: string): LabelSet {
+    return this.deps.config().receivers.find((r) => r.name === name)?.labels ?? { name };
+  }
+
+  /** 0.33's `receiver_matchers=`: receivers whose labels match every matcher; undefined when not given (or pre-0.33). */
+  private receiverMatchers(q: URLSearchParams): ((receiver: string) => boolean) | undefined {
+    if (!this.deps.compat.receiverLabels) return undefined;
+    const raw = q.getAll('receiver_matchers');
+    if (raw.length === 0) return undefined;
+    let ms: Matcher[];
+    try {
+      ms = raw.map((f) => parseMatcher(f, true));
+    } catch (e) {
+      throw new PlainError(400, `failed to parse receiver_matchers param: ${(e as Error).message}`);
+    }
+    return (receiver) => matchFilterLabels(ms, this.receiverLabels(receiver));
+  }
+
+  private getReceivers(q: URLSearchParams): Reply {
+    const keep = this.receiverMatchers(q);
+    const names = this.deps.config().receivers.map((r) => r.name).filter((n) => !keep || keep(n));
     return json(
       200,
-      names.map((name) => (this.deps.compat.receiverLabels ? { labels: { name }, name } : { name })),
+      names.map((name) => (this.deps.compat.receiverLabels ? { labels: this.receiverLabels(name), name } : { name })),
     );
   }
+}
+
+/**
+ * CheckSilenceMatchesFilterLabels: a silence passes `filter=` when, in one of its matcher sets, every
+ * filter matcher has a twin with the same name, operator and value (the filter is not applied to the
+ * silence's values: `alertname=~"Disk.*"` finds only silences that have exactly that matcher).
+ */
+function silenceHasFilterMatchers(sets: PbMatcher[][], filter: readonly Matcher[]): boolean {
+  return sets.some((set) =>
+    filter.every((f) => set.some((m) => m.name === f.name && m.type === PB_TYPE[f.type] && m.pattern === f.value)),
+  );
+}
+
+/** matchFilterLabels: an empty value matches a present label for != / !~ and an absent one for = / =~. */
+function matchFilterLabels(ms: readonly Matcher[], labels: LabelSet): boolean {
+  for (const m of ms) {
+    const present = Object.hasOwn(labels, m.name);
+    const negative = m.type === '!=' || m.type === '!~';
+    if (m.value === '' && present === negative) continue;
+    if (!m.matches(labels[m.name] ?? '')) return false;
+  }
+  return true;
+}
+
+/** A client time as a protobuf timestamp: UTC nanoseconds (the offset is not kept, as in Go). */
+function goTime(t: ClientTime): GoTime {
+  return msToGoTime(timeMs(t)) + BigInt(timeDetail(t)?.subMsNanos ?? 0);
 }
 
 function methodNotAllowedText(allow: string): Reply {
@@ -571,9 +682,9 @@ function methodNotAllowedText(allow: string): Reply {
 }
 
 /** types.Alert.Validate with removeEmptyLabels already applied; undefined when valid. */
-export function validateAlert(labels: LabelSet, annotations: LabelSet, startsAt: number, endsAt: number, utf8: boolean): string | undefined {
-  if (startsAt === 0) return 'start time missing';
-  if (endsAt !== 0 && endsAt < startsAt) return 'start time must be before end time';
+export function validateAlert(labels: LabelSet, annotations: LabelSet, startsAt: ClientTime, endsAt: ClientTime, utf8: boolean): string | undefined {
+  if (timeMs(startsAt) === 0) return 'start time missing';
+  if (timeMs(endsAt) !== 0 && timeBefore(timeMs(endsAt), timeDetail(endsAt), timeMs(startsAt), timeDetail(startsAt))) return 'start time must be before end time';
   for (const n of Object.keys(labels)) {
     if (!isValidLabelName(n, utf8)) return `invalid label set: invalid name ${goQuoteLite(n)}`;
   }

@@ -3,7 +3,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fingerprint } from '../labels/labelset.js';
-import { captureServer, startTsam, tempDir, type TsamNode } from '../testkit/testkit.js';
+import { captureServer, startTsam, tempDir, type TsamNode } from '../../../test/support/tsam/nodes.js';
 
 function config(url: string, extra = ''): string {
   return `
@@ -136,12 +136,16 @@ describe('tsam end to end (cluster disabled)', () => {
     await sleep(2000);
     expect(cap.received).toHaveLength(1);
     const metrics = await (await fetch(`${node.url}/metrics`)).text();
-    const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'm').exec(metrics)?.[1]);
-    expect(value('alertmanager_notifications_total')).toBe(1);
-    expect(value('alertmanager_notifications_failed_total')).toBe(0);
-    expect(value('alertmanager_notification_requests_total')).toBe(3);
-    expect(value('alertmanager_notification_requests_failed_total')).toBe(2);
+    const value = (name: string, labels = ''): number => Number(new RegExp(`^${name}${labels.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect(value('alertmanager_notifications_total', '{integration="webhook"}')).toBe(1);
+    expect(value('alertmanager_notifications_failed_total', '{integration="webhook",reason="serverError"}')).toBe(0);
+    expect(value('alertmanager_notification_requests_total', '{integration="webhook"}')).toBe(3);
+    expect(value('alertmanager_notification_requests_failed_total', '{integration="webhook"}')).toBe(2);
+    expect(value('alertmanager_notification_latency_seconds_count', '{integration="webhook"}')).toBe(3);
     expect(value('alertmanager_cluster_enabled')).toBe(0);
+    expect(value('alertmanager_config_last_reload_successful')).toBe(1);
+    expect(value('alertmanager_receivers')).toBeGreaterThan(0);
+    expect(value('alertmanager_http_request_duration_seconds_count', '{code="200",handler="/api/v2/alerts",method="post"}')).toBe(1);
     expect(metrics).toContain('alertmanager_alerts_received_total{status="firing",version="v2"} 1');
   });
 

@@ -5,6 +5,7 @@
  * group timers restart and dedup keeps notifications from repeating). Stop is the graceful path:
  * dispatcher off, API closed, shutdown snapshots written, cluster left.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import type { ClusterPeer, CreateClusterPeer } from '../cluster/peer-api.js';
 import { parseCompat, type Compat } from '../compat/compat.js';
 import { ConfigError, parseConfig, type Config } from '../config/config.js';
 import { AlertStore } from '../alerts/alerts.js';
+import { AlertMarker } from '../alerts/marker.js';
 import { ApiServer, type ClusterView } from '../api/server.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { Route } from '../dispatch/route.js';
@@ -21,7 +23,7 @@ import { faultList, parseFaults, type Faults } from '../faults/faults.js';
 import { splitHostPort, type Flags } from '../flags/flags.js';
 import { Inhibitor } from '../inhibit/inhibitor.js';
 import { Logger } from '../log/logger.js';
-import { exposition, Metrics } from '../metrics/metrics.js';
+import { configHashValue, exposition, Metrics } from '../metrics/metrics.js';
 import { NotificationLog } from '../nflog/nflog.js';
 import { buildPipeline } from '../notify/pipeline.js';
 import { Silences } from '../silences/silences.js';
@@ -79,7 +81,8 @@ export class App {
   readonly faults: Faults;
   readonly logger: Logger;
   readonly alerts = new AlertStore();
-  readonly metrics = new Metrics();
+  readonly marker = new AlertMarker();
+  readonly metrics: Metrics;
   readonly nflog: NotificationLog;
   readonly silences: Silences;
   private peer: ClusterPeer | undefined;
@@ -102,6 +105,7 @@ export class App {
   ) {
     this.compat = parseCompat(flags.tsamCompat);
     this.faults = parseFaults(flags.tsamFaults);
+    this.metrics = new Metrics(this.compat.version);
     this.logger = new Logger({ level: flags.logLevel, format: flags.logFormat, compat: this.compat, write: options.logWrite });
     this.nflog = new NotificationLog({
       compat: this.compat,
@@ -180,6 +184,16 @@ export class App {
 
     this.config = await this.loadConfigFile();
     this.applyConfig(this.config);
+    // Said once: tsam delivers only webhooks; the rest are accepted and every notification for them fails.
+    for (const r of this.config.receivers) {
+      for (const o of r.others) {
+        logger.warn('tsam does not deliver to this integration: its notifications are counted as failed', {
+          component: 'configuration',
+          receiver: r.name,
+          integration: o.name,
+        });
+      }
+    }
     this.alerts.subscribe((a) => {
       this.inhibitor.observe(a);
       this.dispatcher.process(a);
@@ -199,6 +213,7 @@ export class App {
       routePrefix: url.pathname.replace(/\/+$/, ''),
       reload: () => this.reload(),
       metrics: this.metrics,
+      marker: this.marker,
       exposition: () => this.exposition(),
     });
     const { host, port } = splitHostPort(flags.webListenAddress);
@@ -215,6 +230,7 @@ export class App {
     every(flags.dataMaintenanceIntervalMs, () => void this.maintenance());
     every(flags.alertsGcIntervalMs, () => {
       this.alerts.gc();
+      this.marker.retain((fp) => this.alerts.get(fp) !== undefined);
       this.inhibitor.gc();
     });
   }
@@ -224,12 +240,13 @@ export class App {
     const alerts = { active: 0, suppressed: 0, unprocessed: 0 };
     for (const a of this.alerts.list()) {
       if (a.endsAt !== 0 && a.endsAt <= now) continue;
-      const muted = this.inhibitor.mutedBy(a.labels, now).length > 0 || this.silences.mutedBy(a.labels).length > 0;
-      if (muted) alerts.suppressed++;
-      else alerts.active++;
+      alerts[this.marker.state(a.fingerprint)]++;
     }
     const silences = { active: 0, pending: 0, expired: 0 };
     for (const s of this.silences.list()) silences[this.silences.state(s)]++;
+    const cfg = this.config;
+    this.metrics.silencesGossipPropagated = this.silences.propagated;
+    this.metrics.nflogGossipPropagated = this.nflog.propagated;
     return exposition({
       compat: this.compat,
       metrics: this.metrics,
@@ -238,6 +255,11 @@ export class App {
       position: this.position(),
       alerts,
       silences,
+      ...(this.peer?.metrics ? { cluster: this.peer.metrics(), peerName: this.peer.name } : {}),
+      aggregationGroups: this.dispatcher.groupCount(),
+      receivers: cfg.receivers.length,
+      integrations: cfg.receivers.reduce((n, r) => n + r.webhookConfigs.length + r.others.length, 0),
+      inhibitionRules: cfg.inhibitRules.length,
     });
   }
 
@@ -262,8 +284,12 @@ export class App {
     try {
       const cfg = parseConfig(text, this.compat);
       log.info('Completed loading of configuration file', { file });
+      this.metrics.configHash = configHashValue(createHash('md5').update(text).digest());
+      this.metrics.configLastReloadSuccessful = 1;
+      this.metrics.configLastReloadSuccessSeconds = Math.floor(Date.now() / 1000);
       return cfg;
     } catch (e) {
+      this.metrics.configLastReloadSuccessful = 0;
       if (e instanceof ConfigError) {
         log.error('Loading configuration file failed', { file, err: e.message });
         throw new AmchaosError('AMCHAOS_INVALID_CONFIG', e.message, { hint: `fix ${file}`, cause: e });
@@ -299,6 +325,7 @@ export class App {
         }),
       externalURL: this.externalURL,
       metrics: this.metrics,
+      marker: this.marker,
     });
     const timeout = (d: number): number => Math.max(d, MIN_TIMEOUT_MS) + this.position() * this.flags.clusterPeerTimeoutMs;
     old?.stop();
@@ -321,12 +348,19 @@ export class App {
       ['silences', this.silences],
     ] as const) {
       const log = this.logger.with({ component: name });
+      const m = this.metrics;
       log.debug('Running maintenance');
+      if (name === 'nflog') m.nflogMaintenance++;
+      else m.silencesMaintenance++;
       try {
         st.gc();
         const size = await st.snapshot(path.join(this.flags.storagePath, name));
+        if (name === 'nflog') m.nflogSnapshotBytes = size;
+        else m.silencesSnapshotBytes = size;
         log.debug('Maintenance done', { size });
       } catch (e) {
+        if (name === 'nflog') m.nflogMaintenanceErrors++;
+        else m.silencesMaintenanceErrors++;
         log.error('Running maintenance failed', { err: e });
       }
     }

@@ -4,7 +4,7 @@
  * travel both ways. The no-nflog-gossip fault must break the dedup (the test's own failure check).
  */
 import { describe, expect, it, type OnTestFinishedHandler } from 'vitest';
-import { captureServer, findRealAlertmanager, freePort, howToGetReal, startReal, startTsam, tempDir } from '../testkit/testkit.js';
+import { captureServer, findRealAlertmanager, freePort, howToGetReal, startReal, startTsam, tempDir } from '../../../test/support/tsam/nodes.js';
 
 const VERSIONS = ['0.33.1', '0.28.1', '0.25.0'] as const;
 const found = Object.fromEntries(await Promise.all(VERSIONS.map(async (v) => [v, await findRealAlertmanager(v)] as const)));
@@ -123,6 +123,103 @@ describe.concurrent('mixed cluster: a real node + tsam', () => {
       });
     }
   }
+
+  // Issue 14 row 1: a silence with an empty-value matcher ("env is absent" / "env is present") made on
+  // one node is stored, listed and applied by the other, whichever of them made it.
+  for (const version of VERSIONS) {
+    for (const [maker, label] of [['real', 'made on the real node, applied by tsam (which notifies)'], ['tsam', 'made on tsam, applied by the real node (which notifies)']] as const) {
+      it.skipIf(!found[version])(`${version}: empty-value matcher silences ${label}`, { timeout: 40_000 }, async ({ onTestFinished }) => {
+        const named = version === '0.33.1';
+        // The node that did not make the silences sorts first, so it is the one that notifies.
+        const tsamFirst = maker === 'real';
+        const realName = named ? (tsamFirst ? 'b-real' : 'a-real') : undefined;
+        const tsamName = named ? (tsamFirst ? 'a-tsam' : 'b-tsam') : tsamFirst ? '00-tsam' : 'a-tsam';
+        const { cap, am, ts } = await cluster(onTestFinished, realName, tsamName, [], version);
+        const on = maker === 'real' ? am.url : ts.url;
+        const now = Date.now();
+        const make = async (matchers: object[], endsInMs: number): Promise<string> => {
+          const r = await fetch(`${on}/api/v2/silences`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ matchers, startsAt: new Date(now).toISOString(), endsAt: new Date(now + endsInMs).toISOString(), createdBy: '', comment: '' }),
+          });
+          expect(r.status).toBe(200);
+          return ((await r.json()) as { silenceID: string }).silenceID;
+        };
+        const present = await make([{ name: 'alertname', value: 'EV1', isRegex: false }, { name: 'env', value: '', isRegex: false, isEqual: false }], 3_600_000);
+        const absent = await make([{ name: 'alertname', value: 'EV2', isRegex: false }, { name: 'env', value: '', isRegex: false, isEqual: true }], 3_700_000);
+        type Sil = { id: string; matchers: { name: string; value: string; isEqual: boolean }[] };
+        const listed = async (u: string): Promise<Sil[]> => (await (await fetch(`${u}/api/v2/silences`)).json()) as Sil[];
+        await waitUntil('both silences on both nodes', async () => {
+          const [a, b] = await Promise.all([listed(am.url), listed(ts.url)]);
+          return a.length === 2 && b.length === 2;
+        }, 10_000);
+        for (const u of [am.url, ts.url]) {
+          const sils = await listed(u);
+          expect(sils.map((x) => x.id)).toEqual([present, absent]);
+          expect(sils[0]!.matchers).toContainEqual({ isEqual: false, isRegex: false, name: 'env', value: '' });
+          expect(sils[1]!.matchers).toContainEqual({ isEqual: true, isRegex: false, name: 'env', value: '' });
+        }
+        const alerts = [
+          { labels: { alertname: 'EV1', env: 'prod' } },
+          { labels: { alertname: 'EV1', instance: 'no-env' } },
+          { labels: { alertname: 'EV2', env: 'prod' } },
+          { labels: { alertname: 'EV2', instance: 'no-env' } },
+        ];
+        await Promise.all([am.url, ts.url].map((u) => fetch(`${u}/api/v2/alerts`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(alerts) })));
+        // Both nodes show the same alerts silenced, by the same silence.
+        type Gettable = { labels: Record<string, string>; status: { silencedBy: string[] } };
+        for (const u of [am.url, ts.url]) {
+          const got = (await (await fetch(`${u}/api/v2/alerts`)).json()) as Gettable[];
+          const by = (name: string, env: boolean) => got.find((a) => a.labels['alertname'] === name && ('env' in a.labels) === env)!.status.silencedBy;
+          expect([by('EV1', true), by('EV1', false), by('EV2', true), by('EV2', false)]).toEqual([[present], [], [], [absent]]);
+        }
+        // The notifying node sends only the unmuted alert of each group, once.
+        await cap.waitFor(2, 6000);
+        await sleep(2000 + 1000); // the other node's wait (peer timeout 2s) plus margin: no duplicate
+        const sent = cap.received.map((c) => ({
+          from: c.body['externalURL'],
+          alerts: (c.body['alerts'] as { labels: Record<string, string> }[]).map((a) => a.labels),
+        }));
+        const notifier = `http://${tsamFirst ? 'tsam' : 'real'}.example`;
+        expect(sent.sort((a, b) => String(a.alerts[0]!['alertname']).localeCompare(String(b.alerts[0]!['alertname'])))).toEqual([
+          { from: notifier, alerts: [{ alertname: 'EV1', instance: 'no-env' }] },
+          { from: notifier, alerts: [{ alertname: 'EV2', env: 'prod' }] },
+        ]);
+      });
+    }
+  }
+
+  // Issue 14 row 6: the cluster families a dashboard reads, as the real peer exports them.
+  it.skipIf(!real)('0.33.1: tsam exports the alertmanager_cluster_* series the real peer does, pings per peer included', { timeout: 40_000 }, async ({ onTestFinished }) => {
+    const { am, ts } = await cluster(onTestFinished, 'a-real', 'b-tsam');
+    const scrape = async (u: string): Promise<Map<string, number>> => {
+      const out = new Map<string, number>();
+      for (const line of (await (await fetch(`${u}/metrics`)).text()).split('\n')) {
+        const m = /^(alertmanager_(?:cluster|peer)_[a-z_]*)(\{[^}]*\})? (\S+)$/.exec(line);
+        if (m) out.set(m[1]! + (m[2] ?? ''), Number(m[3]));
+      }
+      return out;
+    };
+    // Each probes the other once per probe interval (1 s): wait for a recorded round trip both ways.
+    await waitUntil('a ping round trip each way', async () => {
+      const [r, t] = await Promise.all([scrape(am.url), scrape(ts.url)]);
+      return (t.get('alertmanager_cluster_pings_seconds_count{peer="a-real"}') ?? 0) > 0 && (r.get('alertmanager_cluster_pings_seconds_count{peer="b-tsam"}') ?? 0) > 0;
+    }, 10_000);
+    const [r, t] = await Promise.all([scrape(am.url), scrape(ts.url)]);
+    const family = (k: string): string => k.replace(/\{.*/, '').replace(/_(bucket|sum|count)$/, '');
+    const realFamilies = new Set([...r.keys()].map(family));
+    for (const k of t.keys()) expect(realFamilies.has(family(k)), `${family(k)} on the real node`).toBe(true);
+    for (const name of ['alertmanager_cluster_members', 'alertmanager_cluster_failed_peers', 'alertmanager_cluster_health_score', 'alertmanager_cluster_peers_joined_total', 'alertmanager_peer_position']) {
+      expect(t.has(name), name).toBe(true);
+    }
+    expect(t.get('alertmanager_cluster_members')).toBe(2);
+    expect(t.get('alertmanager_cluster_failed_peers')).toBe(0);
+    expect(t.get('alertmanager_peer_position')).toBe(1);
+    expect(t.get('alertmanager_cluster_peer_info{peer="b-tsam"}')).toBe(1);
+    // The real node's view of tsam and tsam's view of the real node, in the same series shape.
+    expect(t.get('alertmanager_cluster_pings_seconds_bucket{peer="a-real",le="0.5"}')).toBeGreaterThan(0);
+  });
 
   it.skipIf(!real)('fault no-nflog-gossip on the first node makes the second notify too', { timeout: 40_000 }, async ({ onTestFinished }) => {
     const { cap, postAlert } = await cluster(onTestFinished, 'b-real', 'a-tsam', ['--tsam.fault=no-nflog-gossip']);

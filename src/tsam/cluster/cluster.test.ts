@@ -28,7 +28,7 @@ import { Suspicion, remainingSuspicionTime, suspicionTimeout } from './failure.j
 import { AlertmanagerPeer, createClusterPeer } from './index.js';
 import type { ClusterChannel, ClusterPeerOptions, ClusterState } from './peer-api.js';
 import { TransmitLimitedQueue, retransmitLimit } from './queue.js';
-import { freePort, waitFor } from './testing.js';
+import { freePort, waitFor } from '../../../test/support/tsam/cluster.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const b = (s: string): Uint8Array => Buffer.from(s);

@@ -28,7 +28,7 @@ import {
   stopRealAlertmanager,
   waitFor,
   type RealAlertmanager,
-} from './testing.js';
+} from '../../../test/support/tsam/cluster.js';
 
 class RecordingState implements ClusterState {
   readonly merges: Uint8Array[] = [];

@@ -66,7 +66,25 @@ export interface ClusterPeer {
   position(): number;
   /** Graceful leave (broadcast dead-self, wait up to timeoutMs), then stop all sockets and timers. */
   leave(timeoutMs: number): Promise<void>;
+  /** What the alertmanager_cluster_* metrics show (optional: test doubles may leave it out). */
+  metrics?(): ClusterMetrics;
 }
+
+/** The cluster figures Alertmanager exports, as a snapshot. */
+export interface ClusterMetrics {
+  healthScore: number;
+  failedPeers: number;
+  peersJoined: number;
+  peersLeft: number;
+  peersUpdated: number;
+  reconnections: number;
+  failedReconnections: number;
+  /** Direct probe round trips per peer name, in seconds, bucketed at PING_BUCKETS. */
+  pings: { peer: string; bucketCounts: number[]; sum: number; count: number }[];
+}
+
+/** alertmanager_cluster_pings_seconds buckets. */
+export const PING_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5];
 
 /** Implemented in src/tsam/cluster/ (memberlist). */
 export type CreateClusterPeer = (opts: ClusterPeerOptions) => Promise<ClusterPeer>;

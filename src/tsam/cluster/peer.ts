@@ -20,13 +20,15 @@ import {
 } from '../wire/index.js';
 import { joinHostPort, splitHostPort } from './addr.js';
 import { type LogFn, type MemberNode, Memberlist, type ProbeStats } from './memberlist.js';
-import type {
-  ClusterChannel,
-  ClusterPeer,
-  ClusterPeerOptions,
-  ClusterState,
-  ClusterStatus,
-  PeerInfo,
+import {
+  PING_BUCKETS,
+  type ClusterChannel,
+  type ClusterMetrics,
+  type ClusterPeer,
+  type ClusterPeerOptions,
+  type ClusterState,
+  type ClusterStatus,
+  type PeerInfo,
 } from './peer-api.js';
 import { TransmitLimitedQueue } from './queue.js';
 import type { PacketFaults } from './transport.js';
@@ -99,7 +101,11 @@ export class AlertmanagerPeer implements ClusterPeer {
     reconnections: 0,
     failedReconnections: 0,
     queuePruned: 0,
+    peersJoined: 0,
+    peersLeft: 0,
+    peersUpdated: 0,
   };
+  private readonly pings = new Map<string, { bucketCounts: number[]; sum: number; count: number }>();
 
   private constructor(
     private readonly opts: ClusterPeerOptions,
@@ -167,6 +173,7 @@ export class AlertmanagerPeer implements ClusterPeer {
         notifyJoin: (n) => peer.peerJoin(n),
         notifyLeave: (n) => peer.peerLeave(n),
         notifyUpdate: (n) => peer.peerUpdate(n),
+        notifyPingComplete: (n, rttMs) => peer.pingComplete(n.name, rttMs / 1000),
       },
     });
     peer.ml = ml;
@@ -259,6 +266,7 @@ export class AlertmanagerPeer implements ClusterPeer {
   // ------------------------------------------------------------ peer bookkeeping (cluster.go)
 
   private peerJoin(n: MemberNode): void {
+    this.stats.peersJoined++;
     const old = this.peers_.get(n.address);
     const wasFailed = old?.status === 'failed';
     this.peers_.set(n.address, { name: n.name, address: n.address, status: 'alive', leaveTime: 0 });
@@ -269,6 +277,7 @@ export class AlertmanagerPeer implements ClusterPeer {
   }
 
   private peerLeave(n: MemberNode): void {
+    this.stats.peersLeft++;
     const p: TrackedPeer = { name: n.name, address: n.address, status: 'failed', leaveTime: Date.now() };
     this.peers_.set(n.address, p);
     this.failedPeers = this.failedPeers.filter((x) => x.address !== n.address);
@@ -276,7 +285,34 @@ export class AlertmanagerPeer implements ClusterPeer {
     this.log('debug', 'peer left', { peer: n.name, addr: n.address });
   }
 
+  private pingComplete(peer: string, seconds: number): void {
+    let h = this.pings.get(peer);
+    if (!h) {
+      h = { bucketCounts: PING_BUCKETS.map(() => 0), sum: 0, count: 0 };
+      this.pings.set(peer, h);
+    }
+    h.sum += seconds;
+    h.count++;
+    PING_BUCKETS.forEach((b, i) => {
+      if (seconds <= b) h!.bucketCounts[i]!++;
+    });
+  }
+
+  metrics(): ClusterMetrics {
+    return {
+      healthScore: this.ml.healthScore(),
+      failedPeers: this.failedPeers.length,
+      peersJoined: this.stats.peersJoined,
+      peersLeft: this.stats.peersLeft,
+      peersUpdated: this.stats.peersUpdated,
+      reconnections: this.stats.reconnections,
+      failedReconnections: this.stats.failedReconnections,
+      pings: [...this.pings].map(([peer, h]) => ({ peer, bucketCounts: [...h.bucketCounts], sum: h.sum, count: h.count })),
+    };
+  }
+
   private peerUpdate(n: MemberNode): void {
+    this.stats.peersUpdated++;
     const p = this.peers_.get(n.address);
     if (p) p.name = n.name;
     this.log('debug', 'peer updated', { peer: n.name });

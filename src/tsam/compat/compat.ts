@@ -39,6 +39,10 @@ export interface Compat {
   readonly receiverLabels: boolean;
   /** Silence validation errors name the matcher set (0.32+). */
   readonly silenceErrorsNameSet: boolean;
+  /** 0.28+ (Go and strfmt of 2024+): a bare date parses as a time; a zone offset past ±24 h does not. */
+  readonly newerTimeParsing: boolean;
+  /** ≤0.28: API alert queries write the status they compute into the marker (0.33 predicts on a copy). */
+  readonly apiQueriesMarkAlerts: boolean;
   /** versionInfo for /api/v2/status and the build line in the logs. */
   readonly versionInfo: Readonly<Record<string, string>>;
 }
@@ -68,6 +72,8 @@ export function parseCompat(v: string): Compat {
     alertErrorSeparator: ge033 ? '\n' : '; ',
     deleteUnknownSilenceIs500: !ge028,
     silenceErrorsNameSet: ge033,
+    newerTimeParsing: ge028,
+    apiQueriesMarkAlerts: !ge033,
     versionInfo: {
       branch: 'tsam',
       buildDate: '',

@@ -59,10 +59,10 @@ describe('config', () => {
       { url: 'http://127.0.0.1:1/a', sendResolved: false, maxAlerts: 5, timeoutMs: 0 },
       { url: 'https://example.invalid/b', sendResolved: true, maxAlerts: 0, timeoutMs: 0 },
     ]);
-    expect(cfg.receivers[1]).toEqual({ name: 'db', webhookConfigs: [] });
+    expect(cfg.receivers[1]).toEqual({ name: 'db', labels: { name: 'db' }, webhookConfigs: [], others: [] });
     expect(cfg.inhibitRules[1]!.sourceMatchers.map(String)).toEqual(['a="b"']);
     expect(cfg.inhibitRules[1]!.targetMatchers.map(String)).toEqual(['c=~"^(?:d.*)$"']);
-    expect(cfg.original).toBe(VALID);
+    expect(cfg.original).toContain('url: <secret>');
   });
 
   const base = (route: string, extra = ''): string =>
@@ -71,7 +71,12 @@ describe('config', () => {
   it.each([
     ['unknown top-level key', 'route:\n  receiver: web\nreceivers:\n  - name: web\nfoo: 1\n', 'yaml: unmarshal errors:\n  line 5: field foo not found in type config.plain'],
     ['unknown route key', base('  receiver: web\n  recevier: x'), 'line 3: field recevier not found'],
-    ['key tsam does not implement', base('  receiver: web', '  - name: mail\n    email_configs: []\n'), 'tsam does not support "email_configs"'],
+    ['key tsam does not implement', 'route:\n  receiver: web\nreceivers:\n  - name: web\n    webhook_configs:\n      - url: http://x/\n        http_config: {}\n', 'tsam does not support "http_config"'],
+    ['email without to', base('  receiver: web', '  - name: mail\n    email_configs: [{from: a@b, smarthost: "h:25"}]\n'), 'missing to address in email config'],
+    ['email without smarthost', base('  receiver: web', '  - name: mail\n    email_configs: [{to: a@b, from: a@b}]\n'), 'no global SMTP smarthost set'],
+    ['slack without URL', base('  receiver: web', '  - name: s\n    slack_configs: [{channel: x}]\n'), 'no Slack API URL nor App token set either inline or in a file'],
+    ['pagerduty without key', base('  receiver: web', '  - name: p\n    pagerduty_configs: [{}]\n'), 'missing service or routing key in PagerDuty config'],
+    ['receiver label name', base('  receiver: web', '  - name: r\n    labels: {name: other}\n'), 'receiver label "name" must match receiver name "r", got "other"'],
     ['time intervals', base('  receiver: web\n  mute_time_intervals: [x]'), 'tsam does not support "mute_time_intervals"'],
     ['undefined receiver', base('  receiver: nope'), 'undefined receiver "nope" used in route'],
     ['child undefined receiver', base('  receiver: web\n  routes:\n    - receiver: zz'), 'undefined receiver "zz" used in route'],

@@ -1,15 +1,21 @@
 /**
- * The alertmanager.yml subset amchaos suites use: global.resolve_timeout, the route tree, receivers with
- * webhook_configs, inhibit_rules (new and old matcher forms); `templates` is accepted and ignored.
- * Errors use Alertmanager's wording where it has one ("undefined receiver \"x\" used in route", yaml's
- * "field foo not found in type config.plain"); keys the real binary knows but tsam does not implement
- * are rejected by name so a suite author knows tsam, not their config, is the limit.
+ * alertmanager.yml as Alertmanager reads it: the whole global section, the route tree, inhibit_rules
+ * (new and old matcher forms), receivers with every integration type the imitated version knows
+ * (checked with Go's wording; only webhooks are delivered, see integrations.ts), `templates`
+ * (accepted, unused). Errors use Alertmanager's wording where it has one ("undefined receiver \"x\"
+ * used in route", yaml's "field foo not found in type config.plain"); keys whose behaviour tsam does
+ * not implement (time intervals, a webhook's http_config/url_file) are rejected by name so a suite
+ * author knows tsam, not their config, is the limit.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import type { Compat } from '../compat/compat.js';
+import type { Compat, CompatVersion } from '../compat/compat.js';
 import { parsePromDuration } from '../duration/duration.js';
+import { goQuote } from '../labels/gostring.js';
 import { isValidLabelName } from '../labels/labelset.js';
-import { Matcher, parseMatchers, sortMatchers } from '../labels/matcher.js';
+import { Matcher, sortMatchers } from '../labels/matcher.js';
+import { parseMatchers } from '../labels/parse.js';
+import { checkAgainstGlobal, checkIntegration, integrationsOf, type OtherIntegration } from './integrations.js';
+import { globalKeys, originalConfig } from './original.js';
 
 export class ConfigError extends Error {}
 
@@ -23,7 +29,11 @@ export interface WebhookConfig {
 
 export interface ReceiverConfig {
   name: string;
+  /** 0.33: labels for receiver_matchers= (always including name). */
+  labels?: Record<string, string>;
   webhookConfigs: WebhookConfig[];
+  /** Integrations tsam accepts but does not deliver to (each notification for them fails). */
+  others: OtherIntegration[];
 }
 
 export interface RouteConfig {
@@ -49,39 +59,31 @@ export interface Config {
   route: RouteConfig;
   receivers: ReceiverConfig[];
   inhibitRules: InhibitRuleConfig[];
-  /** The file as read (the real binary shows its re-marshalled config; tsam shows the source). */
+  /** The config as Alertmanager re-marshals it for /api/v2/status (original.ts). */
   original: string;
 }
 
-/** Keys the real Alertmanager accepts but tsam does not implement, per section. */
+/** Keys the real Alertmanager accepts but whose behaviour tsam does not implement, per section. */
 const UNSUPPORTED: Record<string, readonly string[]> = {
   top: ['time_intervals', 'mute_time_intervals', 'tracing'],
-  global: [
-    'http_config', 'smtp_from', 'smtp_hello', 'smtp_smarthost', 'smtp_auth_username', 'smtp_auth_password',
-    'smtp_auth_password_file', 'smtp_auth_secret', 'smtp_auth_identity', 'smtp_require_tls', 'smtp_tls_config',
-    'slack_api_url', 'slack_api_url_file', 'slack_app_token', 'slack_app_url', 'pagerduty_url', 'opsgenie_api_url', 'opsgenie_api_key',
-    'opsgenie_api_key_file', 'wechat_api_url', 'wechat_api_secret', 'wechat_api_corp_id', 'victorops_api_url',
-    'victorops_api_key', 'victorops_api_key_file', 'telegram_api_url', 'webex_api_url', 'rocketchat_api_url',
-    'rocketchat_token', 'rocketchat_token_id', 'rocketchat_token_file', 'rocketchat_token_id_file', 'jira_api_url',
-  ],
+  global: [],
   route: ['mute_time_intervals', 'active_time_intervals'],
-  receiver: [
-    'email_configs', 'pagerduty_configs', 'slack_configs', 'opsgenie_configs', 'wechat_configs', 'pushover_configs',
-    'victorops_configs', 'sns_configs', 'telegram_configs', 'discord_configs', 'webex_configs', 'msteams_configs',
-    'msteamsv2_configs', 'jira_configs', 'rocketchat_configs', 'mattermost_configs', 'incidentio_configs',
-  ],
+  receiver: [],
   webhook: ['http_config', 'url_file'],
   inhibit: [],
 };
 
-const KNOWN: Record<string, readonly string[]> = {
-  top: ['global', 'route', 'receivers', 'inhibit_rules', 'templates'],
-  global: ['resolve_timeout'],
-  route: ['receiver', 'group_by', 'match', 'match_re', 'matchers', 'continue', 'routes', 'group_wait', 'group_interval', 'repeat_interval'],
-  receiver: ['name', 'webhook_configs'],
-  webhook: ['url', 'send_resolved', 'max_alerts', 'timeout'],
-  inhibit: ['source_matchers', 'target_matchers', 'equal', 'source_match', 'source_match_re', 'target_match', 'target_match_re'],
-};
+/** The keys each section accepts in the imitated version. */
+function knownKeys(v: CompatVersion): Record<string, readonly string[]> {
+  return {
+    top: ['global', 'route', 'receivers', 'inhibit_rules', 'templates'],
+    global: globalKeys(v),
+    route: ['receiver', 'group_by', 'match', 'match_re', 'matchers', 'continue', 'routes', 'group_wait', 'group_interval', 'repeat_interval'],
+    receiver: ['name', ...(v === '0.33.1' ? ['labels'] : []), ...integrationsOf(v).map((n) => `${n}_configs`)],
+    webhook: ['url', 'send_resolved', 'max_alerts', 'timeout'],
+    inhibit: [...(v === '0.33.1' ? ['name'] : []), 'source_matchers', 'target_matchers', 'equal', 'source_match', 'source_match_re', 'target_match', 'target_match_re'],
+  };
+}
 
 /** Go type names, for yaml's "field x not found in type …" message. */
 const GO_TYPE: Record<string, string> = {
@@ -94,10 +96,14 @@ const GO_TYPE: Record<string, string> = {
 };
 
 class Reader {
+  private readonly known: Record<string, readonly string[]>;
+
   constructor(
     private readonly lc: LineCounter,
     private readonly compat: Compat,
-  ) {}
+  ) {
+    this.known = knownKeys(compat.version);
+  }
 
   line(n: Node | null | undefined): number {
     const off = n?.range?.[0];
@@ -116,10 +122,10 @@ class Reader {
       if ((UNSUPPORTED[section] ?? []).includes(key)) {
         throw new ConfigError(
           `tsam does not support "${key}" (in ${where}, line ${this.line(keyNode)}); tsam implements only ` +
-            `${KNOWN[section]!.join(', ')} there`,
+            `${this.known[section]!.join(', ')} there`,
         );
       }
-      if (!(KNOWN[section] ?? []).includes(key)) {
+      if (!(this.known[section] ?? []).includes(key)) {
         unknown.push(`  line ${this.line(keyNode)}: field ${key} not found in type ${GO_TYPE[section]}`);
         continue;
       }
@@ -280,6 +286,7 @@ export function parseConfig(text: string, compat: Compat): Config {
   const top = r.map(doc.contents as Node | null, 'top', 'config');
   const global = r.map(top.get('global'), 'global', 'global');
   const resolveTimeoutMs = r.duration(global.get('resolve_timeout'), 'resolve_timeout') ?? 5 * 60_000;
+  const globalRaw = Object.fromEntries([...global].map(([k, v]) => [k, v === null ? null : (v.toJSON() as unknown)]));
 
   const receivers: ReceiverConfig[] = [];
   const names = new Set<string>();
@@ -289,11 +296,34 @@ export function parseConfig(text: string, compat: Compat): Config {
     if (name === '') throw new ConfigError('missing name in receiver');
     if (names.has(name)) throw new ConfigError(`notification config name ${JSON.stringify(name)} is not unique`);
     names.add(name);
+    let labels: Record<string, string> | undefined;
+    if (compat.receiverLabels) {
+      labels = Object.fromEntries(r.strMap(m.get('labels'), 'labels'));
+      if (labels['name'] !== undefined && labels['name'] !== name) {
+        throw new ConfigError(`receiver label "name" must match receiver name ${goQuote(name)}, got ${goQuote(labels['name'])}`);
+      }
+      labels['name'] = name;
+    }
+    const others: OtherIntegration[] = [];
+    for (const integration of integrationsOf(compat.version)) {
+      if (integration === 'webhook') continue;
+      r.seq(m.get(`${integration}_configs`), `${integration}_configs`).forEach((n) => {
+        if (!isMap(n)) throw new ConfigError(`yaml: unmarshal errors:\n  line ${r.line(n)}: cannot unmarshal !!${isSeq(n) ? 'seq' : 'str'} into config.${integration}`);
+        const fields = n.toJSON() as Record<string, unknown>;
+        const err = checkIntegration(integration, fields, compat.version);
+        if (err) throw new ConfigError(err);
+        others.push({ name: integration, fields });
+      });
+    }
+    const err = checkAgainstGlobal(others, globalRaw, compat.version);
+    if (err) throw new ConfigError(err);
     receivers.push({
       name,
+      ...(labels ? { labels } : {}),
       webhookConfigs: r.seq(m.get('webhook_configs'), 'webhook_configs').map((w, j) =>
         parseWebhook(r, w, `receivers[${i}].webhook_configs[${j}]`),
       ),
+      others,
     });
   });
 
@@ -317,5 +347,12 @@ export function parseConfig(text: string, compat: Compat): Config {
     };
   });
 
-  return { resolveTimeoutMs, route, receivers, inhibitRules, original: text };
+  let original: string;
+  try {
+    original = originalConfig(doc.toJS() as Record<string, unknown>, compat);
+  } catch {
+    // A shape the re-marshaller does not know must not stop a valid config from loading.
+    original = text;
+  }
+  return { resolveTimeoutMs, route, receivers, inhibitRules, original };
 }

@@ -224,10 +224,25 @@ export class Dispatcher {
   }
 
   /** Dispatcher.Groups: groups with the alerts passing the filter, plus each alert's receivers. */
-  listGroups(filter: (a: Alert) => boolean): { groups: GroupView[]; receivers: Map<string, string[]> } {
+  /** alertmanager_dispatcher_aggregation_groups. */
+  groupCount(): number {
+    let n = 0;
+    for (const byFp of this.groups.values()) n += byFp.size;
+    return n;
+  }
+
+  /**
+   * Dispatcher.Groups: the groups of the routes that pass `routeFilter`, with the alerts that pass
+   * `filter`; an alert's receivers are those of the listed groups only (so `?receiver=` narrows them).
+   */
+  listGroups(
+    filter: (a: Alert) => boolean,
+    routeFilter: (receiver: string) => boolean = () => true,
+  ): { groups: GroupView[]; receivers: Map<string, string[]> } {
     const groups: GroupView[] = [];
     const receivers = new Map<string, string[]>();
     for (const [route, byFp] of this.groups) {
+      if (!routeFilter(route.opts.receiver)) continue;
       for (const ag of byFp.values()) {
         const receiver = route.opts.receiver;
         const alerts: Alert[] = [];

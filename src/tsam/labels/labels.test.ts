@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compareGo, goQuote } from './gostring.js';
 import { fingerprint, labelSetBefore, labelSetString } from './labelset.js';
-import { Matcher, matchersString, MatcherError, parseMatcher, parseMatchers, sortMatchers } from './matcher.js';
+import { Matcher, matchersString, MatcherError, sortMatchers } from './matcher.js';
+import { parseMatcher, parseMatchers } from './parse.js';
 
 describe('Go strings', () => {
   it('quotes like strconv.Quote', () => {
@@ -59,15 +60,15 @@ describe('LabelSet', () => {
 
 describe('matchers', () => {
   it('parses the classic forms', () => {
-    const m = parseMatcher('team="x y"');
+    const m = parseMatcher('team="x y"', true);
     expect([m.name, m.type, m.value]).toEqual(['team', '=', 'x y']);
-    expect(parseMatcher(' job =~ "a|b" ').type).toBe('=~');
-    expect(parseMatcher('a!=b').type).toBe('!=');
-    expect(parseMatcher('a!~b').type).toBe('!~');
-    expect(parseMatcher('severity=').value).toBe('');
-    expect(parseMatcher('x="a\\"b\\\\c\\nd"').value).toBe('a"b\\c\nd');
-    expect(parseMatcher('x="a\\qb"').value).toBe('a\\qb'); // a spurious escape stays
-    expect(parseMatcher('"a b"="x"').name).toBe('a b'); // UTF-8 names (0.27+)
+    expect(parseMatcher(' job =~ "a|b" ', true).type).toBe('=~');
+    expect(parseMatcher('a!=b', true).type).toBe('!=');
+    expect(parseMatcher('a!~b', true).type).toBe('!~');
+    expect(parseMatcher('severity=', true).value).toBe('');
+    expect(parseMatcher('x="a\\"b\\\\c\\nd"', true).value).toBe('a"b\\c\nd');
+    expect(parseMatcher('x="a\\qb"', true).value).toBe('a\\qb'); // a spurious escape stays
+    expect(parseMatcher('"a b"="x"', true).name).toBe('a b'); // UTF-8 names (0.27+)
   });
 
   it.each([
@@ -82,10 +83,50 @@ describe('matchers', () => {
     expect(() => parseMatcher(s, false)).toThrow(msg);
   });
 
+  // What the real binaries answered to GET /api/v2/silences?filter=<input> (0.25.0 | 0.28.1 and 0.33.1):
+  // a name/value pair when accepted, the 400 text when not.
+  it.each([
+    ['a-b="x"', 'bad matcher format: a-b="x"', ['a-b', 'x']],
+    ['1abc="x"', 'bad matcher format: 1abc="x"', ['1abc', 'x']],
+    ['ünï="x"', 'bad matcher format: ünï="x"', ['ünï', 'x']],
+    ['"a b"="x"', 'bad matcher format: "a b"="x"', ['a b', 'x']],
+    ['a-b=x', 'bad matcher format: a-b=x', ['a-b', 'x']],
+    ['a.b="c"', 'bad matcher format: a.b="c"', ['a.b', 'c']],
+    ['a b="x"', 'bad matcher format: a b="x"', 'bad matcher format: a b="x"'],
+    ['foo', 'bad matcher format: foo', 'bad matcher format: foo'],
+    ['a{b="x"', 'bad matcher format: a{b="x"', 'bad matcher format: a{b="x"'],
+    ['{a="b"}', 'bad matcher format: {a="b"}', 'unexpected open or close brace: {a="b"}'],
+    ['a="b",c="d"', 'matcher value contains unescaped double quote: "b",c="d"', 'matcher value contains unescaped double quote: "b",c="d"'],
+    ['a=b"c', 'matcher value contains unescaped double quote: b"c', 'matcher value contains unescaped double quote: b"c'],
+    ['a=~"["', 'error parsing regexp: missing closing ]: `[)$`', 'error parsing regexp: missing closing ]: `[)$`'],
+    ['a:b="c"', ['a:b', 'c'], ['a:b', 'c']],
+    ['a="\\x"', ['a', '\\x'], ['a', '\\x']],
+  ])('filter %s: classic %j, fallback %j', (input, classic, fallback) => {
+    for (const [utf8, want] of [[false, classic], [true, fallback]] as const) {
+      if (typeof want === 'string') {
+        expect(() => parseMatcher(input, utf8)).toThrow(new MatcherError(want));
+      } else {
+        const m = parseMatcher(input, utf8);
+        expect([m.name, m.value]).toEqual(want);
+      }
+    }
+  });
+
+  it('fallback lists: the UTF-8 parser only where the classic one fails', () => {
+    expect(parseMatchers('{a-b="x", "c d"=~"e.*"}', true).map((m) => [m.name, m.type, m.value])).toEqual([
+      ['a-b', '=', 'x'],
+      ['c d', '=~', 'e.*'],
+    ]);
+    expect(() => parseMatchers('a-b="x"', false)).toThrow('bad matcher format: a-b="x"');
+    // Go escapes in quoted UTF-8 tokens; invalid ones make the UTF-8 parser reject (classic error shown).
+    expect(parseMatchers('"\\u00e9"="\\t"', true).map((m) => [m.name, m.value])).toEqual([['é', '\t']]);
+    expect(() => parseMatchers('"a\\qb"="x"', true)).toThrow('bad matcher format: "a\\qb"="x"');
+  });
+
   it('splits lists, keeping commas inside quotes', () => {
-    const ms = parseMatchers('{a="1,2", b=~"x|y",c!="z"}');
+    const ms = parseMatchers('{a="1,2", b=~"x|y",c!="z"}', true);
     expect(ms.map((m) => m.toString())).toEqual(['a="1,2"', 'b=~"x|y"', 'c!="z"']);
-    expect(() => parseMatchers('a=1,,b=2')).toThrow('bad matcher format');
+    expect(() => parseMatchers('a=1,,b=2', true)).toThrow('bad matcher format');
   });
 
   it('matches with anchored RE2 semantics, missing labels as empty', () => {

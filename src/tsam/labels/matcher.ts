@@ -1,6 +1,6 @@
 /**
- * Alertmanager's pkg/labels Matcher: parsing (the classic parser's grammar and error wording, plus
- * quoted UTF-8 names from 0.27 on), matching with Go RE2 semantics (re2js, anchored `^(?:…)$` like
+ * Alertmanager's pkg/labels Matcher: the classic parser (grammar and error wording; which parser a
+ * version uses is decided in parse.ts), matching with Go RE2 semantics (re2js, anchored `^(?:…)$` like
  * Go), and String()/sorting exactly as they enter route keys.
  */
 import { RE2JS } from 're2js';
@@ -89,7 +89,6 @@ export function matchersString(ms: readonly Matcher[], quoteReserved = true): st
 
 // The classic parser's regexp; \s in Go RE2 is ASCII whitespace only.
 const CLASSIC = /^[\t\n\f\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\f\r ]*(=~|=|!=|!~)[\t\n\f\r ]*([\s\S]*?)[\t\n\f\r ]*$/;
-const QUOTED_NAME = /^[\t\n\f\r ]*"((?:[^"\\]|\\.)*)"[\t\n\f\r ]*(=~|=|!=|!~)[\t\n\f\r ]*([\s\S]*?)[\t\n\f\r ]*$/;
 
 function unescapeValue(raw: string, whole: string): string {
   let rawValue = raw;
@@ -129,23 +128,16 @@ function unescapeValue(raw: string, whole: string): string {
   return out;
 }
 
-/** One matcher, e.g. `team="x y"` or `job=~"a|b"`. `utf8` also accepts quoted names (`"a b"="x"`, 0.27+). */
-export function parseMatcher(s: string, utf8 = true): Matcher {
-  let m = CLASSIC.exec(s);
-  let name: string | undefined;
-  if (m) {
-    name = m[1]!;
-  } else if (utf8) {
-    m = QUOTED_NAME.exec(s);
-    if (m) name = JSON.parse(`"${m[1]!}"`) as string;
-  }
-  if (!m || name === undefined) throw new MatcherError(`bad matcher format: ${s}`);
+/** pkg/labels ParseMatcher (the classic parser), e.g. `team="x y"` or `job=~"a|b"`. */
+export function parseClassicMatcher(s: string): Matcher {
+  const m = CLASSIC.exec(s);
+  if (!m) throw new MatcherError(`bad matcher format: ${s}`);
   const value = unescapeValue(m[3]!, m[3]!);
-  return new Matcher(m[2] as MatchType, name, value);
+  return new Matcher(m[2] as MatchType, m[1]!, value);
 }
 
 /** labels.ParseMatchers: optional braces, comma-separated, commas inside quotes kept. */
-export function parseMatchers(s: string, utf8 = true): Matcher[] {
+export function parseClassicMatchers(s: string): Matcher[] {
   let body = s;
   if (body.startsWith('{')) body = body.slice(1);
   if (body.endsWith('}')) body = body.slice(0, -1);
@@ -170,5 +162,5 @@ export function parseMatchers(s: string, utf8 = true): Matcher[] {
     token += r;
   }
   if (token.trim() !== '') tokens.push(token.trim());
-  return tokens.map((t) => parseMatcher(t, utf8));
+  return tokens.map((t) => parseClassicMatcher(t));
 }

@@ -50,6 +50,8 @@ export class NotificationLog implements ClusterState {
   private readonly opts: NflogOptions;
   private readonly now: () => GoTime;
   private broadcast: (b: Uint8Array) => void = () => {};
+  /** Received gossip messages passed on (alertmanager_nflog_gossip_messages_propagated_total). */
+  propagated = 0;
 
   constructor(opts: NflogOptions) {
     this.opts = opts;
@@ -116,7 +118,10 @@ export class NotificationLog implements ClusterState {
     const entries = splitDelimited(data).map(decodeMeshEntry);
     const now = this.now();
     for (const e of entries) {
-      if (this.mergeEntry(e, now) && data.length <= OVERSIZED_BYTES) this.broadcast(data);
+      if (this.mergeEntry(e, now) && data.length <= OVERSIZED_BYTES) {
+        this.propagated++;
+        this.broadcast(data);
+      }
     }
   }
 

@@ -3,7 +3,7 @@
  * version sends for the same alerts and config (only externalURL differs, by construction).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureServer, findRealAlertmanager, howToGetReal, startReal, startTsam, tempDir, type Captured } from '../testkit/testkit.js';
+import { captureServer, findRealAlertmanager, howToGetReal, startReal, startTsam, tempDir, type Captured } from '../../../test/support/tsam/nodes.js';
 
 const VERSIONS = ['0.25.0', '0.28.1', '0.33.1'] as const;
 const found = Object.fromEntries(await Promise.all(VERSIONS.map(async (v) => [v, await findRealAlertmanager(v)] as const)));
@@ -25,6 +25,14 @@ receivers:
         max_alerts: 1
 `;
 
+/** An RFC 3339 time at `ms` written in another offset, with nanoseconds: Go keeps both (issue 14 row 8). */
+function offsetTime(ms: number, offsetMinutes: number, nanos: string): string {
+  const local = new Date(Math.floor(ms / 1000) * 1000 + offsetMinutes * 60_000).toISOString().slice(0, 19);
+  const a = Math.abs(offsetMinutes);
+  const zone = `${offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+  return `${local}.${nanos}${zone}`;
+}
+
 function alerts(): unknown[] {
   const start = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000 + 250).toISOString();
   const future = new Date(Date.now() + 3_600_000).toISOString();
@@ -34,6 +42,9 @@ function alerts(): unknown[] {
     { labels: { alertname: 'Disk', instance: 'a', job: 'node' }, annotations: { summary: 'disk <full> & "hot"', runbook: 'r2' }, startsAt: start, endsAt: future },
     { labels: { alertname: 'Disk', instance: 'c', job: 'node' }, annotations: { summary: 'gone' }, startsAt: start, endsAt: past },
     { labels: { alertname: 'Ünïcode', zone: 'ä\u00a0ö' }, annotations: {}, startsAt: start, endsAt: future },
+    // The client's offset and nanoseconds survive into the webhook (firing and resolved).
+    { labels: { alertname: 'Disk', instance: 'd', job: 'node' }, annotations: {}, startsAt: offsetTime(Date.now() - 60_000, 120, '123456789'), endsAt: offsetTime(Date.now() + 3_600_000, -330, '5') },
+    { labels: { alertname: 'Disk', instance: 'e', job: 'node' }, annotations: {}, startsAt: offsetTime(Date.now() - 60_000, 345, '000000100'), endsAt: offsetTime(Date.now() - 1500, -600, '987654321') },
   ];
 }
 

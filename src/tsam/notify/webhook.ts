@@ -17,6 +17,8 @@ export interface NotifyResult {
   /** Whether a failure may be retried. */
   retry: boolean;
   error?: string;
+  /** The HTTP status when the receiver answered (no status: a transport error). */
+  status?: number;
 }
 
 export interface WebhookMessageInput {
@@ -59,9 +61,9 @@ export function webhookBody(m: WebhookMessageInput): string {
     const isResolved = resolvedAt(a, m.now);
     return (
       `{"status":${isResolved ? '"resolved"' : '"firing"'},"labels":${goStringMap(a.labels)},` +
-      `"annotations":${goStringMap(a.annotations)},"startsAt":"${rfc3339Nano(a.startsAt)}",` +
+      `"annotations":${goStringMap(a.annotations)},"startsAt":"${rfc3339Nano(a.startsAt, a.startsAtDetail)}",` +
       // types.Alerts hides the end of an alert that has not ended yet.
-      `"endsAt":"${rfc3339Nano(isResolved ? a.endsAt : 0)}","generatorURL":${goString(a.generatorURL)},` +
+      `"endsAt":"${isResolved ? rfc3339Nano(a.endsAt, a.endsAtDetail) : rfc3339Nano(0)}","generatorURL":${goString(a.generatorURL)},` +
       `"fingerprint":"${a.fingerprint}"}`
     );
   });
@@ -113,8 +115,8 @@ export function postWebhook(conf: WebhookConfig, body: string, compat: Compat, s
         res.resume();
         res.on('end', () => {
           const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) resolve({ ok: true, retry: false });
-          else resolve({ ok: false, retry: status >= 500, error: `unexpected status code ${status}: ${conf.url}` });
+          if (status >= 200 && status < 300) resolve({ ok: true, retry: false, status });
+          else resolve({ ok: false, retry: status >= 500, error: `unexpected status code ${status}: ${conf.url}`, status });
         });
         res.on('error', (e) => resolve({ ok: false, retry: true, error: `Post "${conf.url}": ${e.message}` }));
       },

@@ -15,6 +15,7 @@ import type { Compat } from '../compat/compat.js';
 import type { Faults } from '../faults/faults.js';
 import type { Logger } from '../log/logger.js';
 import { isValidLabelName, type LabelSet } from '../labels/labelset.js';
+import { goQuote } from '../labels/gostring.js';
 import { compileGoRegexp, Matcher, type MatchType } from '../labels/matcher.js';
 import { OVERSIZED_BYTES } from '../nflog/nflog.js';
 import {
@@ -60,6 +61,16 @@ function compileSets(sets: PbMatcher[][]): Matcher[][] | undefined {
   }
 }
 
+/**
+ * matchesEmpty: only `=""` and a regexp that finds the empty string (unanchored: regexp.MatchString)
+ * count; negative matchers never do, so `env!=""` or `alertname!="x"` alone is a valid silence.
+ */
+function matchesEmpty(m: PbMatcher): boolean {
+  if (m.type === 0) return m.pattern === '';
+  if (m.type === 1) return compileGoRegexp(m.pattern).matcher('').find();
+  return false;
+}
+
 function matchersEqual(a: PbMatcher[][], b: PbMatcher[][]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
@@ -99,6 +110,8 @@ export class Silences implements ClusterState {
   private broadcast: (b: Uint8Array) => void = () => {};
   /** Bumped on every change, so callers can cache "silenced by" answers. */
   version = 0;
+  /** Received gossip messages passed on (alertmanager_silences_gossip_messages_propagated_total). */
+  propagated = 0;
 
   constructor(opts: SilencesOptions) {
     this.opts = opts;
@@ -150,50 +163,47 @@ export class Silences implements ClusterState {
     return out.sort();
   }
 
+  /** validateSilence, per version (0.33 names the matcher set in its errors and checks each set). */
   private validate(s: PbSilence): void {
     const named = this.opts.compat.silenceErrorsNameSet;
     if (s.id === '') throw new SilenceValidationError('ID missing');
-    const sets = this.matcherSets(s);
-    if (sets.length === 0 || sets.every((x) => x.length === 0)) {
-      throw new SilenceValidationError('at least one matcher required');
+    const sets = named && s.matcherSets.length === 0 && s.matchers.length === 0 ? [] : this.matcherSets(s);
+    if (named ? sets.length === 0 : (sets[0] ?? []).length === 0) {
+      throw new SilenceValidationError(named ? 'at least one matcher set required' : 'at least one matcher required');
     }
     for (let i = 0; i < sets.length; i++) {
       const set = sets[i]!;
+      if (set.length === 0) throw new SilenceValidationError(`matcher set ${i} is empty`);
       let allMatchEmpty = true;
       for (let j = 0; j < set.length; j++) {
-        const m = set[j]!;
-        const where = named ? `invalid label matcher ${j} in set ${i}` : `invalid label matcher ${j}`;
-        if (!isValidLabelName(m.name, this.opts.compat.utf8LabelNames)) {
-          throw new SilenceValidationError(`${where}: invalid label name ${JSON.stringify(m.name)}`);
-        }
-        let matcher: Matcher;
-        if (m.type === 1 || m.type === 3) {
-          try {
-            compileGoRegexp(m.pattern);
-          } catch (e) {
-            throw new SilenceValidationError(
-              `${where}: invalid regular expression ${JSON.stringify(m.pattern)}: ${(e as Error).message}`,
-            );
-          }
-        }
-        try {
-          matcher = new Matcher(PB_TYPE_TO_MATCH[m.type]!, m.name, m.pattern);
-        } catch (e) {
-          throw new SilenceValidationError(`${where}: ${(e as Error).message}`);
-        }
-        if (!matcher.matches('')) allMatchEmpty = false;
+        const err = this.validateMatcher(set[j]!);
+        if (err) throw new SilenceValidationError(`${named ? `invalid label matcher ${j} in set ${i}` : `invalid label matcher ${j}`}: ${err}`);
+        allMatchEmpty &&= matchesEmpty(set[j]!);
       }
       if (allMatchEmpty) {
         throw new SilenceValidationError(
-          named
-            ? `matcher set ${i}: at least one matcher must not match the empty string`
-            : 'at least one matcher must not match the empty string',
+          named ? `matcher set ${i}: at least one matcher must not match the empty string` : 'at least one matcher must not match the empty string',
         );
       }
     }
     if (s.startsAt === undefined) throw new SilenceValidationError('invalid zero start timestamp');
     if (s.endsAt === undefined) throw new SilenceValidationError('invalid zero end timestamp');
     if (s.endsAt < s.startsAt) throw new SilenceValidationError('end time must not be before start time');
+  }
+
+  /** validateMatcher: a valid name; a regexp that compiles (unanchored, as Go compiles it here). */
+  private validateMatcher(m: PbMatcher): string | undefined {
+    if (!isValidLabelName(m.name, this.opts.compat.utf8LabelNames)) return `invalid label name ${goQuote(m.name)}`;
+    if (m.type === 1 || m.type === 3) {
+      try {
+        compileGoRegexp(m.pattern);
+      } catch (e) {
+        return `invalid regular expression ${goQuote(m.pattern)}: ${(e as Error).message}`;
+      }
+    } else if (m.type !== 0 && m.type !== 2) {
+      return `unknown matcher type ${goQuote(String(m.type))}`;
+    }
+    return undefined;
   }
 
   private canUpdate(a: PbSilence, b: PbSilence, now: GoTime): boolean {
@@ -216,7 +226,8 @@ export class Silences implements ClusterState {
    */
   set(input: PbSilence): string {
     const sil = cloneSilence(input);
-    if (this.opts.compat.silenceMatcherSets && sil.matcherSets.length === 0) sil.matcherSets = [sil.matchers];
+    // postprocessUnmarshalledSilence: legacy matchers become the one matcher set (none stay none).
+    if (this.opts.compat.silenceMatcherSets && sil.matcherSets.length === 0 && sil.matchers.length > 0) sil.matcherSets = [sil.matchers];
     const now = this.now();
     const prev = sil.id !== '' ? this.st.get(sil.id)?.silence : undefined;
     if (sil.id !== '' && !prev) throw new SilenceNotFoundError();
@@ -300,7 +311,10 @@ export class Silences implements ClusterState {
     const items = splitDelimited(data).map(decodeMeshSilence);
     const now = this.now();
     for (const m of items) {
-      if (this.mergeOne(m, now) && data.length <= OVERSIZED_BYTES) this.broadcast(data);
+      if (this.mergeOne(m, now) && data.length <= OVERSIZED_BYTES) {
+        this.propagated++;
+        this.broadcast(data);
+      }
     }
   }
 

@@ -7,7 +7,7 @@
  *   groups tsam notified either. A never-seen group is notified each time (the control).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureServer, findRealAlertmanager, howToGetReal, startReal, startTsam, tempDir } from '../testkit/testkit.js';
+import { captureServer, findRealAlertmanager, howToGetReal, startReal, startTsam, tempDir } from '../../../test/support/tsam/nodes.js';
 
 const VERSIONS = ['0.25.0', '0.28.1', '0.33.1'] as const;
 const found = Object.fromEntries(await Promise.all(VERSIONS.map(async (v) => [v, await findRealAlertmanager(v)] as const)));

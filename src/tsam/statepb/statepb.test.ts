@@ -1,5 +1,5 @@
 /**
- * The codecs against snapshot files written by real binaries (testdata/, captured on graceful
+ * The codecs against snapshot files written by real binaries (test/support/tsam/testdata/statepb/, captured on graceful
  * shutdown of Debian 0.25.0, 0.28.1 and 0.33.1): decode → encode must give back the same bytes.
  */
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import {
   type MeshEntry,
 } from './statepb.js';
 
-const td = (f: string): Buffer => readFileSync(new URL(`./testdata/${f}`, import.meta.url));
+const td = (f: string): Buffer => readFileSync(new URL(`../../../test/support/tsam/testdata/statepb/${f}`, import.meta.url));
 
 describe('real snapshots round-trip byte for byte', () => {
   for (const [version, gogo] of [['0.25.0', true], ['0.28.1', true], ['0.33.1', false]] as const) {

@@ -55,7 +55,7 @@ interface Capture {
   packets: Record<string, string>;
 }
 const load = (name: string): Capture =>
-  JSON.parse(readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8')) as Capture;
+  JSON.parse(readFileSync(new URL(`../../../test/support/tsam/testdata/wire/${name}`, import.meta.url), 'utf8')) as Capture;
 const CAPTURES = ['am-0.25.0.json', 'am-0.28.1.json', 'am-0.33.1.json'].map(load);
 const server = { compat: wireCompat('0.25.0'), serverSide: true };
 const client = { compat: wireCompat('0.25.0'), serverSide: false };
