@@ -23,12 +23,12 @@ describe('amchaos versions: which build a name runs', () => {
 });
 
 describe('amchaos suites', () => {
-  it('says which suites need link faults (netns, root)', () => {
+  it('says which suites need link faults (netns as root, or docker)', () => {
     const out = suitesTable([
       { name: 'a', summary: 'does a', needs: { linkFaults: true } },
       { name: 'b', summary: 'does b' },
     ]);
-    expect(out).toMatch(/^a +netns, as root \(link faults\) +does a$/m);
+    expect(out).toMatch(/^a +netns \(root\) or docker +does a$/m);
     expect(out).toMatch(/^b +any \(process: no root\) +does b$/m);
   });
 });

@@ -31,7 +31,8 @@ export const EXAMPLES: Record<'amchaos' | 'run' | 'suites' | 'versions' | 'check
     ['one cluster per version, and one mixed cluster', 'amchaos run --suite exactly-once --versions 0.25.0,0.33.1,0.25.0+0.28.1+0.33.1'],
     ['the control that must fail: the same nodes, not clustered', 'amchaos run --suite exactly-once --versions 0.33.1 --no-cluster'],
     ['your own routing (receivers replaced by the capture) and alerts', 'amchaos run --suite exactly-once --config fixtures/configs/routing-example.yml --alerts fixtures/alerts/example.yaml'],
-    ['link faults need the netns runtime (root)', 'amchaos run --suite split-brain --runtime netns --versions 0.25.0,0.33.1 --out reports/r3'],
+    ['link faults need the netns runtime (as root) or the docker runtime (a Docker engine)', 'amchaos run --suite split-brain --runtime netns --versions 0.25.0,0.33.1 --out reports/r3'],
+    ['official Alertmanager images beside a Debian build, on Docker', 'amchaos run --suite exactly-once --runtime docker --versions image:prom/alertmanager:v0.27.0,0.33.1'],
     ['production-like timers (slower: every window grows with them)', 'amchaos run --suite exactly-once --peer-timeout 15s --group-wait 30s --group-interval 1m'],
     ['replay a run: the report and summary.json print its exact command and seed', 'amchaos run --suite exactly-once --versions 0.33.1 --seed 1234'],
     ['run again into the same directory, replacing the old run', 'amchaos run --suite exactly-once --out reports/r1 --force'],
@@ -91,15 +92,15 @@ export function runHelpText(): string {
   ].join('\n');
 }
 
-/** `amchaos suites`: name, what it proves, and the runtime it needs (netns means root). */
+/** `amchaos suites`: name, what it proves, and the runtimes it runs on (netns means root). */
 export function suitesTable(suites: readonly Pick<SuiteDefinition, 'name' | 'summary' | 'needs'>[]): string {
-  const rows = suites.map((s) => [s.name, s.needs?.linkFaults ? 'netns, as root (link faults)' : 'any (process: no root)', s.summary] as const);
+  const rows = suites.map((s) => [s.name, s.needs?.linkFaults ? 'netns (root) or docker' : 'any (process: no root)', s.summary] as const);
   const w0 = Math.max(5, ...rows.map((r) => r[0].length));
   const w1 = Math.max(7, ...rows.map((r) => r[1].length));
   const lines = [`${'SUITE'.padEnd(w0)}  ${'RUNTIME'.padEnd(w1)}  WHAT IT PROVES`, ...rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`)];
   lines.push(
     '',
-    'Suites that inject link faults (partitions, latency, UDP cuts) need --runtime netns, which needs root.',
+    'Suites that inject link faults (partitions, latency, UDP cuts) need --runtime netns (as root) or --runtime docker (a Docker engine).',
     'The process runtime (the default) needs root only to give each node of a mixed Debian cluster its own templates.',
   );
   return lines.join('\n') + '\n';
@@ -133,6 +134,6 @@ export function versionsTable(list: readonly AvailableVersion[]): string {
       `  build needs no download and reads its own templates in place. Write debian:${version} for the ${debian.state} Debian build.`,
     );
   }
-  out.push('Also: any binary by path (/opt/am/alertmanager), upstream:X.Y.Z (release tarball; AMCHAOS_UPSTREAM_URL sets a mirror).');
+  out.push('Also: any binary by path (/opt/am/alertmanager), upstream:X.Y.Z (release tarball; AMCHAOS_UPSTREAM_URL sets a mirror), image:REF (a container image, --runtime docker).');
   return out.join('\n') + '\n';
 }

@@ -5,7 +5,7 @@ import { listVersions } from '../versions/index.js';
 import { defaultResolveOptions } from '../versions/resolve.js';
 import type { SuiteRegistry } from '../run/suite-source.js';
 import { amchaosVersion, EXAMPLES, examplesText, runHelpText, suitesTable, versionsTable } from './help.js';
-import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, TIMER_FLAGS, timerDefaultText, timerOverridesFromFlags } from './options.js';
+import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, RUNTIMES, TIMER_FLAGS, timerDefaultText, timerOverridesFromFlags } from './options.js';
 
 /**
  * amchaos's command line. Bad input exits 254 before anything starts; a run exits 0 (pass),
@@ -29,7 +29,7 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
     .requiredOption('--suite <name>', '(required) the suite to run: see `amchaos suites`')
     .option('--versions <list>', 'comma-separated clusters; join versions with + for one mixed cluster', '0.33.1')
     .option('--nodes <n>', 'size of each unmixed cluster', '3')
-    .option('--runtime <name>', 'process | netns | docker (netns needs root)', 'process')
+    .option('--runtime <name>', `${RUNTIMES.join(' | ')} (netns needs root, docker a Docker engine)`, 'process')
     .option('--out <dir>', 'run directory, created (default: reports/<run-id>); an existing run directory needs --force')
     .option('--force', 'with --out: clear an existing run directory first (it says what it removed)')
     .option('--seed <n>', 'replay a run with its seed')

@@ -37,11 +37,11 @@ import type { AlertSpec } from '../workload/types.js';
  */
 
 export interface StartClusterOptions {
-  /** One entry per node: "0.33.1", "0.25.0", "tsam", "tsam:no-dedup", a path to a binary, "upstream:X.Y.Z". */
+  /** One entry per node: "0.33.1", "0.25.0", "tsam", "tsam:no-dedup", a path to a binary, "upstream:X.Y.Z", "image:REF" (docker). */
   versions: string[];
   /** Your alertmanager.yml: routing, grouping, timers and inhibitions kept, receivers replaced by the capture. */
   config?: string;
-  /** Where nodes live (default "process"; "netns" needs root and is needed for link faults). */
+  /** Where nodes live (default "process"; link faults need "netns" (root) or "docker" (a Docker engine, no root)). */
   runtime?: RuntimeName;
   /** Timer overrides (peer timeout, group_wait, ...); the rest default for the cluster size. */
   timers?: Partial<Timers>;

@@ -52,7 +52,9 @@ export type FaultSpec =
   /** SIGSTOP; SIGCONT on removal. */
   | { kind: 'pause'; node: NodeId }
   /** Stop (SIGTERM or SIGKILL), optionally wipe storage, and start again when removed. */
-  | { kind: 'restart'; node: NodeId; signal?: 'SIGTERM' | 'SIGKILL'; wipe?: boolean };
+  | { kind: 'restart'; node: NodeId; signal?: 'SIGTERM' | 'SIGKILL'; wipe?: boolean }
+  /** Take the node off its network (docker network disconnect); reconnected at its own address on removal (docker runtime). */
+  | { kind: 'disconnect'; node: NodeId };
 
 export type FaultKind = FaultSpec['kind'];
 

@@ -44,7 +44,7 @@ export function scenarioError(e: unknown, signal: AbortSignal): NonNullable<Scen
 export function assertRuntimeFits(suite: SuiteDefinition, runtime: Runtime): void {
   if (suite.needs?.linkFaults && !runtime.capabilities.linkFaults) {
     throw new AmchaosError('AMCHAOS_RUNTIME_UNSUPPORTED', `suite ${suite.name} injects link faults, which the ${runtime.name} runtime cannot do`, {
-      hint: 'Run it with --runtime netns (needs root).',
+      hint: 'Run it with --runtime netns (needs root) or --runtime docker (needs a Docker engine, no root).',
     });
   }
 }
