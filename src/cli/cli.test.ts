@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFixtureRun } from '../../test/support/report/fixture-run.js';
+import { replayCommand } from '../run/run.js';
 import { packageRoot } from '../util/paths.js';
 import { resolveVersion } from '../versions/index.js';
 
@@ -117,6 +118,15 @@ describe('amchaos CLI: bad input stops before anything starts, exit 254', () => 
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('the replay command', () => {
+  it('pins the seed and leaves --out and --force out: pasted, it writes a new run directory', () => {
+    expect(replayCommand(['run', '--suite', 'x', '--out', 'reports/r1', '--force', '--seed', '7', '--versions', '0.33.1'], 42)).toEqual([
+      'npx', 'amchaos', 'run', '--suite', 'x', '--versions', '0.33.1', '--seed', '42',
+    ]);
+    expect(replayCommand(['run', '--suite', 'x', '--out=reports/r1', '--seed=7'], 9)).toEqual(['npx', 'amchaos', 'run', '--suite', 'x', '--seed', '9']);
   });
 });
 

@@ -130,16 +130,20 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   return { summary, runDir };
 }
 
-/** The command that replays this run: the same arguments with --seed pinned. */
+/**
+ * The command that replays this run: the same arguments with --seed pinned, without --out and
+ * --force — pasted, it writes a new run directory (reports/<run-id>) instead of being refused by,
+ * or clearing, the run it replays.
+ */
 export function replayCommand(argv: string[], seed: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--seed') {
+    if (a === '--seed' || a === '--out') {
       i++;
       continue;
     }
-    if (a.startsWith('--seed=')) continue;
+    if (a.startsWith('--seed=') || a.startsWith('--out=') || a === '--force') continue;
     out.push(a);
   }
   return ['npx', 'amchaos', ...out, '--seed', String(seed)];
