@@ -235,8 +235,9 @@ describe('amchaos report', () => {
 });
 
 describe('amchaos CLI: nothing is left behind', () => {
-  it.skipIf(!have0331)('Ctrl-C (SIGINT) during a run stops every node, removes the work dir, writes the partial report, says where, exits 130', { timeout: 60_000 }, async () => {
+  it.skipIf(!have0331)('Ctrl-C (SIGINT) during a run stops every node, removes the work dir, writes the partial report, says where, exits 130', { timeout: 60_000 }, async ({ onTestFinished }) => {
     const workDir = await mkdtemp(join(tmpdir(), 'amchaos-cli-work-'));
+    onTestFinished(() => rm(workDir, { recursive: true, force: true }));
     const out = join(workDir, 'out');
     // --force over an earlier run: its files are gone before the new run writes.
     await mkdir(join(out, 'logs', 'old'), { recursive: true });
