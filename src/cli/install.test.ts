@@ -51,8 +51,8 @@ describe('installing amchaos into a project', () => {
   });
 
   it('from a packed tarball (what the registry serves): quiet, no install script, and it works', { timeout: 180_000 }, async () => {
-    // dist/ is built by `npm test` (and by prepack when publishing): pack what is there.
-    const packed = await npm(['pack', '--ignore-scripts', '--pack-destination', tmp], ROOT);
+    // As publishing does: prepack builds and takes `prepare` out of the packed manifest, postpack puts it back.
+    const packed = await npm(['pack', '--pack-destination', tmp], ROOT);
     const tarball = join(tmp, packed.stdout.trim().split('\n').pop()!);
     const project = await freshProject(tmp, 'from-tarball');
     const r = await npm(['install', tarball], project);
