@@ -7,13 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const file = new URL('../package.json', import.meta.url);
 const pkg = JSON.parse(readFileSync(file, 'utf8'));
 const mode = process.argv[2];
-if (mode === 'strip' && pkg.scripts.prepare !== undefined) {
-  pkg.scripts._prepare = pkg.scripts.prepare;
-  delete pkg.scripts.prepare;
-} else if (mode === 'restore' && pkg.scripts._prepare !== undefined) {
-  pkg.scripts.prepare = pkg.scripts._prepare;
-  delete pkg.scripts._prepare;
-} else if (mode !== 'strip' && mode !== 'restore') {
-  throw new Error('usage: publish-manifest.mjs strip|restore');
-}
+if (mode !== 'strip' && mode !== 'restore') throw new Error('usage: publish-manifest.mjs strip|restore');
+const [from, to] = mode === 'strip' ? ['prepare', '_prepare'] : ['_prepare', 'prepare'];
+// Renamed in place, so the restored file is the one that was packed, byte for byte.
+pkg.scripts = Object.fromEntries(Object.entries(pkg.scripts).map(([k, v]) => [k === from ? to : k, v]));
 writeFileSync(file, JSON.stringify(pkg, null, 2) + '\n');
