@@ -16,8 +16,9 @@ export const exactlyOnce: SuiteDefinition = {
     try {
       const keys = keysOf(ctx.alerts);
       const w = windows(ctx);
-      const firedAt = ctx.history.clock.now();
       await source.fire(ctx.alerts.map((labels) => ({ labels })));
+      // Once fire() resolved the source is sending them (Prometheus fires a scrape and an evaluation after the flip).
+      const firedAt = ctx.history.clock.now();
       ctx.log(`fired ${keys.length} alerts at ${ctx.nodes.length} nodes; waiting for deliveries and the duplicate window (${w.duplicateWindow} ms)`);
       await awaitDeliveries(ctx, keys, 'firing', { windowMs: w.firstDelivery });
       await holdFiringSince(ctx, firedAt);

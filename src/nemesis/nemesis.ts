@@ -10,7 +10,7 @@ import type { NodeId } from '../history/types.js';
 import type { CreateToxicInput } from '../proxy/index.js';
 import type { RuntimeCluster, RuntimeNode } from '../runtime/types.js';
 import { cutLinks, partitionGroups, selectLinks } from './partitions.js';
-import { LINK_FAULT_KINDS, type FaultSpec, type ReceiverControl, type Schedule, type VerifyOptions } from './types.js';
+import { LINK_FAULT_KINDS, type FaultSpec, type ReceiverControl, type Schedule, type SourceFaultSpec, type VerifyOptions } from './types.js';
 
 /** Prefix of every toxic the nemesis adds (`amc-f<fault>-<instance>-up|down`); toxics added by hand through the HTTP API are left alone. */
 export const NEMESIS_TOXIC_PREFIX = 'amc-f';
@@ -33,7 +33,8 @@ export interface ActiveFault {
   readonly installedAt: number;
 }
 
-interface Impl {
+/** A planned fault: what the nemesis applies, verifies, removes (plugins return these). */
+export interface FaultImpl {
   description: string;
   components?: NodeId[][];
   nodes?: NodeId[];
@@ -45,8 +46,17 @@ interface Impl {
   rollback(): Promise<void>;
 }
 
+type Impl = FaultImpl;
+
 interface Entry extends ActiveFault {
   impl: Impl;
+}
+
+/** Plans the faults of something the nemesis does not know itself (the alert source's replicas and paths). */
+export interface FaultPlugin {
+  readonly kinds: ReadonlySet<string>;
+  /** Spec → planned fault. Throws (INVALID_SCENARIO, RUNTIME_UNSUPPORTED) without changing anything. */
+  plan(spec: SourceFaultSpec, id: number): FaultImpl;
 }
 
 /**
@@ -66,6 +76,7 @@ export class Nemesis {
   private readonly entries = new Map<number, Entry>();
   private nextId = 1;
   private readonly instance = randomBytes(2).toString('hex');
+  private readonly plugins: FaultPlugin[] = [];
 
   constructor(opts: NemesisOptions) {
     this.cluster = opts.cluster;
@@ -74,6 +85,11 @@ export class Nemesis {
     this.applyTimeoutMs = opts.verify?.applyTimeoutMs ?? 15_000;
     this.removeTimeoutMs = opts.verify?.removeTimeoutMs ?? 30_000;
     this.stopGraceMs = opts.stopGraceMs ?? 10_000;
+  }
+
+  /** Adds a plugin for fault kinds the nemesis does not plan itself (the Prometheus source's). */
+  use(plugin: FaultPlugin): void {
+    this.plugins.push(plugin);
   }
 
   private get nodeIds(): NodeId[] {
@@ -259,6 +275,18 @@ export class Nemesis {
         return this.stopImpl(spec.node, spec.signal ?? 'SIGTERM', spec.wipe ?? false, `restart ${spec.node} (${spec.signal ?? 'SIGTERM'}${spec.wipe ? ', storage wiped' : ''})`);
       case 'pause':
         return this.pauseImpl(spec.node);
+      case 'source-kill':
+      case 'source-pause':
+      case 'source-cut':
+      case 'source-config': {
+        const plugin = this.plugins.find((p) => p.kinds.has(spec.kind));
+        if (!plugin) {
+          throw new AmchaosError('AMCHAOS_INVALID_SCENARIO', `${spec.kind} faults act on the alert source's Prometheus replicas, and this scenario has none`, {
+            hint: 'Run with --source prometheus.',
+          });
+        }
+        return plugin.plan(spec, id);
+      }
       default: {
         const never: never = spec;
         throw new AmchaosError('AMCHAOS_INVALID_SCENARIO', `unknown fault kind ${JSON.stringify((never as { kind: unknown }).kind)}`, {
@@ -504,7 +532,7 @@ export class Nemesis {
 }
 
 /** The state letter of /proc/<pid>/stat (R, S, D, T, t, Z, ...), polled until `want` or 2 s. */
-async function waitProcState(pid: number | undefined, want: (s: string) => boolean): Promise<string | undefined> {
+export async function waitProcState(pid: number | undefined, want: (s: string) => boolean): Promise<string | undefined> {
   if (pid === undefined) return undefined;
   let state: string | undefined;
   for (let i = 0; i < 40; i++) {
