@@ -1,7 +1,7 @@
 import { isMap, parseDocument, stringify } from 'yaml';
 import { AmchaosError } from '../errors/index.js';
 import type { LabelSet } from '../history/types.js';
-import { formatGoDuration } from '../topology/timers.js';
+import { formatGoDuration, parseDuration } from '../topology/timers.js';
 
 /**
  * Prometheus configuration of the alert source: the rule file (one alerting rule per alert of the
@@ -45,6 +45,8 @@ export interface ReplicaSetup {
   dropReplicaLabel: boolean;
   /** Evaluate the rules this much in the past (a mistake): PromQL `offset` in generated rules, `query_offset` in a user's. */
   evaluationOffsetMs?: number;
+  /** Evaluate the rule group at this interval instead of the global one. */
+  evaluationIntervalMs?: number;
   /** Every rule's `for:` (a mistake: replicas with different `for:`). */
   forMs?: number;
 }
@@ -88,13 +90,21 @@ export function alertSelector(labels: LabelSet): string {
   return `${ALERT_METRIC}{${names.map((n) => `${n}=${promString(labels[n]!)}`).join(',')}}`;
 }
 
+/** How a replica's rules differ from the rules as written (a suite's mistake). */
+export interface RuleVariant {
+  forMs?: number | undefined;
+  offsetMs?: number | undefined;
+  /** The group's evaluation interval. */
+  intervalMs?: number | undefined;
+}
+
 export interface RuleSpec {
   labels: LabelSet;
   annotations?: LabelSet | undefined;
 }
 
 /** The harness's rule file: one alerting rule per alert, firing while its gauge is 1. */
-export function generateRules(alerts: readonly RuleSpec[], o: { forMs?: number | undefined; offsetMs?: number | undefined } = {}): string {
+export function generateRules(alerts: readonly RuleSpec[], o: RuleVariant = {}): string {
   const offset = o.offsetMs ? ` offset ${formatGoDuration(o.offsetMs)}` : '';
   const rules = alerts.map((a) => ({
     alert: a.labels['alertname']!,
@@ -102,7 +112,7 @@ export function generateRules(alerts: readonly RuleSpec[], o: { forMs?: number |
     ...(o.forMs ? { for: formatGoDuration(o.forMs) } : {}),
     ...(a.annotations && Object.keys(a.annotations).length > 0 ? { annotations: a.annotations } : {}),
   }));
-  return stringify({ groups: [{ name: 'amchaos', rules }] });
+  return stringify({ groups: [{ name: 'amchaos', ...(o.intervalMs ? { interval: formatGoDuration(o.intervalMs) } : {}), rules }] });
 }
 
 /**
@@ -110,7 +120,7 @@ export function generateRules(alerts: readonly RuleSpec[], o: { forMs?: number |
  * series of the gauge — each alert of the set is one series, so each becomes exactly one
  * Prometheus alert with exactly its labels (and alerts of a name added later need no new rule).
  */
-export function rulesForAlertnames(names: Iterable<string>, o: { forMs?: number | undefined; offsetMs?: number | undefined } = {}): string {
+export function rulesForAlertnames(names: Iterable<string>, o: RuleVariant = {}): string {
   return generateRules([...new Set(names)].sort().map((n) => ({ labels: { alertname: n } })), o);
 }
 
@@ -118,11 +128,12 @@ export function rulesForAlertnames(names: Iterable<string>, o: { forMs?: number 
  * A user's rule file with a mistake applied: every rule's `for:` replaced, or every group
  * evaluated `offsetMs` in the past (`query_offset`, Prometheus ≥ 2.53). The text stays the user's otherwise.
  */
-export function adjustUserRules(text: string, o: { forMs?: number | undefined; offsetMs?: number | undefined }): string {
+export function adjustUserRules(text: string, o: RuleVariant): string {
   const doc = parseDocument(text);
-  const root = doc.toJS() as { groups?: { rules?: Record<string, unknown>[]; query_offset?: string }[] } | null;
+  const root = doc.toJS() as { groups?: { rules?: Record<string, unknown>[]; query_offset?: string; interval?: string }[] } | null;
   for (const g of root?.groups ?? []) {
     if (o.offsetMs) g.query_offset = formatGoDuration(o.offsetMs);
+    if (o.intervalMs) g.interval = formatGoDuration(o.intervalMs);
     for (const r of g.rules ?? []) if (o.forMs && typeof r['alert'] === 'string') r['for'] = formatGoDuration(o.forMs);
   }
   return stringify(root);
@@ -256,4 +267,21 @@ function staticEntry(e: Record<string, unknown>, targets: string[]): Record<stri
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The longest `for:` of a rule file (ms): how long a flip can take to become a firing alert. */
+export function longestFor(text: string): number {
+  let max = 0;
+  try {
+    const root = parseDocument(text).toJS() as { groups?: { rules?: Record<string, unknown>[] }[] } | null;
+    for (const g of root?.groups ?? []) {
+      for (const r of g.rules ?? []) {
+        const f = r['for'];
+        if (typeof f === 'string') max = Math.max(max, parseDuration(f, 'for'));
+      }
+    }
+  } catch {
+    /* promtool checked the file; a duration we cannot read counts as none */
+  }
+  return max;
 }

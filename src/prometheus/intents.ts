@@ -8,9 +8,9 @@ import { alertIdentity, labelKey, type LabelSet } from '../history/types.js';
  *
  * - it **fires** at the first firing POST of a new episode from any replica. A replica's episode
  *   is its `startsAt` (Prometheus's FiredAt); after a resolve, only a replica that itself resolved
- *   the previous episode (or never spoke of the alert before) can start the next one — a replica
- *   still sending the old episode (evaluating with an offset, lagging) cannot, and what it makes
- *   Alertmanager say is then judged against the intents;
+ *   the previous episode can start the next one — a replica still sending the old episode, or
+ *   lagging so far behind that it fires only after the others resolved (evaluating with an
+ *   offset), cannot, and what it makes Alertmanager say is then judged against the intents;
  * - it **resolves** at the first resolved POST (endsAt not after the moment it arrived) of any
  *   replica for an episode that belongs to the current intent; replicas that keep sending the old
  *   episode firing after that are what the checkers catch (stale firing, flapping).
@@ -36,8 +36,6 @@ interface IdentityState {
   retired: Set<string>;
   /** Replicas that sent a resolved POST for the last finished intent. */
   resolvedBy: Set<string>;
-  /** Replicas that ever sent this alert. */
-  seen: Set<string>;
 }
 
 export class IntentTracker {
@@ -62,19 +60,17 @@ export class IntentTracker {
       const labels = this.identityOf(a.labels);
       const key = labelKey(labels);
       let s = this.byIdentity.get(key);
-      if (!s) this.byIdentity.set(key, (s = { episodes: 0, current: undefined, retired: new Set(), resolvedBy: new Set(), seen: new Set() }));
+      if (!s) this.byIdentity.set(key, (s = { episodes: 0, current: undefined, retired: new Set(), resolvedBy: new Set() }));
       const episode = `${replica}\u0000${a.startsAt ?? ''}`;
       const ends = a.endsAt ? Date.parse(a.endsAt) : NaN;
       const firing = !(ends <= nowMs);
-      const seenBefore = s.seen.has(replica);
-      s.seen.add(replica);
       if (firing) {
         if (s.retired.has(episode)) continue;
         if (s.current && !s.current.resolved) {
           s.current.members.add(episode);
           continue;
         }
-        if (s.episodes === 0 || s.resolvedBy.has(replica) || !seenBefore) {
+        if (s.episodes === 0 || s.resolvedBy.has(replica)) {
           s.current = { members: new Set([episode]), resolved: false };
           s.episodes++;
           s.resolvedBy = new Set();

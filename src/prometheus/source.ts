@@ -10,6 +10,7 @@ import type { AlertSpec, ScenarioSource } from '../workload/types.js';
 import { RoundRobinBalancer } from './balancer.js';
 import {
   adjustUserRules,
+  longestFor,
   DEFAULT_REPLICA_LABEL,
   DEFAULT_SOURCE_TIMERS,
   rulesForAlertnames,
@@ -248,7 +249,21 @@ export class PrometheusSource {
     const fastest = Math.min(...[...this.replicas.values()].map((s) => (s.setup.evaluationOffsetMs ?? 0) + (s.setup.forMs ?? 0)));
     const limit = this.timers.scrapeIntervalMs + this.timers.evaluationIntervalMs + this.resendIntervalMs + fastest + 3_000;
     if (this.o.rules) {
-      await sleep(Math.min(limit, this.timers.scrapeIntervalMs + this.timers.evaluationIntervalMs + this.resendIntervalMs), undefined, { signal: this.o.signal });
+      // The rules decide what the gauges become: wait until intents of the new state appeared and
+      // none followed for an evaluation, or the longest the rules can take.
+      const type = state === 'firing' ? 'alert.fire' : 'alert.resolve';
+      const from = this.o.history.all().length;
+      const deadline = performance.now() + limit + longestFor(this.o.rules.text);
+      let lastNew = -1;
+      let lastAt = performance.now();
+      while (performance.now() < deadline) {
+        const seen = this.o.history.all().slice(from).filter((e) => e.type === type).length;
+        if (seen !== lastNew) {
+          lastNew = seen;
+          lastAt = performance.now();
+        } else if (seen > 0 && performance.now() - lastAt > this.timers.evaluationIntervalMs + this.resendIntervalMs) break;
+        await sleep(50, undefined, { signal: this.o.signal });
+      }
       return;
     }
     const done = () => flipped.every((s) => (state === 'firing' ? this.intents.isFiring(s.labels) : !this.intents.isFiring(s.labels)));
@@ -272,13 +287,12 @@ export class PrometheusSource {
 
   /** The rule file of a replica setup: shared by every replica that runs the rules as written (so they evaluate in step). */
   private async rulesFile(setup: ReplicaSetup): Promise<string> {
-    const offsetMs = setup.evaluationOffsetMs;
-    const forMs = setup.forMs;
-    const variant = offsetMs || forMs ? `-offset${offsetMs ?? 0}-for${forMs ?? 0}` : '';
+    const v = { offsetMs: setup.evaluationOffsetMs, forMs: setup.forMs, intervalMs: setup.evaluationIntervalMs };
+    const variant = v.offsetMs || v.forMs || v.intervalMs ? `-offset${v.offsetMs ?? 0}-for${v.forMs ?? 0}-every${v.intervalMs ?? 0}` : '';
     const file = join(this.rulesDir, `rules${variant}-${this.ruleGeneration}.yml`);
     let text: string;
-    if (this.o.rules) text = variant ? adjustUserRules(this.o.rules.text, { forMs, offsetMs }) : this.o.rules.text;
-    else text = rulesForAlertnames(this.alertnames, { forMs, offsetMs });
+    if (this.o.rules) text = variant ? adjustUserRules(this.o.rules.text, v) : this.o.rules.text;
+    else text = rulesForAlertnames(this.alertnames, v);
     await writeFile(file, text);
     return file;
   }
@@ -386,7 +400,7 @@ export class PrometheusSource {
       targets: [...s.setup.targets],
       via: s.setup.via,
       dropsReplicaLabel: this.o.config ? s.setup.dropReplicaLabel && this.userDropsReplicaLabel() : s.setup.dropReplicaLabel,
-      evaluationIntervalMs: this.timers.evaluationIntervalMs,
+      evaluationIntervalMs: s.setup.evaluationIntervalMs ?? this.timers.evaluationIntervalMs,
       ...(s.setup.evaluationOffsetMs ? { evaluationOffsetMs: s.setup.evaluationOffsetMs } : {}),
       ...(s.setup.forMs ? { forMs: s.setup.forMs } : {}),
     }));

@@ -1,0 +1,258 @@
+import { duringSourceMistake } from '../src/checkers/expectations.js';
+import { deriveWindows, type ScenarioView } from '../src/checkers/scenario.js';
+import type { Evidence } from '../src/checkers/types.js';
+import type { FaultWindow } from '../src/checkers/scenario.js';
+import type { NodeId } from '../src/history/types.js';
+import type { ActiveFault } from '../src/nemesis/nemesis.js';
+import type { SourceSetup } from '../src/prometheus/source.js';
+import type { ScenarioContext, SuiteDefinition } from '../src/run/suite.js';
+import { awaitDeliveries, ClusterWatch, countDuplicates, firePhase, holdFiringSince, mark, newAlertSource, windows } from '../src/steps/index.js';
+import type { ScenarioSource } from '../src/workload/types.js';
+
+/**
+ * prometheus-ha: real Prometheus as the source, as production runs it — an HA pair evaluating the
+ * same rules, each replica sending to every Alertmanager node, the replica label dropped with
+ * alert_relabel_configs (labeldrop, as prometheus-operator configures it). Then the classic
+ * mistakes, each set up by the suite itself as a `source-config` fault of the source, each
+ * reproduced with evidence the checkers find and a known behaviour names:
+ *
+ * 1. healthy — exactly once, nothing lost;
+ * 2. replica-label-kept — nothing drops the replica label: every alert reaches Alertmanager as two
+ *    alerts (replica="p1" and replica="p2"), and the receiver gets it twice (validity
+ *    `duplicate-alert`; exactly-once duplicates when the second label set arrives in a later flush);
+ * 3. evaluation-offset — p2 evaluates its rules 22 s in the past (a rule group of its own, evaluated
+ *    every second): after the alert resolves, p2 keeps sending it firing while p1 sends it
+ *    resolved, and Alertmanager keeps whichever arrived last — p2's, which posts between p1's
+ *    posts and each flush — so the resolution waits for the lagging replica: late (no-loss), or,
+ *    where a flush sees p1's state first, flapping back to firing (validity stale firing);
+ * 4. healthy with a node down — n1 killed while alerts fire: the other nodes notify (the reference
+ *    for the next two: what "delay" and "loss" are measured against);
+ * 5. single-target — every replica sends only to n1, and n1 is down: the firing notifications are
+ *    lost (no-loss), though two healthy nodes were up;
+ * 6. load-balanced — every replica sends to one load-balanced address (round robin per
+ *    connection, no health checks), and the node its connection went to dies: a delay, measured
+ *    against phase 4 (`firingLatencyMs`).
+ *
+ * The mistakes are expected failures only through their known behaviours (the evidence lies inside
+ * the mistake the suite set up); anything in the healthy phases fails the run. Mistake phases come
+ * before the node-down phases, so no node outage's settle time hides their duplicates.
+ */
+
+/** What one phase measured (figures). */
+export interface HaPhase {
+  name: string;
+  description: string;
+  /** The source-config mistake in place, if any. */
+  mistake?: string;
+  alerts: number;
+  /** From the exporter's flip to each alert's first firing delivery (ms). */
+  firingLatencyMs: { p50: number | null; max: number | null };
+  /** From the flip back to each alert's first resolved delivery after it (ms). */
+  resolvedLatencyMs: { p50: number | null; max: number | null };
+  /** Alerts of the phase never delivered firing. */
+  neverDeliveredFiring: number;
+  /** Alerts that reached the receiver under more than one label set. */
+  duplicatedLabelSets: number;
+  /** Deliveries Alertmanager's dedup rule would have suppressed (the suite's count, not a verdict). */
+  duplicates: number;
+  /** Alerts delivered firing again after their resolution was delivered (flapping). */
+  flapped: number;
+  notifications: number;
+}
+
+export interface PrometheusHaFigures {
+  phases: HaPhase[];
+  evaluationOffsetMs: number;
+}
+
+/**
+ * How far the lagging replica evaluates in the past in the evaluation-offset phase: beyond
+ * no-loss's resolution deadline for 3 nodes (group_interval + margin + 2 × peer timeout + 10 s
+ * retries = 20.5 s), so a resolution that waits for it is late.
+ */
+export const EVALUATION_OFFSET_MS = 22_000;
+/** The lagging replica's rule group runs every second: it posts between the other's posts and each flush. */
+export const LAGGING_INTERVAL_MS = 1_000;
+
+const MISTAKES = {
+  labelKept: 'replica-label-kept',
+  offset: 'evaluation-offset',
+  singleTarget: 'single-target',
+  loadBalanced: 'load-balanced',
+} as const;
+
+/** Tail of a mistake: the last position's wait and retries after the mistake was undone. */
+function tail(view: ScenarioView, extraMs = 0): number {
+  const w = deriveWindows(view, 500);
+  return w.resolveFlushWindowMs + w.peerWaitMaxMs + w.retrySlackMs + extraMs;
+}
+
+/** Every node any replica of the mistake's setup sent to was down or cut off when the alert began firing. */
+function targetsWereDown(view: ScenarioView, mistake: FaultWindow, e: Evidence): boolean {
+  const at = e.data?.['intentT'];
+  const setup = mistake.spec?.['setup'] as SourceSetup | undefined;
+  if (typeof at !== 'number' || !setup) return false;
+  const targets = new Set(Object.values(setup).flatMap((r) => r.targets));
+  const down = (n: NodeId) => view.nodeDown.some((d) => d.node === n && d.start <= at && at <= d.end) || view.faults.some((f) => f.scope === 'cluster' && f.nodes?.includes(n) && f.start <= at && at <= f.end);
+  return targets.size > 0 && [...targets].every(down);
+}
+
+export const prometheusHa: SuiteDefinition<PrometheusHaFigures> = {
+  name: 'prometheus-ha',
+  summary: 'an HA pair of real Prometheus servers sending to every node: exactly once, none lost; the classic HA mistakes reproduced with evidence',
+  checks: ['no-loss', 'exactly-once', 'validity'],
+  needs: { source: 'prometheus' },
+  knownBehaviours: [
+    duringSourceMistake({
+      id: 'prometheus-replica-label-kept',
+      mistake: MISTAKES.labelKept,
+      checks: ['validity', 'exactly-once'],
+      tailMs: (view) => tail(view),
+      reason:
+        'the replicas\' replica label was not dropped (no alert_relabel_configs labeldrop): each replica\'s copy of an alert has its own label set, so Alertmanager cannot deduplicate them and the receiver gets every alert twice',
+    }),
+    duringSourceMistake({
+      id: 'prometheus-evaluation-offset',
+      mistake: MISTAKES.offset,
+      checks: ['validity', 'exactly-once', 'no-loss'],
+      tailMs: (view) => tail(view, EVALUATION_OFFSET_MS),
+      reason:
+        'the replicas evaluate their rules at different offsets: after an alert resolved, the lagging replica kept sending it firing while the other sent it resolved, and Alertmanager follows whichever arrived last — a late resolution, or a resolved alert flapping back to firing',
+    }),
+    duringSourceMistake({
+      id: 'prometheus-single-target',
+      mistake: MISTAKES.singleTarget,
+      checks: ['no-loss'],
+      tailMs: () => 0,
+      requires: targetsWereDown,
+      reason: 'every Prometheus replica sent only to one Alertmanager, and that node was down: the alerts reached no node, although the others were up',
+    }),
+  ],
+  async drive(ctx) {
+    const prom = ctx.prometheus;
+    if (!prom) throw new Error('prometheus-ha runs with --source prometheus (checked before the run starts)');
+    const source = newAlertSource(ctx);
+    const watch = new ClusterWatch(ctx);
+    const phases: HaPhase[] = [];
+    ctx.figures.phases = phases;
+    ctx.figures.evaluationOffsetMs = EVALUATION_OFFSET_MS;
+    const healthy = prom.healthySetup();
+    const all = (f: (s: SourceSetup[string]) => SourceSetup[string]): SourceSetup => Object.fromEntries(Object.entries(healthy).map(([id, s]) => [id, f(s)]));
+    const first = ctx.nodes[0]!.id;
+    const mistake = (name: string, description: string, setup: SourceSetup) => ctx.nemesis.apply({ kind: 'source-config', mistake: name, description, setup });
+    try {
+      phases.push(await phase(ctx, source, 'healthy', 'every replica sends to every node and drops its replica label'));
+
+      let m: ActiveFault = await mistake(MISTAKES.labelKept, 'replica label not dropped (no labeldrop in alert_relabel_configs)', all((s) => ({ ...s, dropReplicaLabel: false })));
+      phases.push(await phase(ctx, source, MISTAKES.labelKept, m.description, MISTAKES.labelKept));
+      await ctx.nemesis.remove(m);
+
+      const lagging = prom.replicaIds[prom.replicaIds.length - 1]!;
+      m = await mistake(MISTAKES.offset, `replica ${lagging} evaluates its rules ${EVALUATION_OFFSET_MS / 1000} s in the past (every ${LAGGING_INTERVAL_MS / 1000} s)`, {
+        [lagging]: { ...healthy[lagging]!, evaluationOffsetMs: EVALUATION_OFFSET_MS, evaluationIntervalMs: LAGGING_INTERVAL_MS },
+      });
+      // Hold until the lagging replica fires too, so that it still says firing when the other resolves.
+      phases.push(await phase(ctx, source, MISTAKES.offset, m.description, MISTAKES.offset, { holdMs: EVALUATION_OFFSET_MS + 3 * ctx.timers.resendIntervalMs, resolveWaitMs: EVALUATION_OFFSET_MS }));
+      await ctx.nemesis.remove(m);
+
+      // The node-down phases: what the mistakes with a node down are measured against.
+      let down = await ctx.nemesis.apply({ kind: 'kill', node: first });
+      phases.push(await phase(ctx, source, 'healthy-node-down', `every replica sends to every node, ${first} is down`));
+      await ctx.nemesis.remove(down);
+      await watch.waitFormed(30_000);
+
+      m = await mistake(MISTAKES.singleTarget, `every replica sends only to ${first}`, all((s) => ({ ...s, targets: [first] })));
+      down = await ctx.nemesis.apply({ kind: 'kill', node: first });
+      phases.push(await phase(ctx, source, MISTAKES.singleTarget, `${m.description}, and ${first} is down`, MISTAKES.singleTarget));
+      await ctx.nemesis.remove(down);
+      await ctx.nemesis.remove(m);
+      await watch.waitFormed(30_000);
+
+      m = await mistake(MISTAKES.loadBalanced, 'every replica sends to one load-balanced address (round robin per connection, no health checks)', all((s) => ({ ...s, via: 'load-balancer' })));
+      // The balancer's first connections go to the first node: let a send or two go through before it dies.
+      await ctx.sleep(2 * ctx.timers.resendIntervalMs);
+      down = await ctx.nemesis.apply({ kind: 'kill', node: first });
+      phases.push(await phase(ctx, source, MISTAKES.loadBalanced, `${m.description}, and ${first}, where the connections went, is down`, MISTAKES.loadBalanced));
+      await ctx.nemesis.remove(down);
+      await ctx.nemesis.remove(m);
+    } finally {
+      watch.close();
+      await source.stop();
+    }
+  },
+};
+
+/** One phase: fire its own alerts, wait for them, hold them for a flush window, resolve, wait; measure. */
+async function phase(ctx: ScenarioContext<PrometheusHaFigures>, source: ScenarioSource, name: string, description: string, mistake?: string, o: { holdMs?: number; resolveWaitMs?: number } = {}): Promise<HaPhase> {
+  const w = windows(ctx);
+  mark(ctx, `phase ${name}: ${description}`);
+  const p = await firePhase(ctx, source, { name, windowMs: w.firstDelivery + 2 * ctx.timers.resendIntervalMs });
+  await holdFiringSince(ctx, p.firedAt);
+  const held = p.firedAt + (o.holdMs ?? 0) - ctx.history.clock.now();
+  if (held > 0) await ctx.sleep(held);
+  const resolvedAt = ctx.history.clock.now();
+  await source.resolve(p.keys);
+  if (o.resolveWaitMs) await ctx.sleep(o.resolveWaitMs);
+  await awaitDeliveries(ctx, p.keys, 'resolved', { since: resolvedAt, windowMs: w.resolveDelivery });
+  return measure(ctx, name, description, mistake, p.keys, p.count().duplicates);
+}
+
+function measure(ctx: ScenarioContext, name: string, description: string, mistake: string | undefined, keys: readonly string[], duplicates: number): HaPhase {
+  const wanted = new Set(keys);
+  const flips = new Map<string, { on?: number; off?: number }>();
+  for (const e of ctx.history.all()) {
+    if (e.type !== 'source.flip' || !wanted.has(e.alert)) continue;
+    const f = flips.get(e.alert) ?? {};
+    if (e.value === 1 && f.on === undefined) f.on = e.t;
+    if (e.value === 0 && f.off === undefined) f.off = e.t;
+    flips.set(e.alert, f);
+  }
+  const firstFiring = new Map<string, number>();
+  const firstResolved = new Map<string, number>();
+  const labelSets = new Map<string, Set<string>>();
+  const lastStatus = new Map<string, string>();
+  let flapped = 0;
+  let notifications = 0;
+  for (const n of ctx.notifications()) {
+    if (!n.delivered || !n.alerts.some((a) => wanted.has(a.key))) continue;
+    notifications++;
+    for (const a of n.alerts) {
+      if (!wanted.has(a.key)) continue;
+      const sets = labelSets.get(a.key) ?? new Set<string>();
+      sets.add(JSON.stringify(Object.entries(a.labels).sort()));
+      labelSets.set(a.key, sets);
+      if (a.status === 'firing' && !firstFiring.has(a.key)) firstFiring.set(a.key, n.t);
+      const off = flips.get(a.key)?.off;
+      if (a.status === 'resolved' && off !== undefined && n.t >= off && !firstResolved.has(a.key)) firstResolved.set(a.key, n.t);
+      if (a.status === 'firing' && lastStatus.get(a.key) === 'resolved') flapped++;
+      lastStatus.set(a.key, a.status);
+    }
+  }
+  const lat = (m: Map<string, number>, at: 'on' | 'off') => {
+    const xs = keys.flatMap((k) => {
+      const t = m.get(k);
+      const f = flips.get(k)?.[at];
+      return t !== undefined && f !== undefined ? [Math.round(t - f)] : [];
+    });
+    xs.sort((a, b) => a - b);
+    return { p50: xs.length > 0 ? xs[Math.floor((xs.length - 1) / 2)]! : null, max: xs.length > 0 ? xs[xs.length - 1]! : null };
+  };
+  const out: HaPhase = {
+    name,
+    description,
+    ...(mistake ? { mistake } : {}),
+    alerts: keys.length,
+    firingLatencyMs: lat(firstFiring, 'on'),
+    resolvedLatencyMs: lat(firstResolved, 'off'),
+    neverDeliveredFiring: keys.filter((k) => !firstFiring.has(k)).length,
+    duplicatedLabelSets: [...labelSets.values()].filter((s) => s.size > 1).length,
+    duplicates,
+    flapped,
+    notifications,
+  };
+  ctx.log(
+    `phase ${name}: firing after ${out.firingLatencyMs.p50 ?? '-'} ms (max ${out.firingLatencyMs.max ?? '-'}), resolved after ${out.resolvedLatencyMs.p50 ?? '-'} ms (max ${out.resolvedLatencyMs.max ?? '-'}), ` +
+      `${out.neverDeliveredFiring} never delivered firing, ${out.duplicatedLabelSets} under two label sets, ${out.duplicates} duplicates, ${out.flapped} flapped`,
+  );
+  return out;
+}
