@@ -4,7 +4,11 @@
  * (`t`, milliseconds since the scenario's clock started, from performance.now) and a wall-clock
  * time (`wall`, ISO 8601), because Alertmanager's own timestamps are wall-clock.
  *
- * Serialised as JSONL: one event per line, in append order (which is also `seq` order).
+ * Serialised as JSONL: one event per line, in append order (which is also `seq` order). `t` does
+ * not go backwards in append order, with one exception: with Prometheus as the source, intents
+ * (alert.fire / alert.resolve) carry when the transition happened in Prometheus, which the send
+ * tap learns from the POST a moment — or, when that replica's sends were held up, seconds — later.
+ * Readers that need time order sort by (t, seq), as the checkers do.
  */
 
 export type NodeId = string; // "n1", "n2", ... in start order; stable across restarts of the node

@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { AmchaosError } from '../errors/index.js';
 import type { Fabric } from '../fabric/fabric.js';
 import type { History } from '../history/history.js';
@@ -80,6 +81,16 @@ export function sourceFaults(source: PrometheusSource, history: History, fabric:
           const names = { up: `${TOXIC_PREFIX}${id}-up`, down: `${TOXIC_PREFIX}${id}-down` };
           const description = `cut Prometheus replica ${spec.replica} from ${spec.node}`;
           let installed: ReturnType<Fabric['snapshot']> | undefined;
+          // The replica sends only while it has alerts to send: a probe through the link (as the
+          // nemesis does on client links) makes the attempt that proves the cut, and the flow after it.
+          const probe = async () => {
+            try {
+              const res = await request(`http://${fabric.link(link).listen}/-/healthy`, { headersTimeout: 500, bodyTimeout: 500 });
+              await res.body.dump();
+            } catch {
+              /* a cut link does not answer */
+            }
+          };
           const removeToxics = async () => {
             for (const t of [names.up, names.down]) await fabric.removeToxic(link, t).catch(() => undefined);
           };
@@ -90,6 +101,7 @@ export function sourceFaults(source: PrometheusSource, history: History, fabric:
               await fabric.addToxic(link, { name: names.up, type: 'blackhole', stream: 'upstream', transport: 'tcp' });
               await fabric.addToxic(link, { name: names.down, type: 'blackhole', stream: 'downstream', transport: 'tcp' });
               installed = fabric.snapshot([link]);
+              await probe();
               const r = await fabric.verifyCut([link], 'tcp', installed, { timeoutMs: timeouts.applyMs });
               if (!r.ok) {
                 throw new AmchaosError('AMCHAOS_FAULT_NOT_VERIFIED', `${description}: ${r.leaked.length > 0 ? 'bytes still crossed the link' : 'the replica attempted nothing on the link'}`, {
@@ -102,7 +114,9 @@ export function sourceFaults(source: PrometheusSource, history: History, fabric:
               const leaked = installed ? fabric.verifyCutNow([link], 'tcp', installed).leaked : [];
               await removeToxics();
               const liftedAt = history.clock.now();
-              const r = await fabric.verifyFlow([link], 'tcp', fabric.snapshot([link]), { timeoutMs: timeouts.removeMs });
+              const before = fabric.snapshot([link]);
+              await probe();
+              const r = await fabric.verifyFlow([link], 'tcp', before, { timeoutMs: timeouts.removeMs });
               if (!r.ok) throw new AmchaosError('AMCHAOS_FAULT_NOT_VERIFIED', `heal of ${description}: nothing flowed on ${link} within ${timeouts.removeMs} ms`);
               return { liftedAt, leakedDuringFault: leaked, verification: { proof: r.proof, elapsedMs: r.elapsedMs } };
             },

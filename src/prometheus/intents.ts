@@ -15,6 +15,7 @@ import { alertIdentity, labelKey, type LabelSet } from '../history/types.js';
  *   replica for an episode that belongs to the current intent; replicas that keep sending the old
  *   episode firing after that are what the checkers catch (stale firing, flapping).
  *
+ * Each transition carries when it really happened in Prometheus (the POST's startsAt / endsAt).
  * Pure bookkeeping: `observe` returns the transitions to record.
  */
 export interface PostedAlert {
@@ -27,6 +28,13 @@ export interface IntentTransition {
   type: 'alert.fire' | 'alert.resolve';
   alert: string;
   labels: LabelSet;
+  /**
+   * When it really happened in Prometheus (epoch ms): the alert's startsAt (Prometheus's FiredAt)
+   * for a fire, its endsAt (ResolvedAt) for a resolve — not later than the POST that carried it.
+   * A replica whose sends are held up (its notification round waits for a slow Alertmanager)
+   * delivers transitions late; they happened when Prometheus evaluated them.
+   */
+  at: number;
 }
 
 interface IdentityState {
@@ -74,7 +82,7 @@ export class IntentTracker {
           s.current = { members: new Set([episode]), resolved: false };
           s.episodes++;
           s.resolvedBy = new Set();
-          out.push({ type: 'alert.fire', alert: key, labels });
+          out.push({ type: 'alert.fire', alert: key, labels, at: realTime(a.startsAt, nowMs) });
         }
         continue;
       }
@@ -83,7 +91,7 @@ export class IntentTracker {
         s.current.resolved = true;
         for (const m of s.current.members) s.retired.add(m);
         s.resolvedBy = new Set([replica]);
-        out.push({ type: 'alert.resolve', alert: key, labels });
+        out.push({ type: 'alert.resolve', alert: key, labels, at: realTime(a.endsAt, nowMs) });
       } else if (s.retired.has(episode) && (!s.current || s.current.resolved)) {
         s.resolvedBy.add(replica);
       }
@@ -109,3 +117,8 @@ export class IntentTracker {
   }
 }
 
+
+function realTime(stamp: string | undefined, nowMs: number): number {
+  const t = stamp ? Date.parse(stamp) : NaN;
+  return Number.isFinite(t) ? Math.min(t, nowMs) : nowMs;
+}

@@ -87,6 +87,7 @@ export class PrometheusSource {
   private ruleGeneration = 0;
   private stopped = false;
   private readonly specs = new Map<string, AlertSpec>();
+  private readonly lastIntentT = new Map<string, number>();
 
   constructor(private readonly o: PrometheusSourceOptions) {
     this.timers = o.timers ?? DEFAULT_SOURCE_TIMERS;
@@ -274,8 +275,13 @@ export class PrometheusSource {
 
   private onAlerts(replica: string, alerts: { labels: LabelSet; startsAt?: string; endsAt?: string }[], nowMs: number): void {
     const targets = [...new Set([...this.replicas.values()].flatMap((s) => s.setup.targets))];
+    const { history } = this.o;
     for (const t of this.intents.observe(replica, alerts, nowMs)) {
-      this.o.history.append({ type: t.type, alert: t.alert, labels: t.labels, targets });
+      // Recorded at the moment it happened in Prometheus, after the alert's previous intent.
+      const at = Math.max(history.clock.fromWall(t.at), this.lastIntentT.get(t.alert) ?? -Infinity);
+      const when = Math.min(at, history.clock.now());
+      this.lastIntentT.set(t.alert, when);
+      history.append({ type: t.type, alert: t.alert, labels: t.labels, targets }, when);
     }
   }
 
@@ -343,9 +349,11 @@ export class PrometheusSource {
    */
   async reconfigure(setup: SourceSetup, description: string): Promise<void> {
     this.assertRunning();
+    const t0 = performance.now();
     await this.writeConfigs({ ...this.setup(), ...setup });
     await this.reloadAll(description);
     this.recordSetup('reconfigured', description);
+    this.log(`Prometheus reconfigured in ${Math.round(performance.now() - t0)} ms: ${description}`);
   }
 
   /** Every running replica runs the config file it was given and sends to exactly its targets. */
