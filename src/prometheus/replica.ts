@@ -136,20 +136,24 @@ export class PrometheusReplica {
     if (this.pid) process.kill(this.pid, 'SIGHUP');
   }
 
-  stop(graceMs = 5_000): Promise<void> {
+  /** SIGTERM, SIGKILL after `graceMs`; resolves with the exit once the process is gone. */
+  stop(graceMs = 5_000): Promise<ExitInfo | undefined> {
     return this.proc.stop(graceMs);
   }
 
-  kill(): Promise<void> {
+  /** SIGKILL; resolves with the exit once the process is gone. */
+  kill(): Promise<ExitInfo | undefined> {
     return this.proc.kill();
   }
 
-  pause(): void {
-    this.proc.pause();
+  /** SIGSTOP; resolves with the process state the kernel shows once stopped. */
+  pause(): Promise<string | undefined> {
+    return this.proc.pause();
   }
 
-  resume(): void {
-    this.proc.resume();
+  /** SIGCONT; resolves with the state once it runs again. */
+  resume(): Promise<string | undefined> {
+    return this.proc.resume();
   }
 
   onExit(listener: (e: ExitInfo) => void): () => void {

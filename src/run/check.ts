@@ -4,10 +4,9 @@ import { runOutcome, scenarioOutcome, verdictOf, type Outcome } from '../checker
 import { isCheckerName, type CheckerName } from '../checkers/index.js';
 import { AmchaosError } from '../errors/index.js';
 import { parseHistory, readSummary, splitScenarios } from '../report/load.js';
-import { summariseCheck } from './scenario.js';
-import { judge } from './session.js';
+import { judge, summariseCheck } from './session.js';
 import type { SuiteDefinition } from './suite.js';
-import type { RunSummary, ScenarioSummary } from './summary.js';
+import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 
 export interface CheckCommandResult {
   runDir: string;

@@ -1,5 +1,5 @@
 import { accessSync, constants } from 'node:fs';
-import { resolveVersion } from './resolve.js';
+import { resolveVersion } from '../../../src/versions/resolve.js';
 
 /**
  * Test support, shared by every test that talks to a real Alertmanager: the binary of a version,
