@@ -90,7 +90,9 @@ export interface SourceMistakeOptions {
  * fault of the Prometheus source (replica label not dropped, every replica sending to one node, an
  * evaluation offset) — explains a failing item that lies inside it (plus its tail). For no-loss
  * items the transition (the intent) must have happened while the mistake was in place; for the
- * others the item's first and last notification must.
+ * others the failing notification itself (the copy, the stale state, the extra label set) must
+ * have arrived then: a mistake can make Alertmanager repeat or contradict what it said before the
+ * mistake began (a replica given an offset re-evaluates the past).
  */
 export function duringSourceMistake(o: SourceMistakeOptions): KnownBehaviour {
   return {
@@ -99,8 +101,10 @@ export function duringSourceMistake(o: SourceMistakeOptions): KnownBehaviour {
     expected: true,
     explain(view, e) {
       const intentT = e.data?.['intentT'];
-      const span = typeof intentT === 'number' ? { first: intentT, last: intentT } : evidenceSpan(e);
-      if (!span) return undefined;
+      const items = evidenceSpan(e);
+      const at = typeof intentT === 'number' ? intentT : items?.last;
+      if (at === undefined) return undefined;
+      const span = { first: at, last: at };
       const tail = o.tailMs(view);
       const w = view.faults.find(
         (f) =>

@@ -44,4 +44,16 @@ describe('IntentTracker: when an alert really fired and resolved in Prometheus, 
     // A label of the same name with another value is part of the identity.
     expect(t.observe('p2', post({ since: 10, now: 10, labels: { ...A, replica: 'db-7' } }), T0 + 10_000).map((x) => x.alert)).toEqual(['{alertname="A",group="g",replica="db-7"}']);
   });
+
+  it("where the harness knows the condition (its own rules), a replica's firing POST while it does not hold is an echo, not an episode", () => {
+    let gauge: 0 | 1 = 1;
+    const t = new IntentTracker({ replica: ['p1', 'p2'] }, () => gauge);
+    t.observe('p2', post({ since: 10, now: 10 }), T0 + 10_000);
+    t.observe('p2', post({ since: 10, now: 20, resolvedAt: 20 }), T0 + 20_000);
+    gauge = 0;
+    // p2 is given a 22 s evaluation offset at 38 s: it evaluates 16 s, when the gauge was still 1, and fires again.
+    expect(t.observe('p2', post({ since: 38, now: 38 }), T0 + 38_000)).toEqual([]);
+    gauge = 1;
+    expect(t.observe('p2', post({ since: 50, now: 50 }), T0 + 50_000).map((x) => x.type)).toEqual(['alert.fire']);
+  });
 });

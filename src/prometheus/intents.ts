@@ -10,7 +10,8 @@ import { alertIdentity, labelKey, type LabelSet } from '../history/types.js';
  *   is its `startsAt` (Prometheus's FiredAt); after a resolve, only a replica that itself resolved
  *   the previous episode can start the next one — a replica still sending the old episode, or
  *   lagging so far behind that it fires only after the others resolved (evaluating with an
- *   offset), cannot, and what it makes Alertmanager say is then judged against the intents;
+ *   offset), cannot; nor can any replica while the harness knows the condition does not hold
+ *   (`truth`). What such a replica makes Alertmanager say is judged against the intents;
  * - it **resolves** at the first resolved POST (endsAt not after the moment it arrived) of any
  *   replica for an episode that belongs to the current intent; replicas that keep sending the old
  *   episode firing after that are what the checkers catch (stale firing, flapping).
@@ -49,7 +50,16 @@ interface IdentityState {
 export class IntentTracker {
   private readonly byIdentity = new Map<string, IdentityState>();
 
-  constructor(private replicaLabels: Record<string, string[]> = {}) {}
+  /**
+   * `truth`, when the harness knows it (its own rules: an alert's identity is its gauge's labels),
+   * says whether the alert's condition holds now: a firing POST while it does not is an echo of the
+   * past (a replica evaluating with an offset, re-evaluating what it had resolved) and starts no
+   * episode.
+   */
+  constructor(
+    private replicaLabels: Record<string, string[]> = {},
+    private readonly truth?: (identity: LabelSet) => 0 | 1 | undefined,
+  ) {}
 
   /** The labels that differ per replica (changes with a reconfiguration). */
   setReplicaLabels(labels: Record<string, string[]>): void {
@@ -78,7 +88,7 @@ export class IntentTracker {
           s.current.members.add(episode);
           continue;
         }
-        if (s.episodes === 0 || s.resolvedBy.has(replica)) {
+        if ((s.episodes === 0 || s.resolvedBy.has(replica)) && this.truth?.(labels) !== 0) {
           s.current = { members: new Set([episode]), resolved: false };
           s.episodes++;
           s.resolvedBy = new Set();
