@@ -159,6 +159,8 @@ export const prometheusHa: SuiteDefinition<PrometheusHaFigures> = {
       // once. Also the reference the single-target mistake's loss is measured against. (One replica
       // cut from a node slows that replica's sends to every node: its notifier waits for the slowest
       // Alertmanager of each round, up to the 10 s timeout — the healthy replica covers for it.)
+      // Let the last phase's late copies arrive before a node goes down (a copy cut short by the kill is the kill's).
+      await ctx.sleep(windows(ctx).duplicateWindow);
       const down = await ctx.nemesis.apply({ kind: 'kill', node: first! });
       const replicaFault = await ctx.nemesis.apply(
         ctx.cluster.capabilities.linkFaults && second ? { kind: 'source-cut', replica: p1!, node: second } : { kind: 'source-kill', replica: p1! },
