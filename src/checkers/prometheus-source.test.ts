@@ -43,6 +43,22 @@ describe('checkers with real Prometheus as the source', () => {
     expect(checkValidity(h).verdict).toBe('pass');
   });
 
+  it('an alert Prometheus fired before its first send (discovery\'s 5 s tick) is owed from when the cluster could have it', () => {
+    // Fired in Prometheus at 3 s (startsAt), first POST at 6.2 s once the Alertmanagers were discovered.
+    const early = (b: HistoryBuilder) => {
+      b.fire(A, 3_000).resolve(A, 30_000);
+      for (const replica of ['p1', 'p2']) b.prometheusSends({ replica, nodes: NODES, alerts: [A], from: 6_200, to: 40_000, resolvedAt: 30_000 });
+      return b;
+    };
+    const h = early(base()).notify({ t: 7_250, sender: 'n1', firing: [A] }).notify({ t: 31_250, sender: 'n1', resolved: [A] }).end(60_000).build();
+    expect(checkNoLoss(h).verdict).toBe('pass');
+    expect(checkValidity(h).verdict).toBe('pass');
+    // Never delivered: lost, with the deadline counted from readiness, not from 3 s.
+    const lost = checkNoLoss(early(base()).end(60_000).build());
+    const item = lost.evidence.find((e) => e.kind === 'lost-firing')!;
+    expect(item.data?.['dueFrom']).toBe(6_500);
+  });
+
   it("validity's expiry excuse reads the taps' POSTs: a node no replica reached since its endsAt passed resolves the alert itself", () => {
     // n2 gets nothing after 16 s (cut from both replicas): its copy is valid until 16 + 8 = 24 s.
     const cut = base().fire(A, 10_000).resolve(A, 30_000);
