@@ -106,6 +106,7 @@ export const prometheusHa: SuiteDefinition<PrometheusHaFigures> = {
       id: 'prometheus-replica-label-kept',
       mistake: MISTAKES.labelKept,
       checks: ['validity', 'exactly-once'],
+      kinds: ['duplicate-alert', 'duplicate'],
       tailMs: (view) => tail(view),
       reason:
         'the replicas\' replica label was not dropped (no alert_relabel_configs labeldrop): each replica\'s copy of an alert has its own label set, so Alertmanager cannot deduplicate them and the receiver gets every alert twice',
@@ -114,14 +115,16 @@ export const prometheusHa: SuiteDefinition<PrometheusHaFigures> = {
       id: 'prometheus-evaluation-offset',
       mistake: MISTAKES.offset,
       checks: ['validity', 'exactly-once', 'no-loss'],
+      kinds: ['stale-firing', 'stale-resolved', 'resolved-while-firing', 'duplicate', 'late-resolution'],
       tailMs: (view) => tail(view, EVALUATION_OFFSET_MS),
       reason:
-        'the replicas evaluate their rules at different offsets: after an alert resolved, the lagging replica kept sending it firing while the other sent it resolved, and Alertmanager follows whichever arrived last — a late resolution, or a resolved alert flapping back to firing',
+        'the replicas evaluate their rules at different offsets: after an alert resolved, the lagging replica kept sending it firing while the other sent it resolved, and Alertmanager follows whichever arrived last — a late resolution; and a replica given an offset re-evaluates the past, so alerts resolved less than the offset ago flap back to firing',
     }),
     duringSourceMistake({
       id: 'prometheus-single-target',
       mistake: MISTAKES.singleTarget,
       checks: ['no-loss'],
+      kinds: ['lost-firing', 'late-firing'],
       tailMs: () => 0,
       requires: targetsWereDown,
       reason: 'every Prometheus replica sent only to one Alertmanager, and that node was down: the alerts reached no node, although the others were up',

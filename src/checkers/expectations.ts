@@ -77,6 +77,8 @@ export interface SourceMistakeOptions {
   /** The `mistake` of the `source-config` fault (src/prometheus) this behaviour belongs to. */
   mistake: string;
   checks: readonly string[];
+  /** The evidence kinds the mistake causes (validity's `duplicate-alert`, no-loss's `lost-firing`, ...); default any. */
+  kinds?: readonly string[];
   /** How long after the mistake was undone its consequences may still arrive. */
   tailMs: (view: ScenarioView) => number;
   /** What the mistake makes Alertmanager do. */
@@ -100,6 +102,7 @@ export function duringSourceMistake(o: SourceMistakeOptions): KnownBehaviour {
     checks: o.checks,
     expected: true,
     explain(view, e) {
+      if (o.kinds && !o.kinds.includes(e.kind)) return undefined;
       const intentT = e.data?.['intentT'];
       const items = evidenceSpan(e);
       const at = typeof intentT === 'number' ? intentT : items?.last;
