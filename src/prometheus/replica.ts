@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
@@ -133,7 +133,15 @@ export class PrometheusReplica {
       }
       return;
     }
+    // Without the lifecycle API the reload is asynchronous: done once the log says so once more.
+    const loaded = async () => (await readFile(this.logFile, 'utf8').catch(() => '')).split('Completed loading of configuration file').length;
+    const before = await loaded();
     if (this.pid) process.kill(this.pid, 'SIGHUP');
+    const deadline = Date.now() + 10_000;
+    while ((await loaded()) <= before) {
+      if (Date.now() > deadline) throw new AmchaosError('AMCHAOS_TIMEOUT', `Prometheus replica ${this.id} did not reload its config within 10 s of SIGHUP`, { hint: `See ${this.logFile}.` });
+      await sleep(50);
+    }
   }
 
   /** SIGTERM, SIGKILL after `graceMs`; resolves with the exit once the process is gone. */

@@ -232,14 +232,6 @@ export class PrometheusSource {
     return [...this.specs].filter(([, s]) => this.exporter.value(s.labels) === 1).map(([k]) => k);
   }
 
-  /** The most that can pass from a flip until Prometheus has sent the new state: a scrape, an evaluation (offset and `for:` included) and a send. */
-  flipToSendMs(): number {
-    const t = this.timers;
-    let extra = 0;
-    for (const s of this.replicas.values()) extra = Math.max(extra, (s.setup.evaluationOffsetMs ?? 0) + (s.setup.forMs ?? 0));
-    return t.scrapeIntervalMs + t.evaluationIntervalMs + this.resendIntervalMs + extra + 1_000;
-  }
-
   /**
    * Waits until Prometheus has sent the new state of every flipped alert (its intent is recorded).
    * With the user's rules an alert's labels are whatever the rules make of the gauges, so the wait
@@ -357,10 +349,10 @@ export class PrometheusSource {
     this.log(`Prometheus reconfigured in ${Math.round(performance.now() - t0)} ms: ${description}`);
   }
 
-  /** Every running replica runs the config file it was given and sends to exactly its targets. */
-  private async waitInEffect(why: string, timeoutMs = 20_000): Promise<void> {
+  /** Every running replica (of `only`) runs the config file it was given and sends to exactly its targets. */
+  private async waitInEffect(why: string, only?: readonly ReplicaState[], timeoutMs = 20_000): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    const pending = new Set([...this.replicas.values()].filter((s) => s.replica.running && !s.replica.paused));
+    const pending = new Set((only ?? [...this.replicas.values()]).filter((s) => s.replica.running && !s.replica.paused));
     let last = '';
     while (pending.size > 0) {
       for (const s of [...pending]) {
@@ -384,20 +376,11 @@ export class PrometheusSource {
     }
   }
 
-  /** Waits until one replica (restarted) runs its config again: ready, exporter scraped, targets discovered. */
-  async waitReplicaInEffect(id: string): Promise<void> {
-    const s = this.replicas.get(id)!;
-    const deadline = performance.now() + 20_000;
-    for (;;) {
-      try {
-        const [ams, up] = await Promise.all([s.replica.alertmanagers(), s.replica.exporterUp()]);
-        if (up && ams.length === s.addresses.length) return;
-      } catch {
-        /* starting */
-      }
-      if (performance.now() > deadline) throw new AmchaosError('AMCHAOS_TIMEOUT', `Prometheus replica ${id} did not send to its Alertmanagers again within 20 s`);
-      await sleep(100, undefined, { signal: this.o.signal });
-    }
+  /** Waits until one replica (restarted) runs its config again: exporter scraped, its targets discovered. */
+  waitReplicaInEffect(id: string): Promise<void> {
+    const s = this.replicas.get(id);
+    if (!s) return Promise.reject(new AmchaosError('AMCHAOS_INVALID_SCENARIO', `no Prometheus replica ${id}`));
+    return this.waitInEffect(`restart of ${id}`, [s]);
   }
 
   private recordSetup(state: 'configured' | 'reconfigured', description: string): void {
