@@ -41,8 +41,8 @@ describe.concurrent(`suite prometheus-ha (a real Prometheus ${PROMETHEUS} pair, 
       expect(phase('replica-label-kept').duplicatedLabelSets).toBe(phase('replica-label-kept').alerts);
       // One target, down: nothing delivered — where the same node down with every target configured lost nothing.
       expect(phase('single-target').neverDeliveredFiring).toBe(phase('single-target').alerts);
-      // An evaluation offset: the resolution waited for the lagging replica (against a few seconds when healthy).
-      expect(phase('evaluation-offset').resolvedLatencyMs.p50!).toBeGreaterThan(EVALUATION_OFFSET_MS);
+      // An evaluation offset given after the alerts resolved: they flapped back to firing.
+      expect(phase('evaluation-offset').flapped).toBeGreaterThan(0);
       expect(phase('healthy').resolvedLatencyMs.max!).toBeLessThan(EVALUATION_OFFSET_MS / 2);
     });
   }

@@ -20,11 +20,12 @@ import type { ScenarioSource } from '../src/workload/types.js';
  * 2. replica-label-kept — nothing drops the replica label: every alert reaches Alertmanager as two
  *    alerts (replica="p1" and replica="p2"), and the receiver gets it twice (validity
  *    `duplicate-alert`; exactly-once duplicates when the second label set arrives in a later flush);
- * 3. evaluation-offset — p2 evaluates its rules 22 s in the past (a rule group of its own, evaluated
- *    every second): after the alert resolves, p2 keeps sending it firing while p1 sends it
- *    resolved, and Alertmanager keeps whichever arrived last — p2's, which posts between p1's
- *    posts and each flush — so the resolution waits for the lagging replica: late (no-loss), or,
- *    where a flush sees p1's state first, flapping back to firing (validity stale firing);
+ * 3. evaluation-offset — the phase's alerts fire and resolve; right after their resolution was
+ *    delivered, p2 is given a 20 s evaluation offset (a rule group of its own, evaluated every
+ *    second): it re-evaluates the past, fires them again, and while p1 keeps sending them resolved
+ *    Alertmanager keeps whichever arrived last before each flush — p2's, which posts between p1's
+ *    posts and the flush — so the resolved alerts flap back to firing (validity stale firing) until
+ *    p2's view passes their resolution; a later resolution waits for p2 the same way;
  * 4. healthy-faults — what the pair is for: n1 down and replica p1 out (cut from n2 where the
  *    runtime has per-link control, killed elsewhere) — still exactly once, nothing lost; the
  *    reference the next phase's loss is measured against;
@@ -66,11 +67,11 @@ export interface PrometheusHaFigures {
 }
 
 /**
- * How far the lagging replica evaluates in the past in the evaluation-offset phase: beyond
- * no-loss's resolution deadline for 3 nodes (group_interval + margin + 2 × peer timeout + 10 s
- * retries = 20.5 s), so a resolution that waits for it is late.
+ * How far the lagging replica evaluates in the past in the evaluation-offset phase: given the offset
+ * a few seconds after the phase's alerts resolved, it fires them again for the rest of it — long
+ * enough for two group_interval ticks (6 s for 3 nodes) to see them firing.
  */
-export const EVALUATION_OFFSET_MS = 22_000;
+export const EVALUATION_OFFSET_MS = 20_000;
 /** The lagging replica's rule group runs every second: it posts between the other's posts and each flush. */
 export const LAGGING_INTERVAL_MS = 1_000;
 
@@ -118,7 +119,7 @@ export const prometheusHa: SuiteDefinition<PrometheusHaFigures> = {
       kinds: ['stale-firing', 'stale-resolved', 'resolved-while-firing', 'duplicate', 'late-resolution'],
       tailMs: (view) => tail(view, EVALUATION_OFFSET_MS),
       reason:
-        'the replicas evaluate their rules at different offsets: after an alert resolved, the lagging replica kept sending it firing while the other sent it resolved, and Alertmanager follows whichever arrived last — a late resolution; and a replica given an offset re-evaluates the past, so alerts resolved less than the offset ago flap back to firing',
+        'the replicas evaluate their rules at different offsets: the lagging replica re-evaluates the past and keeps sending alerts firing that the other already sent resolved, and Alertmanager follows whichever arrived last — resolved alerts flap back to firing, and resolutions wait for the lagging replica',
     }),
     duringSourceMistake({
       id: 'prometheus-single-target',
@@ -149,12 +150,19 @@ export const prometheusHa: SuiteDefinition<PrometheusHaFigures> = {
       await ctx.nemesis.remove(m);
 
       const lagging = prom.replicaIds[prom.replicaIds.length - 1]!;
-      m = await mistake(MISTAKES.offset, `replica ${lagging} evaluates its rules ${EVALUATION_OFFSET_MS / 1000} s in the past (every ${LAGGING_INTERVAL_MS / 1000} s)`, {
-        [lagging]: { ...healthy[lagging]!, evaluationOffsetMs: EVALUATION_OFFSET_MS, evaluationIntervalMs: LAGGING_INTERVAL_MS },
-      });
-      // Hold until the lagging replica fires too, so that it still says firing when the other resolves;
-      // after the resolve, wait until it has resolved as well.
-      started.push(await phase(ctx, source, MISTAKES.offset, m.description, MISTAKES.offset, { holdMs: EVALUATION_OFFSET_MS + 3 * ctx.timers.resendIntervalMs, resolveWaitMs: EVALUATION_OFFSET_MS }));
+      const offsetDescription = `replica ${lagging} evaluates its rules ${EVALUATION_OFFSET_MS / 1000} s in the past (every ${LAGGING_INTERVAL_MS / 1000} s)`;
+      started.push(
+        await phase(ctx, source, MISTAKES.offset, `${offsetDescription}, from just after the phase's alerts resolved`, MISTAKES.offset, {
+          // Right after the resolution was delivered: the lagging replica re-evaluates the last 20 s, fires
+          // the alerts again, and resolves them once its view passes their resolution; watch until a flush after that.
+          afterResolved: async (resolvedAt) => {
+            m = await mistake(MISTAKES.offset, offsetDescription, { [lagging]: { ...healthy[lagging]!, evaluationOffsetMs: EVALUATION_OFFSET_MS, evaluationIntervalMs: LAGGING_INTERVAL_MS } });
+            const w = windows(ctx);
+            const left = resolvedAt + EVALUATION_OFFSET_MS + w.resolveDelivery + w.duplicateWindow - ctx.history.clock.now();
+            if (left > 0) await ctx.sleep(left);
+          },
+        }),
+      );
       await ctx.nemesis.remove(m);
 
       // What the pair is for: one node down and one replica out — cut from a node where the runtime can
@@ -197,7 +205,14 @@ interface Started {
  * for a flush window (and `holdMs`), resolve, wait until resolved. No duplicate window: copies come
  * while later phases run, and the quiesce phase watches every transition to its horizon.
  */
-async function phase(ctx: ScenarioContext<PrometheusHaFigures>, source: ScenarioSource, name: string, description: string, mistake?: string, o: { holdMs?: number; resolveWaitMs?: number } = {}): Promise<Started> {
+async function phase(
+  ctx: ScenarioContext<PrometheusHaFigures>,
+  source: ScenarioSource,
+  name: string,
+  description: string,
+  mistake?: string,
+  o: { afterResolved?: (resolvedAt: number) => Promise<void> } = {},
+): Promise<Started> {
   const w = windows(ctx);
   mark(ctx, `phase ${name}: ${description}`);
   const p = await firePhase(ctx, source, { name, wait: false });
@@ -207,12 +222,10 @@ async function phase(ctx: ScenarioContext<PrometheusHaFigures>, source: Scenario
   };
   await ctx.waitUntil(delivered('firing', p.firedAt), w.firstDelivery + w.duplicateWindow);
   await holdFiringSince(ctx, p.firedAt);
-  const held = p.firedAt + (o.holdMs ?? 0) - ctx.history.clock.now();
-  if (held > 0) await ctx.sleep(held);
   const resolvedAt = ctx.history.clock.now();
   await source.resolve(p.keys);
-  if (o.resolveWaitMs) await ctx.sleep(o.resolveWaitMs);
   await ctx.waitUntil(delivered('resolved', resolvedAt), w.resolveDelivery + w.duplicateWindow);
+  await o.afterResolved?.(resolvedAt);
   return { name, description, mistake, keys: p.keys, count: () => p.count() };
 }
 
