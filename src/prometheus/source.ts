@@ -93,7 +93,7 @@ export class PrometheusSource {
     this.timers = o.timers ?? DEFAULT_SOURCE_TIMERS;
     this.replicaLabel = o.config?.replicaLabel ?? DEFAULT_REPLICA_LABEL;
     // With the harness's own rules an alert's identity is its gauge's labels: the exporter knows the truth.
-    this.intents = new IntentTracker(this.replicaLabelValues(), o.rules ? undefined : (labels) => this.exporter.value(labels));
+    this.intents = new IntentTracker(this.replicaLabelValues(), o.rules ? undefined : (identity) => this.exporter.value(this.gaugeOf(identity)));
     this.rulesDir = join(o.workDir, 'rules');
     for (const a of o.alerts) if (a.labels['alertname']) this.alertnames.add(a.labels['alertname']);
   }
@@ -260,7 +260,7 @@ export class PrometheusSource {
       }
       return;
     }
-    const done = () => flipped.every((s) => (state === 'firing' ? this.intents.isFiring(s.labels) : !this.intents.isFiring(s.labels)));
+    const done = () => flipped.every((s) => (state === 'firing' ? this.intents.isFiring(this.identityOf(s.labels)) : !this.intents.isFiring(this.identityOf(s.labels))));
     const deadline = performance.now() + limit;
     while (!done() && performance.now() < deadline) await sleep(25, undefined, { signal: this.o.signal });
     if (!done()) this.log(`Prometheus had not sent every ${state === 'firing' ? 'firing' : 'resolved'} alert ${limit} ms after the flip (the checkers judge from what it sent)`);
@@ -279,6 +279,26 @@ export class PrometheusSource {
   }
 
   // --- configuration -------------------------------------------------------------------------
+
+  /** External labels every replica adds alike (a user's `cluster="prod"`): part of an alert's identity. */
+  private sharedExternalLabels(): LabelSet {
+    const out = { ...(this.o.config?.externalLabels ?? {}) };
+    delete out[this.replicaLabel];
+    return out;
+  }
+
+  /** The identity Prometheus gives the alert of a gauge (the harness's rules): its labels, plus the shared external labels it lacks. */
+  identityOf(gaugeLabels: LabelSet): LabelSet {
+    return { ...this.sharedExternalLabels(), ...gaugeLabels };
+  }
+
+  /** The gauge an identity came from: without the shared external labels the gauge does not have itself. */
+  private gaugeOf(identity: LabelSet): LabelSet {
+    const shared = this.sharedExternalLabels();
+    const out = { ...identity };
+    for (const [k, v] of Object.entries(shared)) if (out[k] === v && this.exporter.value(out) === undefined) delete out[k];
+    return out;
+  }
 
   private externalLabels(id: string): LabelSet {
     return { ...(this.o.config?.externalLabels ?? {}), [this.replicaLabel]: id };
