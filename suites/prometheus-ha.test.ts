@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { HistoryEvent } from '../src/history/types.js';
 import { defaultResolveOptions } from '../src/versions/resolve.js';
 import { resolvePrometheus } from '../src/versions/prometheus.js';
 import { attachToReport, clusterCases, runForTest } from '../test/support/suites/clusters.js';
@@ -46,4 +49,27 @@ describe.concurrent(`suite prometheus-ha (a real Prometheus ${PROMETHEUS} pair, 
       expect(phase('healthy').resolvedLatencyMs.max!).toBeLessThan(EVALUATION_OFFSET_MS / 2);
     });
   }
+
+  // Beside the two: the user's own rules and routing, end to end, through the same pair (the README's command).
+  const user = cases[1]!;
+  const userSkip = promSkip ?? user.skip;
+  it.skipIf(userSkip !== undefined)(`exactly-once with the user's --rules and --config through a ${PROMETHEUS} pair: what their rules make of the alerts is notified exactly once, none lost${userSkip ? ` — skipped: ${userSkip}` : ''}`, { timeout: 300_000 }, async ({ task }) => {
+    const result = await runForTest('exactly-once-prometheus-rules', {
+      suite: 'exactly-once',
+      clusters: [user.versions],
+      source: 'prometheus',
+      prometheus: { version: PROMETHEUS, rulesFile: 'fixtures/rules/example.yml' },
+      configFile: 'fixtures/configs/routing-example.yml',
+    });
+    attachToReport(task, result);
+    const s = result.summary.scenarios[0]!;
+    expect(s.error, `scenario error in ${s.id}`).toBeUndefined();
+    expect(s.checks.filter((k) => k.verdict !== 'pass').map((k) => `${k.name}: ${k.summary}`)).toEqual([]);
+    // What reached the receivers is what the rules made: their alert names, their extra label.
+    const events = (await readFile(join(result.runDir, 'history.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as HistoryEvent);
+    const notified = events.flatMap((e) => (e.type === 'notification' && e.delivered ? e.alerts.map((a) => ({ receiver: e.receiver, labels: a.labels })) : []));
+    expect(notified.length).toBeGreaterThan(0);
+    expect(new Set(notified.map((a) => a.labels['alertname']))).toEqual(new Set(notified.map((a) => a.labels['alertname']).filter((n) => n === 'ServiceCritical' || n === 'ServiceDegraded')));
+    expect(notified.filter((a) => a.labels['alertname'] === 'ServiceCritical').every((a) => a.labels['page'] === 'true')).toBe(true);
+  });
 });

@@ -67,7 +67,10 @@ export function runForTest(
   opts: Omit<RunOptions, 'argv' | 'runtime' | 'groups' | 'logLevel' | 'timers' | 'clustered' | 'suite'> & Partial<Omit<RunOptions, 'suite'>> & { suite: string },
 ): Promise<RunResult> {
   const outDir = join('reports', 'vitest', name.replace(/[^A-Za-z0-9._+-]+/g, '_'));
-  const source = opts.source === 'prometheus' ? ['--source', 'prometheus', ...(opts.prometheus?.version ? ['--prometheus', opts.prometheus.version] : [])] : [];
+  const source =
+    opts.source === 'prometheus'
+      ? ['--source', 'prometheus', ...(opts.prometheus?.version ? ['--prometheus', opts.prometheus.version] : []), ...(opts.prometheus?.rulesFile ? ['--rules', opts.prometheus.rulesFile] : [])]
+      : [];
   const argv = ['run', '--suite', opts.suite, '--versions', opts.clusters.map((c) => c.join('+')).join(','), ...source, '--out', outDir];
   const suite = SUITES[opts.suite];
   if (!suite) throw new Error(`no built-in suite ${opts.suite}`);
@@ -78,6 +81,8 @@ export function runForTest(
     timers: {},
     clustered: true,
     outDir,
+    // Each test writes its own fixed directory: a re-run of the tests replaces the one before.
+    force: true,
     argv: opts.clustered === false ? [...argv, '--no-cluster'] : argv,
     log: () => undefined,
     ...(seedFromEnv() !== undefined ? { seed: seedFromEnv()! } : {}),
