@@ -26,7 +26,7 @@ export type { KnownBehaviour } from './checkers/expectations.js';
 // Faults, alerts, history and errors.
 export type { FaultSpec, LinkSelection, PartitionSpec, ReceiverFaultSpec } from './nemesis/types.js';
 export type { ActiveFault } from './nemesis/nemesis.js';
-export type { AlertSpec } from './workload/types.js';
+export type { AlertSpec, ScenarioSource } from './workload/types.js';
 export type { HistoryEvent, LabelSet, NodeId, NotificationEvent, Timers } from './history/types.js';
 export { labelKey } from './history/types.js';
 export type { RunSummary, ScenarioSummary } from './summary/summary.js';

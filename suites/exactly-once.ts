@@ -16,8 +16,9 @@ export const exactlyOnce: SuiteDefinition = {
     try {
       const keys = keysOf(ctx.alerts);
       const w = windows(ctx);
-      const firedAt = ctx.history.clock.now();
       await source.fire(ctx.alerts.map((labels) => ({ labels })));
+      // Once fire() resolved the source is sending them (Prometheus fires a scrape and an evaluation after the flip).
+      const firedAt = ctx.history.clock.now();
       // The duplicate window with its parts, as README and `amchaos run --help` explain it.
       const n = ctx.nodes.length;
       ctx.log(

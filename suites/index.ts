@@ -1,6 +1,7 @@
 import type { SuiteDefinition } from '../src/run/suite.js';
 import { exactlyOnce } from './exactly-once.js';
 import { latencySweep } from './latency-sweep.js';
+import { prometheusHa } from './prometheus-ha.js';
 import { receiverOutage } from './receiver-outage.js';
 import { restart } from './restart.js';
 import { silences } from './silences.js';
@@ -16,4 +17,5 @@ export const SUITES: Readonly<Record<string, SuiteDefinition>> = {
   [latencySweep.name]: latencySweep,
   [receiverOutage.name]: receiverOutage,
   [restart.name]: restart,
+  [prometheusHa.name]: prometheusHa,
 };

@@ -72,6 +72,58 @@ export function duringInjectedFault(o: InjectedFaultOptions): KnownBehaviour {
   };
 }
 
+export interface SourceMistakeOptions {
+  id: string;
+  /** The `mistake` of the `source-config` fault (src/prometheus) this behaviour belongs to. */
+  mistake: string;
+  checks: readonly string[];
+  /** The evidence kinds the mistake causes (validity's `duplicate-alert`, no-loss's `lost-firing`, ...); default any. */
+  kinds?: readonly string[];
+  /** How long after the mistake was undone its consequences may still arrive. */
+  tailMs: (view: ScenarioView) => number;
+  /** What the mistake makes Alertmanager do. */
+  reason: string;
+  /** A further condition on the evidence (e.g. "every node the replicas sent to was down"). */
+  requires?: (view: ScenarioView, mistake: FaultWindow, e: Evidence) => boolean;
+}
+
+/**
+ * A classic mistake in the alert source's setup that the suite itself set up — a `source-config`
+ * fault of the Prometheus source (replica label not dropped, every replica sending to one node, an
+ * evaluation offset) — explains a failing item that lies inside it (plus its tail). For no-loss
+ * items the transition (the intent) must have happened while the mistake was in place; for the
+ * others the failing notification itself (the copy, the stale state, the extra label set) must
+ * have arrived then: a mistake can make Alertmanager repeat or contradict what it said before the
+ * mistake began (a replica given an offset re-evaluates the past).
+ */
+export function duringSourceMistake(o: SourceMistakeOptions): KnownBehaviour {
+  return {
+    id: o.id,
+    checks: o.checks,
+    expected: true,
+    explain(view, e) {
+      if (o.kinds && !o.kinds.includes(e.kind)) return undefined;
+      const intentT = e.data?.['intentT'];
+      const items = evidenceSpan(e);
+      const at = typeof intentT === 'number' ? intentT : items?.last;
+      if (at === undefined) return undefined;
+      const span = { first: at, last: at };
+      const tail = o.tailMs(view);
+      const w = view.faults.find(
+        (f) =>
+          f.applied &&
+          f.kind === 'source-config' &&
+          f.spec?.['mistake'] === o.mistake &&
+          f.start <= span.first &&
+          span.last <= (typeof intentT === 'number' ? f.end : f.end + tail) &&
+          (!o.requires || o.requires(view, f, e)),
+      );
+      if (!w) return undefined;
+      return `${o.reason} — inside the mistake the suite set up, #${w.fault} "${w.description}" (+${(tail / 1000).toFixed(1)} s tail)`;
+    },
+  };
+}
+
 /**
  * Upstream #3551 / #4008 (not expected: it comes from the timers): with group_interval ≤ (N−1) ×
  * peer_timeout, the last position's flush is still waiting when the next group_interval tick

@@ -2,6 +2,7 @@ import type { AlertIntentEvent, HistoryEvent, LabelSet, RouteRecord } from '../h
 import { labelKey } from '../history/types.js';
 import {
   firstAtLeast,
+  intersectIntervals,
   intervalAt,
   mergeIntervals,
   overlapsAny,
@@ -160,9 +161,13 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
   // between peers are not among them: Alertmanager fails open, so no alert may be lost to one.
   const blockingList: Interval[] = [];
   if (view.readyAt !== undefined) blockingList.push({ start: -Infinity, end: view.readyAt });
-  for (const f of view.faults) if (!f.components) blockingList.push({ start: f.start, end: f.end });
-  for (const d of view.nodeDown) blockingList.push({ start: d.start, end: d.end });
   if (view.teardownAt !== undefined) blockingList.push({ start: view.teardownAt, end: Infinity });
+  if (view.sources.length === 0) {
+    for (const f of view.faults) if (!f.components && f.scope === 'cluster') blockingList.push({ start: f.start, end: f.end });
+    for (const d of view.nodeDown) blockingList.push({ start: d.start, end: d.end });
+  } else {
+    blockingList.push(...endToEndBlocking(view));
+  }
   const blocking = mergeIntervals(blockingList);
 
   // Deliveries per alert key, in arrival order.
@@ -423,6 +428,32 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
     figures,
     evidence,
   };
+}
+
+/**
+ * With real Prometheus as the source no-loss is end to end: an alert that began firing in
+ * Prometheus must reach the receiver. Faults of the source (a replica killed, cut, a suite's
+ * mistake) excuse nothing — HA replicas exist to survive them, and where a mistake loses alerts the
+ * loss is the evidence. One node down or cut off excuses nothing either: a correctly configured
+ * source sends to every node. What excuses a missing delivery: faults of the whole cluster (the
+ * receiver's, link faults without named nodes) and the times every node at once was down or cut off.
+ */
+function endToEndBlocking(view: ScenarioView): Interval[] {
+  const out: Interval[] = [];
+  const perNode = new Map<string, Interval[]>(view.nodeIds.map((n) => [n, []]));
+  for (const f of view.faults) {
+    if (f.components || f.scope !== 'cluster') continue;
+    const nodes = (f.nodes ?? []).filter((n) => perNode.has(n));
+    if (nodes.length === 0) out.push({ start: f.start, end: f.end });
+    else for (const n of nodes) perNode.get(n)!.push({ start: f.start, end: f.end });
+  }
+  for (const d of view.nodeDown) perNode.get(d.node)?.push({ start: d.start, end: d.end });
+  let all: Interval[] | undefined;
+  for (const list of perNode.values()) {
+    const merged = mergeIntervals(list);
+    all = all === undefined ? merged : intersectIntervals(all, merged);
+  }
+  return [...out, ...(all ?? [])];
 }
 
 /**

@@ -10,10 +10,12 @@ import type {
   OpInvokeEvent,
   RouteRecord,
   ScenarioStartEvent,
+  SourceEvent,
   SilencesSampleEvent,
   StatusSampleEvent,
   Timers,
 } from '../history/types.js';
+import { withIdentityKeys } from '../history/types.js';
 import { intervalAt, mergeIntervals, type Interval } from './intervals.js';
 import { longestRouteTimers, routeTree } from './routes.js';
 import type { CheckResult, Evidence } from './types.js';
@@ -54,6 +56,12 @@ export interface FaultWindow {
   nodes?: NodeId[];
   /** The fault's spec as the nemesis recorded it at `requested` (kind, transport, links, ...). */
   spec?: Record<string, unknown>;
+  /**
+   * What it acts on: the Alertmanager cluster, or the alert source (a Prometheus replica killed,
+   * paused or cut from a node, a suite's mistake in the replicas' config). Source faults do not
+   * disturb the cluster: an HA pair must stay exactly once and lose nothing through them.
+   */
+  scope: 'cluster' | 'source';
 }
 
 /** A node that was not running (killed, stopped, exited, paused) between start and end. */
@@ -95,6 +103,14 @@ export interface ScenarioView {
   invokes: Map<number, OpInvokeEvent>;
   completes: OpCompleteEvent[];
   nodeEvents: NodeEvent[];
+  /**
+   * The alert source's setups when it is real Prometheus (`source` events, in order); empty for
+   * the built-in workload. Its replica labels are not part of an alert's identity: `notifications`
+   * carry identity keys (alertIdentity), their `labels` stay as sent.
+   */
+  sources: SourceEvent[];
+  /** External labels whose value differs per replica (union over the source's setups). */
+  replicaLabels: Record<string, string[]>;
 }
 
 export type ViewResult = { ok: true; view: ScenarioView } | { ok: false; reason: string; events: number[] };
@@ -140,6 +156,8 @@ export function viewScenario(history: readonly HistoryEvent[]): ViewResult {
     invokes: new Map(),
     completes: [],
     nodeEvents: [],
+    sources: [],
+    replicaLabels: {},
   };
   let drivePhase: number | undefined;
   const faultEvents: FaultEvent[] = [];
@@ -173,6 +191,10 @@ export function viewScenario(history: readonly HistoryEvent[]): ViewResult {
       case 'fault':
         faultEvents.push(e);
         break;
+      case 'source':
+        view.sources.push(e);
+        for (const [name, values] of Object.entries(e.replicaLabels)) view.replicaLabels[name] = [...new Set([...(view.replicaLabels[name] ?? []), ...values])];
+        break;
       case 'phase':
         if (e.phase === 'drive' && drivePhase === undefined) drivePhase = e.t;
         if ((e.phase === 'check' || e.phase === 'teardown') && view.teardownAt === undefined) view.teardownAt = e.t;
@@ -181,6 +203,7 @@ export function viewScenario(history: readonly HistoryEvent[]): ViewResult {
         break;
     }
   }
+  if (view.sources.length > 0) view.notifications = view.notifications.map((n) => withIdentityKeys(n, view.replicaLabels));
   view.faults = faultWindows(faultEvents);
   computeNodeDown(view);
   computeReadyAt(view, drivePhase);
@@ -203,6 +226,7 @@ function faultWindows(events: FaultEvent[]): FaultWindow[] {
         end: Infinity,
         startSeq: e.seq,
         applied: true,
+        scope: scopeOf(e.kind),
       };
       if (e.components) w.components = e.components;
       if (e.nodes) w.nodes = e.nodes;
@@ -231,6 +255,7 @@ function faultWindows(events: FaultEvent[]): FaultWindow[] {
           startSeq: r?.seq ?? e.seq,
           endSeq: e.seq,
           applied: false,
+          scope: scopeOf(e.kind),
         };
         if (e.nodes) w.nodes = e.nodes;
         out.push(w);
@@ -238,6 +263,11 @@ function faultWindows(events: FaultEvent[]): FaultWindow[] {
     }
   }
   return out;
+}
+
+/** Faults the alert source's plugin records (src/prometheus/faults.ts) act on the source, not the cluster. */
+export function scopeOf(kind: string): 'cluster' | 'source' {
+  return kind.startsWith('source-') ? 'source' : 'cluster';
 }
 
 function specOf(e: FaultEvent | undefined): Record<string, unknown> | undefined {
@@ -431,7 +461,7 @@ export function disturbedIntervals(view: ScenarioView, settleMarginMs: number, o
   const healed = healer(view, settleMarginMs);
   const list: Interval[] = [];
   list.push({ start: -Infinity, end: view.readyAt ?? Infinity });
-  for (const f of view.faults) list.push({ start: f.start, end: healed(f.end) });
+  for (const f of view.faults) if (f.scope === 'cluster') list.push({ start: f.start, end: healed(f.end) });
   for (const d of view.nodeDown) list.push({ start: d.start, end: healed(d.end) });
   if (view.teardownAt !== undefined && opts.teardown !== 'healthy') list.push({ start: view.teardownAt, end: Infinity });
   return mergeIntervals(list);

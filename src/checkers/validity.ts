@@ -34,13 +34,15 @@ export interface ValidityOptions {
 interface State {
   t: number;
   seq: number;
+  /** The alert's labels as sent (with a source's replica label when it was not dropped): Alertmanager's own identity. */
+  rawKey: string;
   status: 'firing' | 'resolved';
   sender: NodeId | undefined;
   notification: NotificationEvent;
   route: RouteRecord;
 }
 
-type ViolationKind = 'phantom' | 'stale-firing' | 'stale-resolved' | 'resolved-while-firing';
+type ViolationKind = 'phantom' | 'stale-firing' | 'stale-resolved' | 'resolved-while-firing' | 'duplicate-alert';
 
 /**
  * validity: what each notification says matches what the workload did. Per receiver and alert,
@@ -57,7 +59,10 @@ type ViolationKind = 'phantom' | 'stale-firing' | 'stale-resolved' | 'resolved-w
  *   between — an older state after a newer one (seen on 0.25.0 with group_interval ≤ (N−1) ×
  *   peer_timeout, upstream #3551);
  * - **stale-resolved**: it carries the alert `resolved` (for an old resolve) after a `firing` of
- *   the alert's next episode was already delivered there.
+ *   the alert's next episode was already delivered there;
+ * - **duplicate-alert**: with Prometheus replicas as the source, the one alert the workload fired
+ *   reached the receiver as several alerts that differ only in the replicas' own external label
+ *   (the replica label was not dropped): one evidence item per extra label set.
  *
  * Arrival order uses the request's arrival; states within the order tolerance count as concurrent.
  * Each violation is evidence with the notifications, the intents and the sender. Unknown when no
@@ -87,12 +92,12 @@ export function checkValidity(history: readonly HistoryEvent[], options: Validit
       const id = `${n.receiver}\u0000${key}`;
       let list = states.get(id);
       if (!list) states.set(id, (list = []));
-      list.push({ t, seq: n.seq, status: a.status, sender: n.sender, notification: n, route });
+      list.push({ t, seq: n.seq, rawKey: labelKey(a.labels), status: a.status, sender: n.sender, notification: n, route });
     }
   }
   for (const list of states.values()) list.sort((a, b) => a.t - b.t || a.seq - b.seq);
 
-  const counts = { statesChecked: 0, alerts: states.size, phantoms: 0, staleFiring: 0, staleResolved: 0, resolvedWhileFiring: 0, expiredResolved: 0, unwatched: 0 };
+  const counts = { statesChecked: 0, alerts: states.size, phantoms: 0, staleFiring: 0, staleResolved: 0, resolvedWhileFiring: 0, duplicateAlerts: 0, expiredResolved: 0, unwatched: 0 };
   const failEvidence: Evidence[] = [];
   const otherEvidence: Evidence[] = [];
   let latestHorizon = -Infinity;
@@ -103,7 +108,7 @@ export function checkValidity(history: readonly HistoryEvent[], options: Validit
     const fires = intents?.intents.filter((e) => e.type === 'alert.fire').map((e) => e.t) ?? [];
     const resolves = intents?.intents.filter((e) => e.type === 'alert.resolve').map((e) => e.t) ?? [];
     const violation = (kind: ViolationKind, s: State, message: string, newer?: State, extra: Record<string, unknown> = {}): void => {
-      counts[kind === 'phantom' ? 'phantoms' : kind === 'stale-firing' ? 'staleFiring' : kind === 'stale-resolved' ? 'staleResolved' : 'resolvedWhileFiring']++;
+      counts[COUNTER[kind]]++;
       failEvidence.push({
         kind,
         message: `receiver ${receiver}, alert ${key}: ${message}`,
@@ -125,6 +130,22 @@ export function checkValidity(history: readonly HistoryEvent[], options: Validit
         fails: true,
       });
     };
+
+    // The same alert under several label sets (replica label not dropped): each extra one is a duplicate.
+    const firstOfRaw = new Map<string, State>();
+    for (const st of list) if (!firstOfRaw.has(st.rawKey)) firstOfRaw.set(st.rawKey, st);
+    if (firstOfRaw.size > 1) {
+      const [first, ...extra] = [...firstOfRaw.values()];
+      for (const x of extra) {
+        violation(
+          'duplicate-alert',
+          x,
+          `it reached the receiver as ${firstOfRaw.size} different alerts (${[...firstOfRaw.keys()].join(' and ')}), which differ only in the alert source's replica label: ${describeNode(view, x.sender)} delivered ${x.rawKey} at ${fmtT(x.t)}, after ${first!.rawKey} at ${fmtT(first!.t)}`,
+          first,
+          { labelSets: [...firstOfRaw.keys()] },
+        );
+      }
+    }
 
     const last = list[list.length - 1]!;
     const horizon = transitionHorizon(view, last.route, last.t, false, margin / 2);
@@ -165,7 +186,7 @@ export function checkValidity(history: readonly HistoryEvent[], options: Validit
       const flushFrom = Math.max(s.t - lag, Math.min(...fires));
       if (firingThroughout(flushFrom, s.t)) {
         const sender = s.sender;
-        const exp = sender !== undefined ? expiry.expiredOn(key, sender, flushFrom, s.t) : 'unknown';
+        const exp = sender !== undefined ? expiry.expiredOn(s.rawKey, sender, flushFrom, s.t) : 'unknown';
         if (exp === 'expired' || exp === 'maybe') {
           counts.expiredResolved++;
           otherEvidence.push({
@@ -211,13 +232,14 @@ export function checkValidity(history: readonly HistoryEvent[], options: Validit
   };
   const { evidence, truncated } = capEvidence([...failEvidence, ...otherEvidence], options.maxEvidence ?? 100);
   if (truncated > 0) figures['evidenceTruncated'] = truncated;
-  const violations = counts.phantoms + counts.staleFiring + counts.staleResolved + counts.resolvedWhileFiring;
+  const violations = counts.phantoms + counts.staleFiring + counts.staleResolved + counts.resolvedWhileFiring + counts.duplicateAlerts;
   if (violations > 0) {
     const parts = [
       counts.staleFiring && `${counts.staleFiring} stale firing`,
       counts.staleResolved && `${counts.staleResolved} stale resolved`,
       counts.resolvedWhileFiring && `${counts.resolvedWhileFiring} resolved while still firing`,
       counts.phantoms && `${counts.phantoms} never fired (phantom)`,
+      counts.duplicateAlerts && `${counts.duplicateAlerts} duplicated under another replica label`,
     ].filter(Boolean);
     return { name: VALIDITY, verdict: 'fail', summary: `${violations} notified alert state(s) contradict the workload: ${parts.join(', ')}`, figures, evidence };
   }
@@ -239,6 +261,14 @@ export function checkValidity(history: readonly HistoryEvent[], options: Validit
     evidence,
   };
 }
+
+const COUNTER: Record<ViolationKind, 'phantoms' | 'staleFiring' | 'staleResolved' | 'resolvedWhileFiring' | 'duplicateAlerts'> = {
+  phantom: 'phantoms',
+  'stale-firing': 'staleFiring',
+  'stale-resolved': 'staleResolved',
+  'resolved-while-firing': 'resolvedWhileFiring',
+  'duplicate-alert': 'duplicateAlerts',
+};
 
 /** How long before a notification's arrival the flush that sent it can have happened. */
 function lagOf(view: ScenarioView, route: RouteRecord, margin: number): number {
@@ -289,6 +319,7 @@ class ExpiryIndex {
     this.outages = new Map();
     for (const d of view.nodeDown) this.push(d.node, { start: d.start, end: d.end });
     for (const f of view.faults) {
+      if (f.scope !== 'cluster') continue;
       const nodes = f.nodes ?? (f.components ? [] : view.nodeIds);
       for (const n of nodes) this.push(n, { start: f.start, end: f.end });
     }

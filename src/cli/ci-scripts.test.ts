@@ -40,5 +40,7 @@ describe('CI entry scripts', () => {
   it('.ci/setup fetches every Debian version the suites run, before any test', () => {
     const setup = readFileSync(join(root, '.ci/setup'), 'utf8');
     expect(setup).toMatch(/amchaos\.js versions --fetch 0\.25\.0,0\.28\.1,0\.33\.1/);
+    // The Prometheus builds the prometheus-ha suite's test runs (and the one --prometheus defaults to).
+    expect(setup).toMatch(/amchaos\.js versions --fetch-prometheus 2\.42\.0,3\.5\.3/);
   });
 });

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpackRecordedRun } from '../../test/support/report/recorded.js';
 import { replayCommand } from '../run/run.js';
 import { packageRoot } from '../util/paths.js';
-import { resolveVersion } from '../versions/index.js';
+import { resolvePrometheus, resolveVersion } from '../versions/index.js';
+import { defaultResolveOptions } from '../versions/resolve.js';
 
 /**
  * The CLI as a user runs it: the built bin in a child process (npm test builds first). These
@@ -50,6 +51,7 @@ async function nodesMentioning(marker: string): Promise<number[]> {
 }
 
 const have0331 = await resolveVersion('0.33.1').then(() => true, () => false);
+const havePrometheus = await resolvePrometheus('2.42.0', defaultResolveOptions()).then(() => true, () => false);
 
 describe('amchaos CLI: bad input stops before anything starts, exit 254', () => {
   let dir: string;
@@ -93,6 +95,38 @@ describe('amchaos CLI: bad input stops before anything starts, exit 254', () => 
     expect(r.code).toBe(254);
     expect(r.stderr).toContain('AMCHAOS_INVALID_CONFIG');
     expect(r.stderr).toContain('missing');
+  });
+
+  it.skipIf(!havePrometheus)(`with --source prometheus: an unknown Prometheus version, rules promtool rejects, a prometheus.yml without alerting:, a suite that needs it without it${havePrometheus ? '' : ' — skipped: Prometheus 2.42.0 does not resolve here; run bash .ci/setup to enable'}`, async () => {
+    const unknown = await amchaos(['run', '--suite', 'exactly-once', '--source', 'prometheus', '--prometheus', '2.99.9', '--out', join(dir, 'p')]);
+    expect(unknown.code).toBe(254);
+    expect(unknown.stderr).toContain('AMCHAOS_UNKNOWN_VERSION');
+    expect(unknown.stderr).toContain('unknown Prometheus version "2.99.9"');
+    expect(unknown.stderr).toMatch(/hint: Debian builds: 2\.42\.0 \(bookworm\), 2\.53\.3 \(trixie\), 3\.5\.3 \(sid\)/);
+
+    const rules = join(dir, 'bad-rules.yml');
+    await writeFile(rules, 'groups:\n  - name: g\n    rules:\n      - alert: Broken\n        expr: rate(up[5m]\n');
+    const badRules = await amchaos(['run', '--suite', 'exactly-once', '--source', 'prometheus', '--rules', rules, '--out', join(dir, 'p')]);
+    expect(badRules.code).toBe(254);
+    expect(badRules.stderr).toContain('AMCHAOS_INVALID_CONFIG');
+    expect(badRules.stderr).toContain('promtool check rules refused it');
+    expect(badRules.stderr).toContain('bad-rules.yml');
+
+    const cfg = join(dir, 'prometheus.yml');
+    await writeFile(cfg, 'global:\n  scrape_interval: 15s\nscrape_configs: []\n');
+    const noAlerting = await amchaos(['run', '--suite', 'exactly-once', '--source', 'prometheus', '--prometheus-config', cfg, '--out', join(dir, 'p')]);
+    expect(noAlerting.code).toBe(254);
+    expect(noAlerting.stderr).toContain('no alerting: section');
+    expect(noAlerting.stderr).toContain('hint:');
+
+    const needs = await amchaos(['run', '--suite', 'prometheus-ha', '--out', join(dir, 'p')]);
+    expect(needs.code).toBe(254);
+    expect(needs.stderr).toContain('--source prometheus');
+    const stray = await amchaos(['run', '--suite', 'exactly-once', '--rules', rules, '--out', join(dir, 'p')]);
+    expect(stray.code).toBe(254);
+    expect(stray.stderr).toContain('configures the Prometheus source');
+    // Nothing started: no run directory.
+    await expect(readdir(join(dir, 'p'))).rejects.toThrow();
   });
 
   it('a malformed alerts file and a missing config file', async () => {

@@ -36,11 +36,14 @@ export const EXAMPLES: Record<'amchaos' | 'run' | 'suites' | 'versions' | 'check
     ['production-like timers (slower: every window grows with them)', 'amchaos run --suite exactly-once --peer-timeout 15s --group-wait 30s --group-interval 1m'],
     ['replay a run: the report and summary.json print its exact command and seed', 'amchaos run --suite exactly-once --versions 0.33.1 --seed 1234'],
     ['run again into the same directory, replacing the old run', 'amchaos run --suite exactly-once --out reports/r1 --force'],
+    ['real Prometheus as the source: an HA pair of 2.42.0 sending to every node, and the classic mistakes', 'amchaos run --suite prometheus-ha --source prometheus --prometheus 2.42.0 --versions 0.25.0,0.33.1'],
+    ['your own Prometheus rules (checked with promtool) over the alert set, with your routing', 'amchaos run --suite exactly-once --source prometheus --config fixtures/configs/routing-example.yml --rules fixtures/rules/example.yml'],
   ],
   suites: [['the suites and what each needs', 'amchaos suites']],
   versions: [
     ['what resolves here, and which build `run` picks', 'amchaos versions'],
     ['download the Debian builds now (.ci/setup does this)', 'amchaos versions --fetch 0.25.0,0.28.1,0.33.1'],
+    ['and the Prometheus builds, with their promtool', 'amchaos versions --fetch-prometheus 2.42.0,3.5.3'],
     ['only what is here already', 'amchaos versions --offline'],
   ],
   check: [['re-judge a stored run with today\'s checkers', 'amchaos check reports/r1']],
@@ -92,9 +95,25 @@ export function runHelpText(): string {
   ].join('\n');
 }
 
+/** The Prometheus builds `--source prometheus --prometheus VERSION` can run, after the Alertmanager table. */
+export function prometheusVersionsTable(list: readonly AvailableVersion[]): string {
+  const rows = list.map((v) => [v.version, v.provider, v.state, v.where ?? '']);
+  const heads = ['PROMETHEUS', 'PROVIDER', 'STATE', 'WHERE'];
+  const widths = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [
+    '',
+    line(heads),
+    ...rows.map(line),
+    '',
+    'For --source prometheus --prometheus VERSION (each build with its promtool); also a path (/opt/prometheus/prometheus, promtool beside it), system, upstream:X.Y.Z (AMCHAOS_PROMETHEUS_UPSTREAM_URL sets a mirror).',
+    '',
+  ].join('\n');
+}
+
 /** `amchaos suites`: name, what it proves, and the runtimes it runs on (netns means root). */
 export function suitesTable(suites: readonly Pick<SuiteDefinition, 'name' | 'summary' | 'needs'>[]): string {
-  const rows = suites.map((s) => [s.name, s.needs?.linkFaults ? 'netns (root) or docker' : 'any (process: no root)', s.summary] as const);
+  const rows = suites.map((s) => [s.name, (s.needs?.linkFaults ? 'netns (root) or docker' : 'any (process: no root)') + (s.needs?.source === 'prometheus' ? ', --source prometheus' : ''), s.summary] as const);
   const w0 = Math.max(5, ...rows.map((r) => r[0].length));
   const w1 = Math.max(7, ...rows.map((r) => r[1].length));
   const lines = [`${'SUITE'.padEnd(w0)}  ${'RUNTIME'.padEnd(w1)}  WHAT IT PROVES`, ...rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`)];

@@ -4,8 +4,8 @@ import { EXIT } from '../checkers/outcome.js';
 import { listVersions } from '../versions/index.js';
 import { defaultResolveOptions } from '../versions/resolve.js';
 import type { SuiteRegistry } from '../run/suite-source.js';
-import { amchaosVersion, EXAMPLES, examplesText, runHelpText, suitesTable, versionsTable } from './help.js';
-import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, RUNTIMES, TIMER_FLAGS, timerDefaultText, timerOverridesFromFlags } from './options.js';
+import { amchaosVersion, EXAMPLES, examplesText, prometheusVersionsTable, runHelpText, suitesTable, versionsTable } from './help.js';
+import { parseNodes, parsePort, parseReplicas, parseRuntime, parseSeed, parseSource, parseVersionsList, RUNTIMES, TIMER_FLAGS, timerDefaultText, timerOverridesFromFlags } from './options.js';
 
 /**
  * amchaos's command line. Bad input exits 254 before anything starts; a run exits 0 (pass),
@@ -38,7 +38,12 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
     .option('--alerts <file>', 'YAML list of alert label sets to fire instead of generated ones')
     .option('--groups <n>', 'number of generated alert groups', '4')
     .option('--receiver-port <port>', 'port of the capturing receiver on 127.0.0.1 (default: any free port)')
-    .option('--log-level <level>', 'node log level: debug | info', 'debug');
+    .option('--log-level <level>', 'node log level: debug | info', 'debug')
+    .option('--source <source>', 'the alert source: workload (built in) | prometheus (real Prometheus replicas)', 'workload')
+    .option('--prometheus <version>', 'Prometheus version with --source prometheus: 2.42.0, 2.53.3, 3.5.3, upstream:X.Y.Z, a path (default 2.42.0)')
+    .option('--prometheus-replicas <n>', 'Prometheus replicas, each sending to every node (default 2)')
+    .option('--rules <file>', 'your Prometheus rule file (checked with promtool), evaluated over the exporter\'s amchaos_alert gauges')
+    .option('--prometheus-config <file>', 'your prometheus.yml: its alerting: section and alert_relabel_configs kept, Alertmanager targets replaced by the cluster');
   for (const [flag, key, help] of TIMER_FLAGS) run.addOption(new Option(`--${flag} <duration>`, `${help} (default: ${timerDefaultText(key)})`));
   run.addHelpText('after', runHelpText() + examplesText(EXAMPLES.run));
   run.action(async (flags: Record<string, unknown>) => {
@@ -65,6 +70,13 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
       logLevel,
       timers: timerOverridesFromFlags(flags),
       argv: process.argv.slice(2),
+      source: parseSource(String(flags['source'])),
+      prometheus: {
+        ...(flags['prometheus'] !== undefined ? { version: String(flags['prometheus']) } : {}),
+        ...(flags['prometheusReplicas'] !== undefined ? { replicas: parseReplicas(String(flags['prometheusReplicas'])) } : {}),
+        ...(flags['rules'] !== undefined ? { rulesFile: String(flags['rules']) } : {}),
+        ...(flags['prometheusConfig'] !== undefined ? { configFile: String(flags['prometheusConfig']) } : {}),
+      },
     });
     process.exitCode = code;
   });
@@ -79,21 +91,29 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
 
   program
     .command('versions')
-    .description('list the Alertmanager versions that resolve here, and from where')
+    .description('list the Alertmanager and Prometheus versions that resolve here, and from where')
     .option('--offline', 'do not consider fetching')
-    .option('--fetch <list>', 'resolve these versions now (comma-separated), downloading what is missing, and print where each is')
+    .option('--fetch <list>', 'resolve these Alertmanager versions now (comma-separated), downloading what is missing, and print where each is')
+    .option('--fetch-prometheus <list>', 'the same for Prometheus versions (e.g. 2.42.0,3.5.3)')
     .addHelpText('after', examplesText(EXAMPLES.versions))
-    .action(async (flags: { offline?: boolean; fetch?: string }) => {
-      if (flags.fetch !== undefined) {
+    .action(async (flags: { offline?: boolean; fetch?: string; fetchPrometheus?: string }) => {
+      if (flags.fetch !== undefined || flags.fetchPrometheus !== undefined) {
         // Set-up scripts call this so a run (or a test) never pays for a download mid-way.
-        const { resolveVersion } = await import('../versions/index.js');
-        for (const v of new Set(parseVersionsList(flags.fetch, 1).flat())) {
+        const { resolveVersion, resolvePrometheus } = await import('../versions/index.js');
+        for (const v of new Set(flags.fetch !== undefined ? parseVersionsList(flags.fetch, 1).flat() : [])) {
           const r = await resolveVersion(v, defaultResolveOptions({ fetch: !flags.offline }));
           process.stdout.write(`${v.padEnd(10)} ${r.source}\n`);
         }
+        for (const v of new Set(flags.fetchPrometheus !== undefined ? parseVersionsList(flags.fetchPrometheus, 1).flat() : [])) {
+          const r = await resolvePrometheus(v, defaultResolveOptions({ fetch: !flags.offline }));
+          process.stdout.write(`prometheus ${v.padEnd(10)} ${r.source}\n`);
+        }
         return;
       }
-      process.stdout.write(versionsTable(await listVersions(defaultResolveOptions({ fetch: !flags.offline }))));
+      const { listPrometheusVersions } = await import('../versions/index.js');
+      const opts = defaultResolveOptions({ fetch: !flags.offline });
+      process.stdout.write(versionsTable(await listVersions(opts)));
+      process.stdout.write(prometheusVersionsTable(await listPrometheusVersions(opts)));
     });
 
   program

@@ -101,3 +101,20 @@ export function timerOverridesFromFlags(flags: Record<string, unknown>): Partial
   validateTimers({ ...DEFAULT_TIMERS, ...t });
   return t;
 }
+
+export function parseSource(text: string): 'workload' | 'prometheus' {
+  if (text !== 'workload' && text !== 'prometheus') {
+    throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `unknown alert source "${text}"`, {
+      hint: 'Sources: workload (the built-in Prometheus imitation) or prometheus (real Prometheus replicas: --prometheus VERSION).',
+    });
+  }
+  return text;
+}
+
+export function parseReplicas(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 9) {
+    throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `--prometheus-replicas must be a whole number from 1 to 9, got "${text}"`, { hint: 'An HA pair is 2 (the default).' });
+  }
+  return n;
+}

@@ -17,7 +17,7 @@ import type {
 // suite's own RecordingClient) append to it, so the counter belongs to the history, not to a recorder.
 const nextOpIds = new WeakMap<History, { next: number }>();
 
-function nextOpId(history: History): number {
+export function nextOpId(history: History): number {
   let c = nextOpIds.get(history);
   if (!c) {
     c = { next: 1 };

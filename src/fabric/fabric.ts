@@ -98,6 +98,18 @@ export class Fabric implements LinkControl {
     }
   }
 
+  /**
+   * A link from a sender on the harness's host to a node's API — `<from>-><node>`, e.g. `p1->n1`
+   * for what Prometheus replica p1 sends to n1 — listening on 127.0.0.1 (the sender dials it), so
+   * that "one sender cut from one node" is a link fault like any other, proven by the counters.
+   */
+  async addSenderLink(from: string, node: NodeId): Promise<LinkInfo> {
+    const name = `${from}->${node}`;
+    const existing = this.linkInfo.get(name);
+    if (existing) return existing;
+    return this.add('sender', from, node, '127.0.0.1:0', this.link(clientLinkName(node)).upstream, false);
+  }
+
   get receiverBaseURL(): string {
     return receiverBaseURL(this.plan.receiverIP, this.plan.capture);
   }

@@ -11,6 +11,11 @@ import type { LinkInfo, LinkKind, LinkTraffic, StatsSnapshot, Transport } from '
 export interface LinkControl {
   links(kind?: LinkKind): LinkInfo[];
   link(name: string): LinkInfo;
+  /**
+   * Adds a link from a sender on the harness's host to a node's API (`p1->n1`: what a Prometheus
+   * replica's send tap posts to n1), so one sender cut from one node is a link fault too.
+   */
+  addSenderLink?(from: string, node: string): Promise<LinkInfo>;
   addToxic(link: string, toxic: CreateToxicInput): Promise<ToxicJson>;
   removeToxic(link: string, toxic: string): Promise<void>;
   toxics(link: string): ToxicJson[];

@@ -11,8 +11,10 @@ import type { ProxyStats } from '../proxy/index.js';
  *                             datagram's source).
  *   client    `client->n1`    the harness's HTTP requests to n1's API (alerts, silences, status).
  *   receiver  `n1->receiver`  n1's webhook deliveries to the capture.
+ *   sender    `p1->n1`        what an alert sender on the harness's host (a Prometheus replica's
+ *                             send tap) posts to n1's API; added after the cluster exists.
  */
-export type LinkKind = 'peer' | 'client' | 'receiver';
+export type LinkKind = 'peer' | 'client' | 'receiver' | 'sender';
 
 export const CLIENT = 'client';
 export const RECEIVER = 'receiver';
@@ -21,7 +23,7 @@ export interface LinkInfo {
   /** The proxy's name in the Toxiproxy API: `n1->n2`, `client->n1`, `n1->receiver`. */
   name: string;
   kind: LinkKind;
-  from: NodeId | typeof CLIENT;
+  from: NodeId | typeof CLIENT | string;
   to: NodeId | typeof RECEIVER;
   /** Where the proxy listens (host:port). */
   listen: string;

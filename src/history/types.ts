@@ -4,7 +4,11 @@
  * (`t`, milliseconds since the scenario's clock started, from performance.now) and a wall-clock
  * time (`wall`, ISO 8601), because Alertmanager's own timestamps are wall-clock.
  *
- * Serialised as JSONL: one event per line, in append order (which is also `seq` order).
+ * Serialised as JSONL: one event per line, in append order (which is also `seq` order). `t` does
+ * not go backwards in append order, with one exception: with Prometheus as the source, intents
+ * (alert.fire / alert.resolve) carry when the transition happened in Prometheus, which the send
+ * tap learns from the POST a moment — or, when that replica's sends were held up, seconds — later.
+ * Readers that need time order sort by (t, seq), as the checkers do.
  */
 
 export type NodeId = string; // "n1", "n2", ... in start order; stable across restarts of the node
@@ -130,6 +134,8 @@ export interface OpInvokeEvent extends EventBase {
   op: number;
   kind: OpKind;
   node: NodeId;
+  /** Who sent it, when not the harness itself: the Prometheus replica ("p1") whose POST the send tap saw. */
+  from?: string;
   /** For alerts.post: the alerts as posted. For silence.create: the silence. Etc. */
   value?: unknown;
 }
@@ -147,7 +153,11 @@ export interface OpCompleteEvent extends EventBase {
 
 /**
  * A logical alert transition of the workload (the intent, independent of which nodes it was sent
- * to): the no-loss checker expects a notification for each.
+ * to): the no-loss checker expects a notification for each. With the built-in workload it is
+ * appended when the harness fires or resolves the alert; with Prometheus as the source it is
+ * appended when an alert really began firing (or resolved) in Prometheus: at the first POST of the
+ * new state any replica sent (the send tap sees it before any Alertmanager can), with the alert's
+ * identity (its labels without the replicas' own external labels, see SourceEvent).
  */
 export interface AlertIntentEvent extends EventBase {
   type: 'alert.fire' | 'alert.resolve';
@@ -244,6 +254,79 @@ export interface FaultEvent extends EventBase {
   detail?: unknown;
 }
 
+/** One Prometheus replica of the alert source, as a SourceEvent describes it. */
+export interface SourceReplica {
+  /** "p1", "p2", ... */
+  id: string;
+  /** The Prometheus version asked for ("2.42.0") and where it came from. */
+  version: string;
+  source?: string;
+  externalLabels: LabelSet;
+  /** The Alertmanager nodes this replica sends to (through its send taps). */
+  targets: NodeId[];
+  /** How it reaches them: every node directly, or one load-balanced address. */
+  via: 'direct' | 'load-balancer';
+  /** Whether its alert_relabel_configs drop the replica label. */
+  dropsReplicaLabel: boolean;
+  evaluationIntervalMs: number;
+  /** A rule evaluation offset this replica runs with (a suite's mistake), in ms. */
+  evaluationOffsetMs?: number;
+  /** A `for:` this replica's rules run with instead of the rules' own (a suite's mistake), in ms. */
+  forMs?: number;
+}
+
+/**
+ * The scenario's alert source when it is not the built-in workload: Prometheus replicas evaluating
+ * the same rules, each sending to Alertmanager nodes. Appended when the source is configured, and
+ * again at every reconfiguration (a suite setting up a classic mistake, and restoring the healthy
+ * setup). Checkers read `replicaLabels` to find an alert's identity: the same alert sent by two
+ * replicas that did not drop their replica label arrives as two label sets.
+ */
+export interface SourceEvent extends EventBase {
+  type: 'source';
+  kind: 'prometheus';
+  state: 'configured' | 'reconfigured';
+  replicas: SourceReplica[];
+  /** External labels whose value differs per replica, with every replica's value: not part of an alert's identity. */
+  replicaLabels: Record<string, string[]>;
+  /** Prometheus's resend period (ms): how often a firing alert reaches each target again. */
+  resendIntervalMs: number;
+  description?: string;
+}
+
+/**
+ * What one Prometheus replica said about itself (its /api/v1/alerts, /api/v1/rules and
+ * /api/v1/alertmanagers), appended when it changed. `up: false` = the replica did not answer.
+ */
+export interface SourceSampleEvent extends EventBase {
+  type: 'source.sample';
+  replica: string;
+  up: boolean;
+  /** Its active alerts: identity key, state, and when it became active (pending) in Prometheus. */
+  alerts?: { alert: string; state: string; activeAt?: string }[];
+  /** Rule groups' health: unhealthy rules with their error. */
+  ruleErrors?: { group: string; rule: string; health: string; error?: string }[];
+  /** Alertmanagers it currently sends to (URLs as it lists them). */
+  alertmanagers?: string[];
+}
+
+/** The harness's exporter changed an alert's gauge (1 = the condition holds, 0 = it no longer does). */
+export interface SourceFlipEvent extends EventBase {
+  type: 'source.flip';
+  alert: string;
+  labels: LabelSet;
+  value: 0 | 1;
+}
+
+/** A Prometheus replica's process: started, ready (API answers, targets discovered), killed, paused... */
+export interface ReplicaEvent extends EventBase {
+  type: 'replica';
+  replica: string;
+  state: NodeLifecycle;
+  pid?: number;
+  exit?: { code: number | null; signal: string | null };
+}
+
 /** Free-form log lines worth keeping next to evidence (node log excerpts, harness notes). */
 export interface NoteEvent extends EventBase {
   type: 'note';
@@ -264,6 +347,10 @@ export type HistoryEvent =
   | SilencesSampleEvent
   | AlertsSampleEvent
   | FaultEvent
+  | SourceEvent
+  | SourceSampleEvent
+  | SourceFlipEvent
+  | ReplicaEvent
   | NoteEvent;
 
 export type HistoryEventType = HistoryEvent['type'];
@@ -276,4 +363,38 @@ export type NewEvent = DistributiveOmit<HistoryEvent, 'seq' | 't' | 'wall'>;
 export function labelKey(labels: LabelSet): string {
   const names = Object.keys(labels).sort();
   return '{' + names.map((n) => `${n}=${JSON.stringify(labels[n])}`).join(',') + '}';
+}
+
+/**
+ * An alert's identity: its labels without the per-replica external labels of the alert source
+ * (`replicaLabels`, label → the replicas' values; a label is left out only when its value is one
+ * of those). Two HA Prometheus replicas that do not drop their replica label send one alert as two
+ * label sets; both have the same identity.
+ */
+export function alertIdentity(labels: LabelSet, replicaLabels: Readonly<Record<string, readonly string[]>> | undefined): LabelSet {
+  if (!replicaLabels) return labels;
+  let out: LabelSet | undefined;
+  for (const [name, values] of Object.entries(replicaLabels)) {
+    const v = labels[name];
+    if (v === undefined || !values.includes(v)) continue;
+    out ??= { ...labels };
+    delete out[name];
+  }
+  return out ?? labels;
+}
+
+/**
+ * A notification whose alerts' `key` is their identity (alertIdentity) instead of their full label
+ * set; the same object when no alert carries a replica label. `labels` stay as sent.
+ */
+export function withIdentityKeys(n: NotificationEvent, replicaLabels: Readonly<Record<string, readonly string[]>> | undefined): NotificationEvent {
+  if (!replicaLabels || Object.keys(replicaLabels).length === 0) return n;
+  let changed = false;
+  const alerts = n.alerts.map((a) => {
+    const id = alertIdentity(a.labels, replicaLabels);
+    if (id === a.labels) return a;
+    changed = true;
+    return { ...a, key: labelKey(id) };
+  });
+  return changed ? { ...n, alerts } : n;
 }

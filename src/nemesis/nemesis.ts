@@ -66,6 +66,14 @@ export class Nemesis {
     this.packages = [linkFaults(ctx), receiverFaults(ctx), processFaults(ctx)];
   }
 
+  /**
+   * Adds a package for fault kinds of something the nemesis is not built with — the Prometheus
+   * source's replicas and their paths (src/prometheus/faults.ts) — before the suite drives.
+   */
+  use(pkg: FaultPackage): void {
+    this.packages.push(pkg);
+  }
+
   private get nodeIds(): NodeId[] {
     return this.cluster.nodes.map((n) => n.id);
   }

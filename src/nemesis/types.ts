@@ -54,9 +54,24 @@ export type FaultSpec =
   /** Stop (SIGTERM or SIGKILL), optionally wipe storage, and start again when removed. */
   | { kind: 'restart'; node: NodeId; signal?: 'SIGTERM' | 'SIGKILL'; wipe?: boolean }
   /** Take the node off its network (docker network disconnect); reconnected at its own address on removal (docker runtime). */
-  | { kind: 'disconnect'; node: NodeId };
+  | { kind: 'disconnect'; node: NodeId }
+  | SourceFaultSpec;
 
 export type FaultKind = FaultSpec['kind'];
+
+/**
+ * Faults of the alert source (src/prometheus: Prometheus replicas and their paths to the nodes),
+ * planned by the plugin the source gives the nemesis (`Nemesis.use`). `source-config` is a suite's
+ * classic mistake: the replicas reconfigured (no labeldrop, one target, an evaluation offset, ...)
+ * until it is removed. None of them disturbs the Alertmanager cluster itself.
+ */
+export type SourceFaultSpec =
+  | { kind: 'source-kill'; replica: string }
+  | { kind: 'source-pause'; replica: string }
+  | { kind: 'source-cut'; replica: string; node: NodeId }
+  | { kind: 'source-config'; mistake: string; description: string; setup: Record<string, unknown> };
+
+export const SOURCE_FAULT_KINDS: ReadonlySet<string> = new Set(['source-kill', 'source-pause', 'source-cut', 'source-config']);
 
 /** Faults that need per-link control (the netns runtime). */
 export const LINK_FAULT_KINDS: ReadonlySet<FaultKind> = new Set(['partition', 'link-cut', 'latency', 'loss', 'client-cut', 'receiver-cut']);

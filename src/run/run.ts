@@ -14,6 +14,7 @@ import type { SuiteDefinition } from './suite.js';
 import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 import { newRunId } from './workdir.js';
 import { seedFor } from './seed.js';
+import { preparePrometheusSource } from '../prometheus/prepare.js';
 
 export interface RunOptions {
   /** The suite to run (the CLI looks names up in the registry it is given, or loads a suite file). */
@@ -39,7 +40,14 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Abort from outside (vitest); the CLI wires SIGINT/SIGTERM. */
   signal?: AbortSignal;
+  /** The alert source: the built-in workload (default) or real Prometheus replicas. */
+  source?: 'workload' | 'prometheus';
+  /** With source prometheus: its version (default 2.42.0), replicas (default 2), the user's rule file and prometheus.yml. */
+  prometheus?: { version?: string; replicas?: number; rulesFile?: string; configFile?: string };
 }
+
+/** The Prometheus version a run uses when --prometheus is not given (Debian bookworm's). */
+export const DEFAULT_PROMETHEUS_VERSION = '2.42.0';
 
 export interface RunResult {
   summary: RunSummary;
@@ -77,9 +85,22 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   // ---- Resolve: every input is checked before anything starts. ----
   const runtime = await getRuntime(opts.runtime);
   assertRuntimeFits(suite, runtime);
+  assertSourceFits(suite, opts);
   const inputs = await prepareClusterInputs({ versions: opts.clusters.flat(), configFile: opts.configFile, timers: opts.timers, log });
   await assertReceiverPortFree(opts.receiverPort);
   const alerts: LabelSet[] | undefined = opts.alertsFile ? (await loadAlertsFile(opts.alertsFile)).map((a) => a.labels) : undefined;
+  const prometheus =
+    opts.source === 'prometheus'
+      ? await preparePrometheusSource({
+          version: opts.prometheus?.version ?? DEFAULT_PROMETHEUS_VERSION,
+          replicas: opts.prometheus?.replicas ?? 2,
+          rulesFile: opts.prometheus?.rulesFile,
+          configFile: opts.prometheus?.configFile,
+          // Generated alert sets are valid Prometheus series by construction; a user's is checked.
+          alerts,
+          log,
+        })
+      : undefined;
 
   const runId = newRunId();
   const seed = opts.seed ?? Math.floor(Math.random() * 0xffffffff);
@@ -90,7 +111,9 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
     const label = names.every((v) => v === names[0]) ? `${names[0]}x${versions.length}` : names.join('+');
     const id = `${suite.name}/${label}${opts.clustered ? '' : '/no-cluster'}`;
     const scenarioSeed = seedFor(seed, id);
-    const timers = inputs.timersFor(versions.length);
+    const clusterTimers = inputs.timersFor(versions.length);
+    // Prometheus re-sends a firing alert at every evaluation: that is the source's resend interval.
+    const timers = prometheus ? { ...clusterTimers, resendIntervalMs: Math.max(prometheus.timers.evaluationIntervalMs, prometheus.timers.resendDelayMs) } : clusterTimers;
     return {
       id,
       suite,
@@ -102,6 +125,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
       config: (captureBase: string) => inputs.configFor(captureBase, timers),
       alerts: alerts ?? generateAlerts({ seed: scenarioSeed, groups: opts.groups, alertsPerGroup: { min: 1, max: 3 } }).map((a) => a.labels),
       logLevel: opts.logLevel,
+      ...(prometheus ? { prometheus } : {}),
     };
   });
   await preflight(runtime, plans, { runId, runDir, receiverPort: opts.receiverPort, probe: inputs.probe });
@@ -128,6 +152,24 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   }
   const summary = await writeRunSummary(run, { scenarios, seed, command: replayCommand(opts.argv, seed), interrupted: signal.aborted, log });
   return { summary, runDir };
+}
+
+/** A suite that drives Prometheus needs --source prometheus; Prometheus inputs need it too. */
+export function assertSourceFits(suite: SuiteDefinition, opts: Pick<RunOptions, 'source' | 'prometheus'>): void {
+  const source = opts.source ?? 'workload';
+  if (suite.needs?.source === 'prometheus' && source !== 'prometheus') {
+    throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `suite ${suite.name} drives real Prometheus replicas, and this run's source is the built-in workload`, {
+      hint: `Add --source prometheus (and --prometheus VERSION, default ${DEFAULT_PROMETHEUS_VERSION}).`,
+    });
+  }
+  if (source !== 'prometheus') {
+    const given = [opts.prometheus?.version && '--prometheus', opts.prometheus?.replicas !== undefined && '--prometheus-replicas', opts.prometheus?.rulesFile && '--rules', opts.prometheus?.configFile && '--prometheus-config'].filter(Boolean);
+    if (given.length > 0) {
+      throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `${given.join(', ')} ${given.length > 1 ? 'configure' : 'configures'} the Prometheus source, and this run's source is the built-in workload`, {
+        hint: 'Add --source prometheus.',
+      });
+    }
+  }
 }
 
 /**

@@ -10,12 +10,16 @@ import type { CheckSummary, ScenarioSummary } from '../summary/summary.js';
 import type { CaptureReceiver } from '../capture/capture.js';
 import { AlertmanagerClient } from '../client/client.js';
 import type { History } from '../history/history.js';
-import type { HistoryEvent, LabelSet, NodeDescriptor, Timers } from '../history/types.js';
+import { withIdentityKeys, type HistoryEvent, type LabelSet, type NodeDescriptor, type Timers } from '../history/types.js';
 import { Nemesis } from '../nemesis/nemesis.js';
 import type { NodeSpec, Runtime, RuntimeCluster } from '../runtime/types.js';
 import type { ClusterConfig } from '../topology/config.js';
 import type { ResolvedVersion } from '../versions/types.js';
+import { AlertSource } from '../workload/alert-source.js';
 import { ClusterSampler } from '../workload/sampler.js';
+import { PrometheusSource } from '../prometheus/source.js';
+import { sourceFaults } from '../prometheus/faults.js';
+import type { PrometheusPlan } from '../prometheus/prepare.js';
 import { waitClusterReady } from './ready.js';
 import { FLUSH_MARGIN_MS, type ScenarioContext, type ScenarioNode, type SuiteDefinition } from './suite.js';
 
@@ -36,6 +40,8 @@ export interface ScenarioPlan {
   config: (captureBase: string) => ClusterConfig;
   alerts: LabelSet[];
   logLevel: 'debug' | 'info';
+  /** Real Prometheus as the alert source (--source prometheus); absent = the built-in workload. */
+  prometheus?: PrometheusPlan;
 }
 
 /** What a scenario shares with the rest of its run. */
@@ -135,6 +141,8 @@ export class ScenarioSession {
   private sampler: ClusterSampler | undefined;
   private nemesisInstance: Nemesis | undefined;
   private readonly clients: AlertmanagerClient[] = [];
+  /** The Prometheus source, when the plan has one. */
+  prometheus: PrometheusSource | undefined;
   private ctxInstance: ScenarioContext | undefined;
   private stopped: Promise<void> | undefined;
 
@@ -221,9 +229,36 @@ export class ScenarioSession {
     this.figures['readyWaitMs'] = Math.round(readyMs);
     this.log(`${cluster.nodes.length} nodes ${plan.clustered ? 'clustered and ready' : 'up (unclustered)'} in ${this.figures['startToReadyMs']} ms`);
 
-    history.append({ type: 'phase', phase: 'drive' });
     this.nemesisInstance = new Nemesis({ cluster, history, receiver: capture });
+    if (plan.prometheus) {
+      const p = plan.prometheus;
+      const fabric = cluster.fabric;
+      const apiURL = new Map(cluster.nodes.map((n) => [n.id, n.apiURL]));
+      const source = (this.prometheus = new PrometheusSource({
+        history,
+        version: p.version,
+        replicas: p.replicas,
+        nodes: cluster.nodes.map((n) => n.id),
+        // On a runtime with a fabric, each replica reaches each node through its own link (p1->n1), so it can be cut alone.
+        upstreamFor: async (replica, node) => (fabric?.addSenderLink ? `http://${(await fabric.addSenderLink(replica, node)).listen}` : apiURL.get(node)!),
+        workDir: join(this.workDir, 'prometheus'),
+        alerts: plan.alerts.map((labels) => ({ labels })),
+        rules: p.rules,
+        config: p.config,
+        timers: p.timers,
+        log: (m) => this.log(m),
+        signal,
+      }));
+      const t0 = performance.now();
+      await source.start();
+      this.figures['sourceReadyMs'] = Math.round(performance.now() - t0);
+      this.nemesisInstance.use(sourceFaults(source, history, fabric));
+    }
+    history.append({ type: 'phase', phase: 'drive' });
     const firstSeq = this.firstSeq;
+    const prometheus = this.prometheus;
+    // With Prometheus as the source, the steps see alerts by identity (without the replicas' own labels), as the checkers do.
+    const replicaLabels = prometheus ? { [prometheus.replicaLabel]: prometheus.replicaIds } : undefined;
     this.ctxInstance = {
       id: plan.id,
       suite: plan.suite.name,
@@ -235,9 +270,16 @@ export class ScenarioSession {
       nodes: scenarioNodes,
       cluster,
       capture,
-      notifications: () => capture.notifications().filter((n) => n.seq > firstSeq),
+      notifications: () => capture.notifications().filter((n) => n.seq > firstSeq).map((n) => withIdentityKeys(n, replicaLabels)),
       nemesis: this.nemesisInstance,
       alerts: plan.alerts,
+      newSource: () => {
+        if (prometheus) return prometheus.handle();
+        const source = new AlertSource({ history, clients: this.clients, resendIntervalMs: plan.timers.resendIntervalMs });
+        source.start();
+        return source;
+      },
+      ...(prometheus ? { prometheus } : {}),
       signal,
       sleep: (ms) => sleep(ms, undefined, { signal }),
       waitUntil: async (predicate, timeoutMs, everyMs = 50) => {
@@ -314,6 +356,10 @@ export class ScenarioSession {
     if (!capture.isUp) await capture.up().catch(() => undefined);
     history.append({ type: 'phase', phase: 'teardown' });
     await this.sampler?.stop();
+    if (this.prometheus) {
+      this.figures['sourcePosts'] = this.prometheus.tapCounts();
+      await this.prometheus.shutdown().catch((e: unknown) => this.log(`Prometheus teardown: ${(e as Error).message}`));
+    }
     // Per-link traffic, where the runtime has a fabric (every byte of cluster traffic crosses it).
     if (this.cluster?.fabric) this.figures['linkTraffic'] = this.cluster.fabric.traffic();
     await this.cluster?.destroy().catch((e: unknown) => this.log(`teardown: ${(e as Error).message}`));
@@ -326,6 +372,7 @@ export class ScenarioSession {
         await copyFile(n.logFile, dest).catch(() => undefined);
         this.logs[n.id] = relative(this.env.outDir, dest);
       }
+      if (this.prometheus) for (const [id, file] of Object.entries(await this.prometheus.copyLogs(logDir))) this.logs[id] = relative(this.env.outDir, file);
     }
   }
 }

@@ -8,6 +8,8 @@ import type { LabelSet, NodeDescriptor, NotificationEvent, Timers } from '../his
 import type { RuntimeCluster, RuntimeNode } from '../runtime/types.js';
 import type { ClusterConfig } from '../topology/config.js';
 import type { ResolvedVersion } from '../versions/types.js';
+import type { PrometheusSource } from '../prometheus/source.js';
+import type { ScenarioSource } from '../workload/types.js';
 
 /**
  * A suite: what to do to a running cluster (drive) and which checkers judge the history. The
@@ -27,8 +29,11 @@ export interface SuiteDefinition<F extends object = Record<string, unknown>> {
   checks: readonly CheckerName[];
   /** Options for those checkers (windows the suite's own design needs). */
   checkOptions?: CheckOptions;
-  /** Runtime capabilities the suite needs (link faults need netns or docker). */
-  needs?: { linkFaults?: boolean };
+  /**
+   * What the suite needs: runtime capabilities (link faults need netns or docker), and the alert
+   * source (`prometheus`: the suite drives real Prometheus replicas, --source prometheus).
+   */
+  needs?: { linkFaults?: boolean; source?: 'prometheus' };
   /**
    * What the faults this suite injects are known to cause, as predicates on the evidence
    * (src/checkers/expectations.ts): a failing check is an expected failure only when every failing
@@ -63,6 +68,14 @@ export interface ScenarioContext<F extends object = Record<string, unknown>> {
   nemesis: Nemesis;
   /** The alert label sets to fire (from --alerts, or generated from the seed). */
   alerts: LabelSet[];
+  /**
+   * The run's alert source, as a suite drives it: the built-in workload (a new AlertSource,
+   * started) or, with --source prometheus, the scenario's Prometheus replicas (the same for every
+   * call; its stop() leaves them running — the scenario stops them at teardown).
+   */
+  newSource(): ScenarioSource;
+  /** The Prometheus source itself (replicas, setups, its faults), when the run has one. */
+  prometheus?: PrometheusSource;
   signal: AbortSignal;
   /** Abortable sleep on the scenario clock. */
   sleep(ms: number): Promise<void>;

@@ -1,10 +1,16 @@
 import { labelKey, type LabelSet } from '../history/types.js';
 import type { ScenarioContext } from '../run/suite.js';
 import { AlertSource } from '../workload/alert-source.js';
+import type { ScenarioSource } from '../workload/types.js';
 import { windows } from './deliveries.js';
 
-/** A Prometheus-like alert source on every node of the scenario, re-sending every resend interval (stop it in `finally`). */
-export function newAlertSource(ctx: Pick<ScenarioContext, 'history' | 'nodes' | 'timers'>): AlertSource {
+/**
+ * The run's alert source (stop it in `finally`): the built-in workload — a Prometheus-like source
+ * on every node, re-sending every resend interval — or, with --source prometheus, the scenario's
+ * real Prometheus replicas. A context without `newSource` (built by hand) gets the workload.
+ */
+export function newAlertSource(ctx: Pick<ScenarioContext, 'history' | 'nodes' | 'timers'> & Partial<Pick<ScenarioContext, 'newSource'>>): ScenarioSource {
+  if (ctx.newSource) return ctx.newSource();
   const source = new AlertSource({
     history: ctx.history,
     clients: ctx.nodes.map((n) => n.client),

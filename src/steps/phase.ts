@@ -1,6 +1,6 @@
 import type { LabelSet } from '../history/types.js';
 import type { ScenarioContext } from '../run/suite.js';
-import type { AlertSource } from '../workload/alert-source.js';
+import type { ScenarioSource } from '../workload/types.js';
 import { phaseAlerts, keysOf } from './alerts.js';
 import { awaitDeliveries, countDuplicates, windows, type DuplicateCount } from './deliveries.js';
 
@@ -14,7 +14,7 @@ export interface Phase {
   name: string;
   alerts: LabelSet[];
   keys: string[];
-  /** Scenario time the phase's alerts were fired. */
+  /** Scenario time the source had fired the phase's alerts (fire() resolved). */
   firedAt: number;
   /** Every alert of the phase was delivered firing within the window. */
   delivered: boolean;
@@ -30,13 +30,14 @@ export interface Phase {
  */
 export async function firePhase(
   ctx: ScenarioContext,
-  source: AlertSource,
+  source: ScenarioSource,
   o: { name: string; alerts?: readonly LabelSet[]; windowMs?: number; wait?: boolean },
 ): Promise<Phase> {
   const alerts = phaseAlerts(o.alerts ?? ctx.alerts, o.name);
   const keys = keysOf(alerts);
-  const firedAt = ctx.history.clock.now();
   await source.fire(alerts.map((labels) => ({ labels })));
+  // After fire(): a source resolves it once it really sends the alerts (Prometheus: a scrape and an evaluation later).
+  const firedAt = ctx.history.clock.now();
   mark(ctx, `${o.name}: fired ${alerts.length} alerts at ${ctx.nodes.length} nodes`);
   const delivered = o.wait === false ? false : await awaitDeliveries(ctx, keys, 'firing', { since: firedAt, windowMs: o.windowMs ?? windows(ctx).firstDelivery });
   return { name: o.name, alerts, keys, firedAt, delivered, count: (to) => countDuplicates(ctx, keys, { from: firedAt, ...(to !== undefined ? { to } : {}) }) };

@@ -20,14 +20,7 @@ export const DEBIAN_SUITES: Readonly<Record<string, string>> = {
 export const DEBIAN_TEMPLATES_PATH = '/usr/share/prometheus/alertmanager';
 const PACKAGE = 'prometheus-alertmanager';
 
-interface CacheMeta {
-  version: string;
-  suite: string;
-  packageVersion: string;
-  sha256: string;
-  probed: ProbedBinary;
-  fetchedAt: string;
-}
+type CacheMeta = DebianCacheMeta<ProbedBinary>;
 
 /**
  * Debian builds of Alertmanager, fetched with apt through a temporary apt state that reuses the
@@ -76,14 +69,8 @@ export class DebianProvider implements VersionProvider {
     return join(cacheDir, 'versions', 'debian', version);
   }
 
-  private async readMeta(dir: string): Promise<CacheMeta | undefined> {
-    try {
-      const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as CacheMeta;
-      if (!(await exists(join(dir, 'root', 'usr', 'bin', PACKAGE)))) return undefined;
-      return meta;
-    } catch {
-      return undefined;
-    }
+  private readMeta(dir: string): Promise<CacheMeta | undefined> {
+    return readDebianMeta<ProbedBinary>(dir, join('usr', 'bin', PACKAGE));
   }
 
   private toResolved(requested: string, dir: string, meta: CacheMeta): ResolvedVersion {
@@ -103,105 +90,167 @@ export class DebianProvider implements VersionProvider {
   }
 
   private async fetch(version: string, suite: string, dir: string, opts: ResolveOptions): Promise<CacheMeta> {
-    const fail = (message: string, hint: string, details: Record<string, unknown> = {}) =>
-      new AmchaosError('AMCHAOS_VERSION_FETCH_FAILED', message, {
-        hint,
-        details,
-      });
-    const mirror = findDebianMirror(await readAptSources());
-    if (!mirror) {
-      throw fail(
-        `cannot fetch Alertmanager ${version} from Debian ${suite}: no Debian mirror is configured in /etc/apt`,
-        `Configure a Debian mirror in /etc/apt/sources.list.d, or give a binary by path (e.g. --versions /opt/am/alertmanager).`,
-      );
+    return fetchDebianPackage({ what: 'Alertmanager', pkg: PACKAGE, version, suite, dir, binary: join('usr', 'bin', PACKAGE), probe: probeBinary, log: opts.log });
+  }
+}
+
+/** What a Debian cache entry records (meta.json beside `root/`). */
+export interface DebianCacheMeta<P> {
+  version: string;
+  suite: string;
+  packageVersion: string;
+  sha256: string;
+  probed: P;
+  fetchedAt: string;
+}
+
+/**
+ * The cache entry in `dir` (meta.json and the unpacked `root/`), if it is complete: its binary
+ * (`binary`, relative to the root) is there.
+ */
+export async function readDebianMeta<P>(dir: string, binary: string): Promise<DebianCacheMeta<P> | undefined> {
+  try {
+    const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as DebianCacheMeta<P>;
+    if (!(await exists(join(dir, 'root', binary)))) return undefined;
+    return meta;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface DebianFetch<P> {
+  /** For messages: "Alertmanager", "Prometheus". */
+  what: string;
+  /** The Debian package. */
+  pkg: string;
+  /** The upstream version wanted (the package's version without its Debian revision). */
+  version: string;
+  suite: string;
+  /** The cache entry to publish (`<dir>/root` and `<dir>/meta.json`). */
+  dir: string;
+  /**
+   * Packages of the same source unpacked into the same root when the suite has them in the same
+   * version (sid splits promtool out of prometheus).
+   */
+  companions?: readonly string[];
+  /** The program inside the unpacked package (relative), probed before the entry is published. */
+  binary: string;
+  probe: (binary: string) => Promise<P>;
+  log?: ((line: string) => void) | undefined;
+}
+
+/**
+ * Downloads one Debian package with apt through a temporary apt state that reuses the machine's
+ * configured Debian mirror (read from /etc/apt), unpacks it with dpkg-deb and publishes it into
+ * the per-user cache atomically. Nothing is installed; no system apt state is read or written.
+ */
+export async function fetchDebianPackage<P>(f: DebianFetch<P>): Promise<DebianCacheMeta<P>> {
+  const { what, pkg, version, suite, dir } = f;
+  const fail = (message: string, hint: string, details: Record<string, unknown> = {}) =>
+    new AmchaosError('AMCHAOS_VERSION_FETCH_FAILED', message, {
+      hint,
+      details,
+    });
+  const mirror = findDebianMirror(await readAptSources());
+  if (!mirror) {
+    throw fail(
+      `cannot fetch ${what} ${version} from Debian ${suite}: no Debian mirror is configured in /etc/apt`,
+      `Configure a Debian mirror in /etc/apt/sources.list.d, or give a binary by path.`,
+    );
+  }
+  f.log?.(`fetching ${what} ${version} from Debian ${suite} (apt, temporary state)`);
+  const tmp = await mkdtemp(join(tmpdir(), 'amchaos-apt-'));
+  try {
+    for (const d of ['lists/partial', 'cache/archives/partial', 'sources.list.d', 'preferences.d', 'dl']) {
+      await mkdir(join(tmp, d), { recursive: true });
     }
-    opts.log?.(`fetching Alertmanager ${version} from Debian ${suite} (apt, temporary state)`);
-    const tmp = await mkdtemp(join(tmpdir(), 'amchaos-apt-'));
-    try {
-      for (const d of ['lists/partial', 'cache/archives/partial', 'sources.list.d', 'preferences.d', 'dl']) {
-        await mkdir(join(tmp, d), { recursive: true });
-      }
-      const arch = (await execFileCollect('dpkg', ['--print-architecture'])).stdout.trim() || 'amd64';
-      const stanza = [
-        'Types: deb',
-        `URIs: ${mirror.uri}`,
-        `Suites: ${suite}`,
-        'Components: main',
-        `Architectures: ${arch}`,
-        ...(mirror.signedBy ? [`Signed-By: ${mirror.signedBy}`] : []),
-      ].join('\n');
-      await writeFile(join(tmp, 'sources.list.d', 'amchaos.sources'), stanza + '\n');
-      // A private apt state: none of the machine's lists, preferences, or dpkg status is read or written.
-      const aptOpts = [
-        '-o', `Dir::State::Lists=${join(tmp, 'lists')}`,
-        '-o', `Dir::Cache=${join(tmp, 'cache')}`,
-        '-o', 'Dir::Etc::SourceList=/dev/null',
-        '-o', `Dir::Etc::SourceParts=${join(tmp, 'sources.list.d')}`,
-        '-o', 'Dir::Etc::Preferences=/dev/null',
-        '-o', `Dir::Etc::PreferencesParts=${join(tmp, 'preferences.d')}`,
-        '-o', 'Dir::State::status=/dev/null',
-        '-o', `APT::Architecture=${arch}`,
-        '-o', 'Debug::NoLocking=1',
-        ...(isRoot() ? ['-o', 'APT::Sandbox::User=root'] : []),
-      ];
-      const update = await execFileCollect('apt-get', [...aptOpts, '-q', 'update'], { timeoutMs: 300_000 }).catch((e: Error) => {
-        throw fail(`cannot run apt-get: ${e.message}`, 'amchaos fetches Debian builds with apt; run it on a Debian-based machine or give a binary by path.');
+    const arch = (await execFileCollect('dpkg', ['--print-architecture'])).stdout.trim() || 'amd64';
+    const stanza = [
+      'Types: deb',
+      `URIs: ${mirror.uri}`,
+      `Suites: ${suite}`,
+      'Components: main',
+      `Architectures: ${arch}`,
+      ...(mirror.signedBy ? [`Signed-By: ${mirror.signedBy}`] : []),
+    ].join('\n');
+    await writeFile(join(tmp, 'sources.list.d', 'amchaos.sources'), stanza + '\n');
+    // A private apt state: none of the machine's lists, preferences, or dpkg status is read or written.
+    const aptOpts = [
+      '-o', `Dir::State::Lists=${join(tmp, 'lists')}`,
+      '-o', `Dir::Cache=${join(tmp, 'cache')}`,
+      '-o', 'Dir::Etc::SourceList=/dev/null',
+      '-o', `Dir::Etc::SourceParts=${join(tmp, 'sources.list.d')}`,
+      '-o', 'Dir::Etc::Preferences=/dev/null',
+      '-o', `Dir::Etc::PreferencesParts=${join(tmp, 'preferences.d')}`,
+      '-o', 'Dir::State::status=/dev/null',
+      '-o', `APT::Architecture=${arch}`,
+      '-o', 'Debug::NoLocking=1',
+      ...(isRoot() ? ['-o', 'APT::Sandbox::User=root'] : []),
+    ];
+    const update = await execFileCollect('apt-get', [...aptOpts, '-q', 'update'], { timeoutMs: 300_000 }).catch((e: Error) => {
+      throw fail(`cannot run apt-get: ${e.message}`, 'amchaos fetches Debian builds with apt; run it on a Debian-based machine or give a binary by path.');
+    });
+    if (update.code !== 0) {
+      throw fail(`apt-get update for Debian ${suite} failed (exit ${update.code})`, 'Check that the configured Debian mirror is reachable.', {
+        logTail: tailLines(update.stdout + update.stderr, 10),
       });
-      if (update.code !== 0) {
-        throw fail(`apt-get update for Debian ${suite} failed (exit ${update.code})`, 'Check that the configured Debian mirror is reachable.', {
-          logTail: tailLines(update.stdout + update.stderr, 10),
-        });
-      }
-      const madison = await execFileCollect('apt-cache', [...aptOpts, 'madison', PACKAGE], { timeoutMs: 60_000 });
-      const candidates = madison.stdout
+    }
+    const candidatesOf = async (name: string): Promise<string[]> => {
+      const madison = await execFileCollect('apt-cache', [...aptOpts, 'madison', name], { timeoutMs: 60_000 });
+      return madison.stdout
         .split('\n')
         .map((l) => l.split('|').map((x) => x.trim()))
-        .filter((cols) => cols.length >= 3 && cols[0] === PACKAGE)
+        .filter((cols) => cols.length >= 3 && cols[0] === name)
         .map((cols) => cols[1]!);
-      const packageVersion = candidates.find((v) => normaliseVersion(v.replace(/^\d+:/, '')) === version);
-      if (!packageVersion) {
-        throw fail(
-          `Debian ${suite} no longer ships Alertmanager ${version} (it has: ${candidates.join(', ') || 'none'})`,
-          `Use upstream:${version} (release tarball) or give a binary by path.`,
-        );
-      }
-      const dl = await execFileCollect('apt-get', [...aptOpts, '-q', 'download', `${PACKAGE}=${packageVersion}`], {
-        cwd: join(tmp, 'dl'),
-        timeoutMs: 300_000,
-      });
-      const debs = (await readdir(join(tmp, 'dl'))).filter((f) => f.endsWith('.deb'));
-      if (dl.code !== 0 || debs.length !== 1) {
-        throw fail(`apt-get download ${PACKAGE}=${packageVersion} failed (exit ${dl.code})`, 'Check that the configured Debian mirror is reachable.', {
-          logTail: tailLines(dl.stdout + dl.stderr, 10),
-        });
-      }
-      const deb = join(tmp, 'dl', debs[0]!);
-      const staging = join(tmp, 'root');
-      const x = await execFileCollect('dpkg-deb', ['-x', deb, staging], { timeoutMs: 120_000 });
-      if (x.code !== 0) throw fail(`dpkg-deb -x ${deb} failed`, 'Install dpkg (Debian-based machines have it).', { logTail: tailLines(x.stderr, 10) });
-      const probed = await probeBinary(join(staging, 'usr', 'bin', PACKAGE));
-      const meta: CacheMeta = {
-        version,
-        suite,
-        packageVersion,
-        sha256: await sha256File(deb),
-        probed,
-        fetchedAt: new Date().toISOString(),
-      };
-      await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
-      // Publish atomically: a half-unpacked cache entry is never visible to a concurrent run.
-      await mkdir(join(dir, '..'), { recursive: true });
-      const publish = join(tmp, 'publish');
-      await mkdir(publish);
-      await rename(staging, join(publish, 'root'));
-      await rename(join(tmp, 'meta.json'), join(publish, 'meta.json'));
-      await rm(dir, { recursive: true, force: true });
-      await rename(publish, dir);
-      opts.log?.(`cached Alertmanager ${version} (${packageVersion}) in ${dir}`);
-      return meta;
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
+    };
+    const candidates = await candidatesOf(pkg);
+    const packageVersion = candidates.find((v) => normaliseVersion(v.replace(/^\d+:/, '')) === version);
+    if (!packageVersion) {
+      throw fail(
+        `Debian ${suite} no longer ships ${what} ${version} (it has: ${candidates.join(', ') || 'none'})`,
+        `Use upstream:${version} (release tarball) or give a binary by path.`,
+      );
     }
+    const wanted = [`${pkg}=${packageVersion}`];
+    for (const c of f.companions ?? []) if ((await candidatesOf(c)).includes(packageVersion)) wanted.push(`${c}=${packageVersion}`);
+    const dl = await execFileCollect('apt-get', [...aptOpts, '-q', 'download', ...wanted], {
+      cwd: join(tmp, 'dl'),
+      timeoutMs: 300_000,
+    });
+    const debs = (await readdir(join(tmp, 'dl'))).filter((f) => f.endsWith('.deb'));
+    if (dl.code !== 0 || debs.length !== wanted.length) {
+      throw fail(`apt-get download ${wanted.join(' ')} failed (exit ${dl.code})`, 'Check that the configured Debian mirror is reachable.', {
+        logTail: tailLines(dl.stdout + dl.stderr, 10),
+      });
+    }
+    const staging = join(tmp, 'root');
+    for (const d of debs.sort()) {
+      const x = await execFileCollect('dpkg-deb', ['-x', join(tmp, 'dl', d), staging], { timeoutMs: 120_000 });
+      if (x.code !== 0) throw fail(`dpkg-deb -x ${d} failed`, 'Install dpkg (Debian-based machines have it).', { logTail: tailLines(x.stderr, 10) });
+    }
+    const deb = join(tmp, 'dl', debs.find((d) => d.startsWith(`${pkg}_`)) ?? debs[0]!);
+    const probed = await f.probe(join(staging, f.binary));
+    const meta: DebianCacheMeta<P> = {
+      version,
+      suite,
+      packageVersion,
+      sha256: await sha256File(deb),
+      probed,
+      fetchedAt: new Date().toISOString(),
+    };
+    await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+    // Publish atomically: a half-unpacked cache entry is never visible to a concurrent run.
+    await mkdir(join(dir, '..'), { recursive: true });
+    const publish = join(tmp, 'publish');
+    await mkdir(publish);
+    await rename(staging, join(publish, 'root'));
+    await rename(join(tmp, 'meta.json'), join(publish, 'meta.json'));
+    await rm(dir, { recursive: true, force: true });
+    await rename(publish, dir);
+    f.log?.(`cached ${what} ${version} (${packageVersion}) in ${dir}`);
+    return meta;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
   }
 }
 

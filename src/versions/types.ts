@@ -33,15 +33,20 @@ export interface ResolvedVersion {
   features: { peerName: boolean; clusterLabel: boolean };
 }
 
-export interface VersionProvider {
+/** A provider of builds of one program (Alertmanager: ResolvedVersion; Prometheus: ResolvedPrometheus). */
+export interface ProviderOf<R> {
   readonly name: string;
   /** Returns undefined if this provider does not handle the string at all. */
-  resolve(requested: string, opts: ResolveOptions): Promise<ResolvedVersion | undefined>;
+  resolve(requested: string, opts: ResolveOptions): Promise<R | undefined>;
   /** What this provider could resolve, for `amchaos versions`. */
   list(opts: ResolveOptions): Promise<AvailableVersion[]>;
 }
 
+export type VersionProvider = ProviderOf<ResolvedVersion>;
+
 export interface AvailableVersion {
+  /** The program; absent = Alertmanager. */
+  product?: 'alertmanager' | 'prometheus';
   version: string;
   provider: string;
   /** "cached", "installed", "fetchable", "builtin" */

@@ -20,7 +20,7 @@ export function upstreamUrlTemplate(): string {
   return process.env['AMCHAOS_UPSTREAM_URL'] ?? DEFAULT_UPSTREAM_URL;
 }
 
-function goArch(): string {
+export function goArch(): string {
   const a = arch();
   return a === 'x64' ? 'amd64' : a === 'ia32' ? '386' : a;
 }
@@ -62,44 +62,66 @@ export class UpstreamProvider implements VersionProvider {
   }
 
   private async fetch(version: string, dir: string, opts: ResolveOptions): Promise<void> {
-    const url = this.url(version);
-    opts.log?.(`fetching Alertmanager ${version} from ${url}`);
-    const tmp = await mkdtemp(join(tmpdir(), 'amchaos-upstream-'));
-    const fail = (message: string, extra: Record<string, unknown> = {}) =>
-      new AmchaosError('AMCHAOS_VERSION_FETCH_FAILED', message, {
-        hint: 'Set AMCHAOS_UPSTREAM_URL to a mirror ({version} and {arch} are substituted), or give a binary by path.',
-        details: extra,
-      });
-    // GitHub release downloads redirect to a CDN.
-    const agent = new Agent({ headersTimeout: 30_000, bodyTimeout: 120_000 });
-    const dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 5 }));
+    await fetchReleaseTarball({ what: 'Alertmanager', version, url: this.url(version), dir, binary: 'alertmanager', urlEnv: 'AMCHAOS_UPSTREAM_URL', log: opts.log });
+  }
+}
+
+export interface TarballFetch {
+  /** For messages: "Alertmanager", "Prometheus". */
+  what: string;
+  version: string;
+  url: string;
+  /** Where the release folder is published (its binaries directly inside). */
+  dir: string;
+  /** The program the tarball must hold. */
+  binary: string;
+  /** The environment variable that points at a mirror (for the hint). */
+  urlEnv: string;
+  log?: ((line: string) => void) | undefined;
+}
+
+/**
+ * Downloads a Prometheus-project release tarball (one folder `<name>-<version>.linux-<arch>/` with
+ * the binaries), unpacks it and publishes the folder as `dir`.
+ */
+export async function fetchReleaseTarball(f: TarballFetch): Promise<void> {
+  const { url, dir } = f;
+  f.log?.(`fetching ${f.what} ${f.version} from ${url}`);
+  const tmp = await mkdtemp(join(tmpdir(), 'amchaos-upstream-'));
+  const fail = (message: string, extra: Record<string, unknown> = {}) =>
+    new AmchaosError('AMCHAOS_VERSION_FETCH_FAILED', message, {
+      hint: `Set ${f.urlEnv} to a mirror ({version} and {arch} are substituted), or give a binary by path.`,
+      details: extra,
+    });
+  // GitHub release downloads redirect to a CDN.
+  const agent = new Agent({ headersTimeout: 30_000, bodyTimeout: 120_000 });
+  const dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 5 }));
+  try {
+    let res;
     try {
-      let res;
-      try {
-        res = await request(url, { dispatcher });
-      } catch (e) {
-        throw fail(`cannot download ${url}: ${(e as Error).message}`);
-      }
-      if (res.statusCode !== 200) {
-        await res.body.dump();
-        throw fail(`downloading ${url} answered HTTP ${res.statusCode}`);
-      }
-      const tarball = join(tmp, 'am.tar.gz');
-      await pipeline(res.body as unknown as Readable, createWriteStream(tarball));
-      const unpacked = join(tmp, 'x');
-      await mkdir(unpacked);
-      const x = await execFileCollect('tar', ['-xzf', tarball, '-C', unpacked], { timeoutMs: 120_000 });
-      if (x.code !== 0) throw fail(`${url} is not a readable .tar.gz`, { logTail: tailLines(x.stderr, 5) });
-      // Release tarballs hold one folder alertmanager-<version>.linux-<arch>/ with the binaries.
-      const top = (await readdir(unpacked)).map((d) => join(unpacked, d));
-      const folder = top.length === 1 && !(await exists(join(unpacked, 'alertmanager'))) ? top[0]! : unpacked;
-      if (!(await exists(join(folder, 'alertmanager')))) throw fail(`${url} holds no alertmanager binary`);
-      await mkdir(join(dir, '..'), { recursive: true });
-      await rm(dir, { recursive: true, force: true });
-      await rename(folder, dir);
-    } finally {
-      await agent.close();
-      await rm(tmp, { recursive: true, force: true });
+      res = await request(url, { dispatcher });
+    } catch (e) {
+      throw fail(`cannot download ${url}: ${(e as Error).message}`);
     }
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw fail(`downloading ${url} answered HTTP ${res.statusCode}`);
+    }
+    const tarball = join(tmp, 'release.tar.gz');
+    await pipeline(res.body as unknown as Readable, createWriteStream(tarball));
+    const unpacked = join(tmp, 'x');
+    await mkdir(unpacked);
+    const x = await execFileCollect('tar', ['-xzf', tarball, '-C', unpacked], { timeoutMs: 120_000 });
+    if (x.code !== 0) throw fail(`${url} is not a readable .tar.gz`, { logTail: tailLines(x.stderr, 5) });
+    // Release tarballs hold one folder <name>-<version>.linux-<arch>/ with the binaries.
+    const top = (await readdir(unpacked)).map((d) => join(unpacked, d));
+    const folder = top.length === 1 && !(await exists(join(unpacked, f.binary))) ? top[0]! : unpacked;
+    if (!(await exists(join(folder, f.binary)))) throw fail(`${url} holds no ${f.binary} binary`);
+    await mkdir(join(dir, '..'), { recursive: true });
+    await rm(dir, { recursive: true, force: true });
+    await rename(folder, dir);
+  } finally {
+    await agent.close();
+    await rm(tmp, { recursive: true, force: true });
   }
 }

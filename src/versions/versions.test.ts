@@ -7,7 +7,7 @@ import { isAmchaosError } from '../errors/index.js';
 import { execFileCollect } from '../util/exec.js';
 import { which } from '../util/fs.js';
 import { findDebianMirror, parseDeb822, parseOneLine } from './apt-sources.js';
-import { DebianProvider, resolveVersion, defaultResolveOptions, UpstreamProvider, listVersions } from './index.js';
+import { DebianProvider, resolveVersion, defaultResolveOptions, UpstreamProvider, listVersions, resolvePrometheus, listPrometheusVersions } from './index.js';
 
 describe('apt sources', () => {
   it('finds the Debian mirror in deb822 and skips security/updates', () => {
@@ -118,5 +118,31 @@ describe('upstream tarballs', () => {
     // Offline resolution does not fetch.
     expect(await provider.resolve('upstream:0.27.0', { ...opts, fetch: false })).toBeUndefined();
     await writeFile(join(work, 'marker'), 'x');
+  });
+});
+
+describe('Prometheus versions (the same kinds of providers)', () => {
+  it('refuses an unknown Prometheus version, naming the Debian suites and the other ways', async () => {
+    const err = await resolvePrometheus('2.99.9', defaultResolveOptions()).catch((e: unknown) => e);
+    expect(isAmchaosError(err, 'AMCHAOS_UNKNOWN_VERSION')).toBe(true);
+    expect((err as { hint: string }).hint).toContain('2.42.0 (bookworm), 2.53.3 (trixie), 3.5.3 (sid)');
+    expect((err as { hint: string }).hint).toContain('upstream:X.Y.Z');
+    await expect(resolvePrometheus('/etc/hostname', defaultResolveOptions())).rejects.toMatchObject({ code: 'AMCHAOS_UNKNOWN_VERSION' });
+  });
+
+  it.skipIf(!hasApt)('fetches Prometheus from Debian with its promtool (sid ships promtool as a package of its own), and lists it', { timeout: 300_000 }, async () => {
+    for (const v of ['2.42.0', '3.5.3']) {
+      const r = await resolvePrometheus(v, defaultResolveOptions());
+      expect(r.version).toBe(v);
+      expect(r.source).toMatch(/^debian:/);
+      const out = await execFileCollect(r.command[0]!, ['--version']);
+      expect(out.stdout + out.stderr).toContain(`prometheus, version ${v}`);
+      const tool = await execFileCollect(r.promtool, ['--version']);
+      expect(tool.stdout + tool.stderr).toContain(`promtool, version ${v}`);
+      expect(r.features.resendDelay).toBe(true);
+    }
+    const listed = await listPrometheusVersions(defaultResolveOptions());
+    expect(listed.filter((l) => l.state === 'cached').map((l) => l.version)).toEqual(expect.arrayContaining(['2.42.0', '3.5.3']));
+    expect(listed.every((l) => l.product === 'prometheus')).toBe(true);
   });
 });

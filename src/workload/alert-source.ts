@@ -4,7 +4,7 @@ import { labelKey, type LabelSet, type NodeId } from '../history/types.js';
 import type { AlertmanagerClient } from '../client/client.js';
 import { failedOutcome, OpRecorder } from '../client/recording.js';
 import type { PostableAlert } from '../client/types.js';
-import type { AlertSpec } from './types.js';
+import type { AlertSpec, ScenarioSource } from './types.js';
 
 export interface AlertSourceOptions {
   history: History;
@@ -52,7 +52,8 @@ interface Tracked {
  * and one op.invoke / op.complete per POST go to the history. Node failures never throw: they are
  * recorded (and counted in stats()) and the source keeps going, as Prometheus does.
  */
-export class AlertSource {
+export class AlertSource implements ScenarioSource {
+  readonly kind = 'workload' as const;
   private readonly history: History;
   private readonly clients = new Map<NodeId, AlertmanagerClient>();
   private readonly resendIntervalMs: number;

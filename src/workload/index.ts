@@ -7,4 +7,4 @@ export { ClusterSampler } from './sampler.js';
 export type { ClusterSamplerOptions } from './sampler.js';
 export { SilenceOps, matchersForAlert, matchersForGroup } from './silences.js';
 export type { CreateSilenceOptions, SilenceOpsOptions } from './silences.js';
-export type { AlertSpec } from './types.js';
+export type { AlertSpec, ScenarioSource } from './types.js';

@@ -9,7 +9,7 @@ import type { FaultKind, FaultSpec, ReceiverControl } from '../types.js';
  * Nemesis composes the packages; it records, schedules and heals, and knows no fault itself.
  */
 export interface FaultPackage {
-  readonly name: 'link' | 'receiver' | 'process';
+  readonly name: 'link' | 'receiver' | 'process' | 'source';
   readonly kinds: ReadonlySet<FaultKind>;
   /** Spec → planned fault. Throws (RUNTIME_UNSUPPORTED, INVALID_SCENARIO) without changing anything. */
   plan(spec: FaultSpec, id: number): PlannedFault;

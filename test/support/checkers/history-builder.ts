@@ -101,6 +101,41 @@ export interface FaultOptions {
   description?: string;
   components?: NodeId[][];
   nodes?: NodeId[];
+  /** The fault's spec, as the nemesis records it at `requested` (known behaviours read it). */
+  spec?: Record<string, unknown>;
+}
+
+/** A Prometheus source as prometheusSource() records it. */
+export interface PrometheusSourceOptions {
+  t: number;
+  replicas?: string[];
+  /** The replica label (default "replica"; each replica's value is its id). */
+  replicaLabel?: string;
+  targets?: NodeId[];
+  dropsReplicaLabel?: boolean;
+  /** Prometheus's resend period (default 2000 ms: a 2 s evaluation). */
+  resendIntervalMs?: number;
+  state?: 'configured' | 'reconfigured';
+}
+
+/** What one Prometheus replica sends over a stretch of time (see prometheusSends). */
+export interface PrometheusSendOptions {
+  replica: string;
+  /** The nodes its POSTs reach (each gets its own op). */
+  nodes: NodeId[];
+  alerts: LabelSet[];
+  /** First evaluation that fires the alerts (their startsAt), and then every `everyMs`. */
+  from: number;
+  /** Last evaluation that sends anything. */
+  to: number;
+  /** Default 2000 ms (evaluation interval, with a shorter resend delay). */
+  everyMs?: number;
+  /** endsAt of a firing alert = evaluation + this (Prometheus: 4 × max(evaluation, resend delay)); default 8000. */
+  validityMs?: number;
+  /** The evaluation that resolves them: from then on they are sent with endsAt = resolvedAt. */
+  resolvedAt?: number;
+  /** Nodes whose POSTs fail (refused), e.g. the node is down. */
+  failing?: NodeId[];
 }
 
 type Pending = { t: number; order: number; event: NewEvent };
@@ -254,6 +289,50 @@ export class HistoryBuilder {
     return this.push(t + 5, { type: 'op.complete', op, kind: 'alerts.post', node, ok, ...(ok === true ? {} : { error: ok === false ? 'HTTP 400' : 'timeout' }) });
   }
 
+  /** The alert source is real Prometheus: its replicas, their labels and targets (a `source` event). */
+  prometheusSource(o: PrometheusSourceOptions): this {
+    const replicas = o.replicas ?? ['p1', 'p2'];
+    const label = o.replicaLabel ?? 'replica';
+    return this.push(o.t, {
+      type: 'source',
+      kind: 'prometheus',
+      state: o.state ?? 'configured',
+      replicas: replicas.map((id) => ({
+        id,
+        version: '2.42.0',
+        externalLabels: { [label]: id },
+        targets: o.targets ?? this.nodeIds,
+        via: 'direct',
+        dropsReplicaLabel: o.dropsReplicaLabel ?? true,
+        evaluationIntervalMs: o.resendIntervalMs ?? 2_000,
+      })),
+      replicaLabels: { [label]: replicas },
+      resendIntervalMs: o.resendIntervalMs ?? 2_000,
+    });
+  }
+
+  /**
+   * What one Prometheus replica POSTs, as its send taps record it: at every evaluation from `from`
+   * to `to`, one alerts.post per node (from = the replica), firing alerts with startsAt = `from`
+   * and endsAt = evaluation + validity, then — from `resolvedAt` on — resolved ones with endsAt =
+   * resolvedAt (Prometheus keeps re-sending a resolution).
+   */
+  prometheusSends(o: PrometheusSendOptions): this {
+    const every = o.everyMs ?? 2_000;
+    const validity = o.validityMs ?? 8_000;
+    for (let t = o.from; t <= o.to; t += every) {
+      const resolved = o.resolvedAt !== undefined && t >= o.resolvedAt;
+      const value = o.alerts.map((labels) => ({ labels, startsAt: wallAt(o.from), endsAt: wallAt(resolved ? o.resolvedAt! : t + validity) }));
+      for (const node of o.nodes) {
+        const op = this.nextOp++;
+        const ok = !(o.failing ?? []).includes(node);
+        this.push(t, { type: 'op.invoke', op, kind: 'alerts.post', node, from: o.replica, value });
+        this.push(t + 3, { type: 'op.complete', op, kind: 'alerts.post', node, ok, ...(ok ? {} : { error: 'connect ECONNREFUSED' }) });
+      }
+    }
+    return this;
+  }
+
   /** An alerts.list op whose answer shows alerts (optionally inhibited). */
   alertsList(node: NodeId, t: number, alerts: { labels: LabelSet; inhibitedBy?: string[]; silencedBy?: string[] }[]): this {
     const op = this.nextOp++;
@@ -333,6 +412,7 @@ export class HistoryBuilder {
       ...(o.components ? { components: o.components } : {}),
       ...(o.nodes ? { nodes: o.nodes } : {}),
     };
+    if (o.spec) this.push(o.t, { ...base, state: 'requested', detail: { spec: o.spec } });
     this.push(o.t, { ...base, state: 'applied' });
     if (o.until !== undefined) this.push(o.until, { ...base, state: 'removed' });
     return this;

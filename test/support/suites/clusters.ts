@@ -67,7 +67,11 @@ export function runForTest(
   opts: Omit<RunOptions, 'argv' | 'runtime' | 'groups' | 'logLevel' | 'timers' | 'clustered' | 'suite'> & Partial<Omit<RunOptions, 'suite'>> & { suite: string },
 ): Promise<RunResult> {
   const outDir = join('reports', 'vitest', name.replace(/[^A-Za-z0-9._+-]+/g, '_'));
-  const argv = ['run', '--suite', opts.suite, '--versions', opts.clusters.map((c) => c.join('+')).join(','), '--out', outDir];
+  const source =
+    opts.source === 'prometheus'
+      ? ['--source', 'prometheus', ...(opts.prometheus?.version ? ['--prometheus', opts.prometheus.version] : []), ...(opts.prometheus?.rulesFile ? ['--rules', opts.prometheus.rulesFile] : [])]
+      : [];
+  const argv = ['run', '--suite', opts.suite, '--versions', opts.clusters.map((c) => c.join('+')).join(','), ...source, '--out', outDir];
   const suite = SUITES[opts.suite];
   if (!suite) throw new Error(`no built-in suite ${opts.suite}`);
   return runSuite({
