@@ -16,14 +16,19 @@ const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'fixtures', 'histories');
 const bin = join(root, 'bin', 'amchaos.js');
 
-/** name → the `amchaos run` arguments (a fixed seed, info logs: small and replayable). */
+/** name → the `amchaos run` arguments (a fixed seed; info logs unless the fixture says: small and replayable). */
 const FIXTURES = {
   pass: ['--suite', 'exactly-once', '--versions', '0.25.0,0.33.1', '--seed', '101'],
   'no-cluster': ['--suite', 'exactly-once', '--versions', '0.33.1', '--no-cluster', '--seed', '102'],
   partition: ['--suite', 'split-brain', '--runtime', 'netns', '--versions', '0.33.1', '--seed', '103'],
   'latency-sweep': ['--suite', 'latency-sweep', '--runtime', 'netns', '--versions', '0.25.0', '--seed', '104'],
   expected: ['--suite', 'receiver-outage', '--versions', '0.33.1', '--seed', '105'],
-  markup: ['--suite', 'exactly-once', '--versions', '0.33.1', '--alerts', 'fixtures/alerts/markup.yaml', '--seed', '106'],
+  // Labels with markup, quotes, newlines, control characters and non-ASCII text, in duplicates (no
+  // cluster: every node notifies) from both log formats (0.25.0 logfmt, 0.33.1 slog), with debug
+  // logs so the evidence has log lines around it.
+  markup: ['--suite', 'exactly-once', '--versions', '0.25.0,0.33.1', '--no-cluster', '--alerts', 'fixtures/alerts/markup.yaml', '--log-level', 'debug', '--seed', '106'],
+  // Process faults: a node killed and restarted (storage kept, then wiped), one paused and resumed.
+  restart: ['--suite', 'restart', '--versions', '0.33.1', '--seed', '109'],
   // Two clusters, Ctrl-C during the second: a run that stopped early (its second scenario unknown).
   interrupted: ['--suite', 'exactly-once', '--versions', '0.33.1,tsam', '--seed', '107'],
   // A healthy cluster and one broken on purpose: a pass beside a fail with duplicates.
@@ -75,11 +80,12 @@ if (args.includes('--rejudge')) {
     const work = mkdtempSync(join(tmpdir(), 'amchaos-record-'));
     const runDir = join(work, name);
     const interruptAfter = INTERRUPT_AFTER_MS[name];
+    const level = a.includes('--log-level') ? [] : ['--log-level', 'info'];
     const r = spawnSync(
       process.execPath,
       interruptAfter === undefined
-        ? [bin, 'run', ...a, '--log-level', 'info', '--out', runDir]
-        : ['-e', `const c = require('node:child_process').spawn(process.execPath, ${JSON.stringify([bin, 'run', ...a, '--log-level', 'info', '--out', runDir])}, { stdio: 'inherit' }); setTimeout(() => c.kill('SIGINT'), ${interruptAfter}); c.on('exit', (code) => process.exit(code ?? 1));`],
+        ? [bin, 'run', ...a, ...level, '--out', runDir]
+        : ['-e', `const c = require('node:child_process').spawn(process.execPath, ${JSON.stringify([bin, 'run', ...a, ...level, '--out', runDir])}, { stdio: 'inherit' }); setTimeout(() => c.kill('SIGINT'), ${interruptAfter}); c.on('exit', (code) => process.exit(code ?? 1));`],
       { cwd: root, stdio: 'inherit' },
     );
     const expected = interruptAfter === undefined ? [0, 1] : [130];

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFixtureRun } from '../../test/support/report/fixture-run.js';
+import { unpackRecordedRun } from '../../test/support/report/recorded.js';
 import { replayCommand } from '../run/run.js';
 import { packageRoot } from '../util/paths.js';
 import { resolvePrometheus, resolveVersion } from '../versions/index.js';
@@ -249,15 +249,23 @@ describe('amchaos report', () => {
   it('re-renders an old run from summary.json and history.jsonl; the exit code follows its verdict; a bad dir is 254', { timeout: 60_000 }, async () => {
     const reports = await mkdtemp(join(tmpdir(), 'amchaos-cli-report-'));
     try {
-      const failing = await writeFixtureRun(reports, 'no-cluster');
-      const passing = await writeFixtureRun(reports, 'pass');
-      await rm(join(failing, 'index.html'), { force: true });
+      // Recorded real runs (fixtures/histories/): fail, pass, an expected failure, and an unknown.
+      const failing = await unpackRecordedRun('no-cluster', reports);
+      const passing = await unpackRecordedRun('pass', reports);
+      const expected = await unpackRecordedRun('expected', reports);
+      const unknown = await unpackRecordedRun('interrupted', reports);
       const r1 = await amchaos(['report', failing]);
       expect(r1.code).toBe(1);
+      expect(r1.stdout).toContain(`rendered ${failing}`);
       expect((await readdir(failing)).sort()).toEqual(expect.arrayContaining(['index.html', 'junit.xml']));
       expect((await amchaos(['report', passing])).code).toBe(0);
+      // An expected failure passes (exit 0); a run that could not finish never does (exit 2).
+      expect((await amchaos(['report', expected])).code).toBe(0);
+      expect((await amchaos(['report', unknown])).code).toBe(2);
+      // A folder exits 0 when every run rendered, whatever their verdicts.
       const all = await amchaos(['report', reports]);
       expect(all.code).toBe(0);
+      for (const d of [failing, passing, expected, unknown]) expect(all.stdout).toContain(`rendered ${d}`);
       expect(await readdir(reports)).toContain('index.html');
       const bad = await amchaos(['report', join(reports, 'nope')]);
       expect(bad.code).toBe(254);

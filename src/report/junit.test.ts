@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../summary/summary.js';
 import { xmlClean } from './junit.js';
 import { renderRunReport } from './render.js';
-import { writeFixtureRun } from '../../test/support/report/fixture-run.js';
+import { unpackRecordedRun, type RecordedRun } from '../../test/support/report/recorded.js';
 
 /** junit.xml read back with a real XML parser, the way CI systems read it. */
 
@@ -42,17 +42,23 @@ async function junitOf(dir: string): Promise<{ xml: string; doc: Doc }> {
 }
 
 let root: string;
+const runs: Record<string, string> = {};
+const ALL: RecordedRun[] = ['pass', 'no-cluster', 'mixed', 'partition', 'latency-sweep', 'expected', 'markup', 'interrupted', 'restart'];
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'amchaos-junit-'));
+  for (const name of ALL) {
+    runs[name] = await unpackRecordedRun(name, root);
+    await renderRunReport(runs[name]);
+  }
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** junit.xml of the recorded runs (fixtures/histories/): real clusters, judged by the real checkers. */
 describe('junit.xml', () => {
-  it('has one testsuite per scenario and one testcase per check, with matching counts', async () => {
-    const dir = await writeFixtureRun(root, 'no-cluster');
-    await renderRunReport(dir);
+  it.each(ALL)('%s: one testsuite per scenario and one testcase per check, with matching counts', async (name) => {
+    const dir = runs[name]!;
     const { doc } = await junitOf(dir);
     const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as RunSummary;
     const suites = doc.testsuites.testsuite;
@@ -63,6 +69,15 @@ describe('junit.xml', () => {
       expect(suite.testcase).toHaveLength(expected);
       expect(Number(suite['@_tests'])).toBe(expected);
       expect(suite.properties.property.find((p) => p['@_name'] === 'amchaos.seed')?.['@_value']).toBe(String(sc.seed));
+      // failures, errors and skips follow the recorded verdicts: fail, unknown, expected failure.
+      const byName = (check: string) => suite.testcase.find((c) => c['@_name'].startsWith(`${check} [`))!;
+      for (const c of sc.checks) {
+        const tc = byName(c.name);
+        const kind = c.verdict === 'fail' ? (c.expectedFailure ? 'skipped' : 'failure') : c.verdict === 'unknown' ? 'error' : 'pass';
+        expect(tc.failure !== undefined, `${sc.id} ${c.name}`).toBe(kind === 'failure');
+        expect(tc.error !== undefined, `${sc.id} ${c.name}`).toBe(kind === 'error');
+        expect(tc.skipped !== undefined, `${sc.id} ${c.name}`).toBe(kind === 'skipped');
+      }
     }
     const all = suites.flatMap((s) => s.testcase);
     expect(Number(doc.testsuites['@_tests'])).toBe(all.length);
@@ -72,51 +87,70 @@ describe('junit.xml', () => {
   });
 
   it('a failure carries the evidence: when, from which nodes, under which fault, and the replay command', async () => {
-    const dir = join(root, '20260115-100000-no-cluster');
-    const { doc } = await junitOf(dir);
-    const control = doc.testsuites.testsuite.find((s) => s['@_name'].startsWith('control/'))!;
+    const { doc } = await junitOf(runs['no-cluster']!);
+    const control = doc.testsuites.testsuite.find((s) => s['@_name'] === 'exactly-once/0.33.1x3/no-cluster')!;
     const eo = control.testcase.find((c) => c['@_name'].startsWith('exactly-once'))!;
-    expect(eo['@_classname']).toBe('amchaos.control');
+    expect(eo['@_classname']).toBe('amchaos.exactly-once');
     expect(eo.failure?.['@_type']).toBe('amchaos.fail');
-    expect(eo.failure?.['@_message']).toBe('24 duplicate notifications in 12 of 12 transitions');
+    expect(eo.failure?.['@_message']).toBe('16 duplicate notification(s) in 8 of 8 group transition(s) with the nodes not clustered (cluster status "disabled") (up to 3 notifications of one transition)');
     const body = eo.failure?.['#text'] ?? '';
-    expect(body).toMatch(/^when: first at t=6\.011 s/m);
+    // The first copy: seq 63, n1 at 23:12:21.499Z (history.jsonl).
+    expect(body).toMatch(/^when: first at t=1\.131 s \(2026-12-04T23:12:21\.499Z\)$/m);
     expect(body).toMatch(/^from: n1, n2, n3$/m);
-    expect(body).toMatch(/^under: no fault; nodes not clustered/m);
-    expect(body).toMatch(/seq \d+: notification #\d+ from n\d → webhook/);
-    expect(body).toContain('replay: amchaos run --suite control,exactly-once --seed 42');
-    // User data survives the round trip verbatim (escaped in the file, decoded by the parser).
-    expect(body).toContain('DiskFull</script><script>alert(\\"pwned\\")</script>');
+    expect(body).toMatch(/^under: no fault; nodes not clustered \(--no-cluster\)$/m);
+    expect(body).toContain('evidence (8 of 8):');
+    expect(body).toContain('seq 63: notification #1 from n1 → capture: {}:{alertname="SLOBurnRate", group="g2"} firing, 1 alert, answered 200');
+    expect(body).toContain('replay: npx amchaos run --suite exactly-once --versions 0.33.1 --no-cluster --log-level info --seed 102');
     expect(control.testcase.find((c) => c['@_name'].startsWith('no-loss'))?.failure).toBeUndefined();
   });
 
-  it('reports an expected failure as skipped with its reason, and a scenario that could not run as an error', async () => {
-    const { doc } = await junitOf(join(root, '20260115-100000-no-cluster'));
-    const mixed = doc.testsuites.testsuite.find((s) => s['@_name'] === 'exactly-once/0.25.0+0.28.1+0.33.1')!;
-    const eo = mixed.testcase.find((c) => c['@_name'].startsWith('exactly-once'))!;
-    expect(eo.failure).toBeUndefined();
-    expect(eo.skipped?.['@_message']).toMatch(/^expected failure: fixture: stands in for/);
-    expect(eo['system-out']).toContain('4 duplicate notifications');
-    const tsam = doc.testsuites.testsuite.find((s) => s['@_name'] === 'exactly-once/tsamx3')!;
-    expect(tsam.testcase).toHaveLength(1);
-    expect(tsam.testcase[0]?.error?.['@_type']).toBe('AMCHAOS_NODE_START_FAILED');
-    expect(tsam.testcase[0]?.error?.['#text']).toContain('hint: see logs/n2.log');
+  it('user data survives the round trip verbatim: markup in label values, escaped in the file, decoded by the parser', async () => {
+    const { xml, doc } = await junitOf(runs['markup']!);
+    expect(xml).not.toContain('<script>');
+    expect(xml).not.toContain('<img');
+    const suite = doc.testsuites.testsuite.find((s) => s['@_name'] === 'exactly-once/0.25.0x3/no-cluster')!;
+    const body = suite.testcase.find((c) => c.failure)!.failure!['#text'];
+    expect(body).toContain('{}:{alertname="<img src=x onerror=alert(2)>", group="</td><b>bold</b>"}');
+    expect(body).toContain('alertname="<script>alert(1)</script>"');
+    expect(body).toContain('instance="a\\"b\'c&d"');
+    expect(body).toContain('team="ünïcødé 雪"');
+    // The label's control characters arrive as escapes, and "]]>" as text.
+    expect(body).toContain('note="nul\\u0000 bell\\u0007 vt\\u000b ]]> end"');
   });
 
-  it('stays well-formed when user data holds characters XML 1.0 forbids', async () => {
-    const dir = await writeFixtureRun(join(root, 'ctl'), 'pass');
+  it('reports an expected failure as skipped with its reason, and a scenario that could not run as an error', async () => {
+    const { doc } = await junitOf(runs['expected']!);
+    const outage = doc.testsuites.testsuite.find((s) => s['@_name'] === 'receiver-outage/0.33.1x3')!;
+    const validity = outage.testcase.find((c) => c['@_name'].startsWith('validity'))!;
+    expect(validity.failure).toBeUndefined();
+    expect(validity.skipped?.['@_message']).toMatch(/^expected failure: receiver failing longer than peer_timeout: the nflog is written only after a successful send/);
+    expect(validity['system-out']).toContain('3 notified alert state(s) contradict the workload: 3 stale firing');
+    expect(validity['system-out']).toMatch(/^under: receiver answers 503 \(fault #1, t=6\.737 s–t=11\.782 s\); receiver down \(fault #2, t=11\.783 s–t=14\.284 s\)$/m);
+    expect(Number(doc.testsuites['@_skipped'])).toBe(1);
+    expect(Number(doc.testsuites['@_failures'])).toBe(0);
+    const { doc: stopped } = await junitOf(runs['interrupted']!);
+    const tsam = stopped.testsuites.testsuite.find((s) => s['@_name'] === 'exactly-once/tsamx3')!;
+    expect(tsam.testcase).toHaveLength(1);
+    expect(tsam.testcase[0]?.['@_name']).toBe('scenario [tsam ×3]');
+    expect(tsam.testcase[0]?.error?.['@_type']).toBe('AMCHAOS_INTERRUPTED');
+    expect(tsam.testcase[0]?.error?.['#text']).toContain('replay: npx amchaos run --suite exactly-once --versions 0.33.1,tsam --log-level info --seed 107');
+  });
+
+  it('stays well-formed when text holds characters XML 1.0 forbids', async () => {
+    // Label values reach junit.xml escaped (above); a scenario id (a vitest test name, for the
+    // reporter) and a harness error message (a node's own words) are taken as they are. The
+    // interrupted run's unknown scenario carries them here.
+    const dir = await unpackRecordedRun('interrupted', join(root, 'ctl'));
     const file = join(dir, 'summary.json');
     const summary = JSON.parse(await readFile(file, 'utf8')) as RunSummary;
-    const check = summary.scenarios[0]!.checks[0]!;
-    check.verdict = 'fail';
-    check.summary = 'nul\u0000 bell\u0007 lone\uD800 pair\uD83D\uDE00 "quotes" & <tags> \r\n]]>';
-    summary.scenarios[0]!.id = 'exactly-once/<&">';
+    const sc = summary.scenarios.find((s) => s.error)!;
+    sc.id = 'exactly-once/<&">';
+    sc.error = { ...sc.error!, message: 'nul\u0000 bell\u0007 lone\uD800 pair\uD83D\uDE00 "quotes" & <tags> \r\n]]>' };
     await writeFile(file, JSON.stringify(summary));
     await renderRunReport(dir);
     const { doc } = await junitOf(dir);
-    const c = doc.testsuites.testsuite[0]!.testcase.find((x) => x.failure)!;
-    expect(c.failure?.['@_message']).toBe('nul\uFFFD bell\uFFFD lone\uFFFD pair\uD83D\uDE00 "quotes" & <tags> \r\n]]>');
-    expect(doc.testsuites.testsuite[0]!['@_name']).toBe('exactly-once/<&">');
+    const suite = doc.testsuites.testsuite.find((s) => s['@_name'] === 'exactly-once/<&">')!;
+    expect(suite.testcase[0]?.error?.['@_message']).toBe('AMCHAOS_INTERRUPTED: nul\uFFFD bell\uFFFD lone\uFFFD pair\uD83D\uDE00 "quotes" & <tags> \r\n]]>');
   });
 
   it('xmlClean keeps valid text and surrogate pairs', () => {

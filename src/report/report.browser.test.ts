@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderRunIndex, renderRunReport } from './render.js';
-import { writeFixtureRun } from '../../test/support/report/fixture-run.js';
 import { writeJudgedRun } from '../../test/support/report/judged-run.js';
+import { unpackRecordedRun, type RecordedRun } from '../../test/support/report/recorded.js';
 import { countPixels as countPixelsIn, DUP_RED, haveChromium, launchBrowser, openReport, screenshot, SHOTS, SKIP_REASON, CHROMIUM, type Browser, type Opened } from '../../test/support/report/browser.js';
 
 /**
  * The reports in a real browser: headless Chromium (Debian's) driven by playwright-core. Checks
  * what a person sees (verdict, matrix, lanes, highlighted duplicates, zoom) and what must never
- * happen (console errors, any network request). Screenshots go to reports/screenshots/.
+ * happen (console errors, dialogs, any network request). The runs are recorded real runs
+ * (fixtures/histories/) and, for scale, a generated history judged by the real checkers.
+ * Screenshots go to reports/screenshots/.
  */
 
 if (!haveChromium) console.warn(`report.browser.test.ts skipped: ${SKIP_REASON}`);
@@ -30,11 +32,20 @@ describe.skipIf(!haveChromium)(`report in headless Chromium (${haveChromium ? CH
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'amchaos-browser-'));
     const reports = join(root, 'reports');
-    runs['pass'] = await writeFixtureRun(reports, 'pass', { startedAt: '2026-01-15T10:00:00.000Z' });
-    runs['no-cluster'] = await writeFixtureRun(reports, 'no-cluster', { startedAt: '2026-01-15T11:00:00.000Z' });
-    runs['partition'] = await writeFixtureRun(reports, 'partition', { startedAt: '2026-01-15T12:00:00.000Z' });
-    runs['large'] = await writeFixtureRun(reports, 'large', { startedAt: '2026-01-15T13:00:00.000Z', notifications: 10_000 });
-    for (const dir of Object.values(runs)) await renderRunReport(dir);
+    const recorded: [RecordedRun, string][] = [
+      ['pass', '2026-01-15T10:00:00.000Z'],
+      ['markup', '2026-01-15T11:00:00.000Z'],
+      ['partition', '2026-01-15T12:00:00.000Z'],
+      ['latency-sweep', '2026-01-15T12:30:00.000Z'],
+      ['restart', '2026-01-15T12:40:00.000Z'],
+      ['expected', '2026-01-15T12:50:00.000Z'],
+    ];
+    for (const [name, startedAt] of recorded) {
+      runs[name] = await unpackRecordedRun(name, reports, { startedAt });
+      await renderRunReport(runs[name]);
+    }
+    // 10,000+ notifications: a generated split-brain history judged by the real checkers (rendered by them).
+    runs['large'] = await writeJudgedRun(reports, 'large', { runId: 'large', startedAt: '2026-01-15T13:00:00.000Z', notifications: 10_000 });
     await renderRunIndex(reports);
     // Judged by the real checkers (real figure keys), in a folder of its own.
     runs['judged'] = await writeJudgedRun(join(root, 'judged'), 'routing-loss');
@@ -56,25 +67,30 @@ describe.skipIf(!haveChromium)(`report in headless Chromium (${haveChromium ? CH
     expect(await page.locator('#verdict').innerText()).toBe('PASS');
     expect(await page.locator('#verdict').isVisible()).toBe(true);
     expect(await page.locator('table.matrix').isVisible()).toBe(true);
-    expect(await page.locator('table.matrix tbody tr').count()).toBe(1);
-    expect(await page.getAttribute('#sc1-tl', 'data-lanes')).toBe('receiver,n1,n2,n3');
-    expect(await page.locator('#sc1-tl canvas').count()).toBe(1);
-    expect(await countPixels(page, '#sc1-tl', DUP_RED)).toBe(0);
+    // 0.25.0 ×3 and 0.33.1 ×3.
+    expect(await page.locator('table.matrix tbody tr').count()).toBe(2);
+    for (const id of ['#sc1-tl', '#sc2-tl']) {
+      expect(await page.getAttribute(id, 'data-lanes')).toBe('receiver,n1,n2,n3');
+      expect(await page.locator(`${id} canvas`).count()).toBe(1);
+      expect(await countPixels(page, id, DUP_RED)).toBe(0);
+    }
     await shot(page, 'pass-top.png');
     expect(problems).toEqual([]);
     await page.close();
   });
 
   it('a failing run: findings first, duplicates highlighted on the timeline and reachable from the evidence', { timeout: 60_000 }, async () => {
-    const { page, problems } = await open(join(runs['no-cluster']!, 'index.html'));
+    // The control on 0.25.0 ×3 and 0.33.1 ×3, alerts whose labels hold markup: 8 duplicates each.
+    const { page, problems } = await open(join(runs['markup']!, 'index.html'));
     expect(await page.locator('#verdict').innerText()).toBe('FAIL');
-    expect(await page.locator('ol.findings li').first().innerText()).toMatch(/FAIL\s+control\/0\.28\.1x3-no-cluster › exactly-once/);
+    expect(await page.locator('ol.findings li').first().innerText()).toMatch(/FAIL\s+exactly-once\/0\.25\.0x3\/no-cluster › exactly-once/);
     expect(await page.locator('table.matrix tbody tr').first().getAttribute('class')).toBe('row-fail');
     const tl = page.locator('.scenario').first().locator('.tl-chart');
     const id = await tl.getAttribute('id');
     expect(await tl.getAttribute('data-lanes')).toBe('receiver,n1,n2,n3');
-    expect(Number(await tl.getAttribute('data-duplicates'))).toBe(36);
-    expect(await countPixels(page, `#${id}`, DUP_RED)).toBeGreaterThan(200);
+    // Marks flagged duplicate: every copy of the 4 transitions each of the 3 nodes sent (12 notifications, 8 of them extra).
+    expect(Number(await tl.getAttribute('data-duplicates'))).toBe(12);
+    expect(await countPixels(page, `#${id}`, DUP_RED)).toBeGreaterThan(100);
     await shot(page, 'fail-top.png');
     await shot(page, 'fail-timeline.png', '.scenario .timeline');
     // "show on timeline" on the first evidence zooms in and names the duplicate.
@@ -84,8 +100,12 @@ describe.skipIf(!haveChromium)(`report in headless Chromium (${haveChromium ? CH
     await expect.poll(() => detail.innerText()).toMatch(/notification #\d+[^]*DUPLICATE/);
     const after = Number(await tl.getAttribute('data-xmax')) - Number(await tl.getAttribute('data-xmin'));
     expect(after).toBeLessThan(before / 2);
-    // The user data in this run is markup; it must show as text and never run.
-    expect(await page.evaluate(() => document.body.innerText.includes('DiskFull</script><script>alert('))).toBe(true);
+    // The user data in this run is markup; it must show as text and never run (a dialog is a problem).
+    const text = await page.evaluate(() => document.body.innerText);
+    expect(text).toContain('alertname="<script>alert(1)</script>"');
+    expect(text).toContain('alertname="<img src=x onerror=alert(2)>"');
+    expect(await page.locator('.scenario img, .scenario b').count()).toBe(0);
+    await shot(page, 'markup-evidence.png', '.check.c-fail');
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -152,9 +172,12 @@ describe.skipIf(!haveChromium)(`report in headless Chromium (${haveChromium ? CH
   });
 
   it('a partition run: fault windows shaded, drag zooms both charts, double-click zooms out', { timeout: 60_000 }, async () => {
+    // split-brain: n3 isolated from t=1.611 s to t=15.116 s of a 46.3 s scenario (history.jsonl).
     const { page, problems } = await open(join(runs['partition']!, 'index.html'));
     const tl = page.locator('#sc1-tl');
     expect(await tl.getAttribute('data-lanes')).toBe('receiver,n1,n2,n3');
+    const span = Number(await tl.getAttribute('data-xmax')) - Number(await tl.getAttribute('data-xmin'));
+    expect(span).toBeGreaterThan(45);
     // The partition band (translucent orange, rgba(230,120,0,0.16)) is drawn on the canvas.
     expect(await countPixels(page, '#sc1-tl', [230, 120, 0], 8, 20)).toBeGreaterThan(1000);
     await shot(page, 'partition-timeline.png', '#sc1 .timeline');
@@ -164,30 +187,91 @@ describe.skipIf(!haveChromium)(`report in headless Chromium (${haveChromium ? CH
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 8 });
     await page.mouse.up();
     const zoomed = [Number(await tl.getAttribute('data-xmin')), Number(await tl.getAttribute('data-xmax'))];
-    expect(zoomed[1]! - zoomed[0]!).toBeLessThan(30);
-    expect(zoomed[0]).toBeGreaterThan(15);
+    expect(zoomed[1]! - zoomed[0]!).toBeLessThan(span * 0.3);
+    expect(zoomed[0]).toBeGreaterThan(span * 0.2);
     await page.mouse.dblclick(box.x + box.width * 0.4, box.y + box.height / 2);
-    await expect.poll(async () => Number(await tl.getAttribute('data-xmax')) - Number(await tl.getAttribute('data-xmin'))).toBeGreaterThan(70);
-    // Hovering inside the partition band names the fault.
-    const x = box.x + box.width * (30 / 80);
-    await page.mouse.move(x, box.y + box.height * 0.9);
-    await expect.poll(() => page.locator('.tip').innerText()).toMatch(/fault #1 partition: isolate n1/);
+    await expect.poll(async () => Number(await tl.getAttribute('data-xmax')) - Number(await tl.getAttribute('data-xmin'))).toBeGreaterThan(span * 0.95);
+    // Hovering inside the partition band, at t=5 s (no notification near), names the fault.
+    const x0 = Number(await tl.getAttribute('data-xmin'));
+    const x1 = Number(await tl.getAttribute('data-xmax'));
+    await page.mouse.move(box.x + (box.width * (5 - x0)) / (x1 - x0), box.y + box.height * 0.9);
+    await expect.poll(() => page.locator('.tip').innerText()).toMatch(/fault #1 partition: partition isolate n3/);
     expect(problems).toEqual([]);
     await page.close();
   });
 
   it('a latency sweep is charted: duplicate marks, the threshold and peer-timeout lines, the answer in words', { timeout: 60_000 }, async () => {
-    const { page, problems } = await open(join(runs['partition']!, 'index.html'));
-    const block = page.locator('#sc2 .sweep-block');
-    expect(await block.locator('.answer').innerText()).toMatch(/^Duplicates start at 400 ms .* 0\.4 × the peer timeout of 1 s\./);
-    expect(await page.locator('#sc2-sweep canvas').count()).toBe(1);
+    const { page, problems } = await open(join(runs['latency-sweep']!, 'index.html'));
+    const block = page.locator('#sc1 .sweep-block');
+    expect(await block.locator('.answer').innerText()).toMatch(/^Duplicates start at 1938 ms .* 0\.97 × the peer timeout of 2 s\. Every probe below it \(4\) was notified exactly once\.$/);
+    expect(await page.locator('#sc1-sweep canvas').count()).toBe(1);
     // Duplicate marks and the threshold line are drawn in the duplicates colour (#D55E00).
-    expect(await countPixels(page, '#sc2-sweep', [0xd5, 0x5e, 0x00], 12)).toBeGreaterThan(200);
+    expect(await countPixels(page, '#sc1-sweep', [0xd5, 0x5e, 0x00], 12)).toBeGreaterThan(200);
     // The dashed peer-timeout line (#555).
-    expect(await countPixels(page, '#sc2-sweep', [0x55, 0x55, 0x55], 6)).toBeGreaterThan(50);
+    expect(await countPixels(page, '#sc1-sweep', [0x55, 0x55, 0x55], 6)).toBeGreaterThan(50);
     await block.locator('summary').click();
-    expect(await block.locator('table.probes tbody tr').count()).toBe(5);
-    await shot(page, 'latency-sweep.png', '#sc2 .sweep-block');
+    expect(await block.locator('table.probes tbody tr').count()).toBe(6);
+    expect(await block.locator('table.probes tbody tr.bad').count()).toBe(2);
+    await shot(page, 'latency-sweep.png', '#sc1 .sweep-block');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('node kills, restarts and a pause are marked on the node lane, and named on hover', { timeout: 60_000 }, async () => {
+    // restart: n1 killed at t=6.767 s and t=14.951 s, paused t=23.166–32.175 s (history.jsonl).
+    const { page, problems } = await open(join(runs['restart']!, 'index.html'));
+    const tl = page.locator('#sc1-tl');
+    // ✕ for the kills (and the exits they caused) in #C0392B, ‖ for the pause in #D35400.
+    expect(await countPixels(page, '#sc1-tl', [0xc0, 0x39, 0x2b], 20)).toBeGreaterThan(20);
+    expect(await countPixels(page, '#sc1-tl', [0xd3, 0x54, 0x00], 20)).toBeGreaterThan(5);
+    await shot(page, 'restart-timeline.png', '#sc1 .timeline');
+    const box = (await page.locator('#sc1-tl .u-over').boundingBox())!;
+    const x0 = Number(await tl.getAttribute('data-xmin'));
+    const x1 = Number(await tl.getAttribute('data-xmax'));
+    const x = box.x + (box.width * (6.767 - x0)) / (x1 - x0);
+    // Down the plot at the first kill until the tip names it (n1's lane).
+    let named = '';
+    for (let y = box.y + 2; y < box.y + box.height && !named; y += 4) {
+      await page.mouse.move(x, y);
+      const tip = page.locator('.tip');
+      if (await tip.isVisible()) {
+        const t = await tip.innerText();
+        if (/^n1 (killed|exited)/.test(t)) named = t;
+      }
+    }
+    expect(named).toMatch(/^n1 (killed|exited)\s+t=6\.767 s/);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('notifications the receiver refused are shown as not delivered, inside the receiver faults', { timeout: 60_000 }, async () => {
+    // receiver-outage: 38 attempts answered 503 during fault #1 (summary.json: notificationsUndelivered).
+    const { page, problems } = await open(join(runs['expected']!, 'index.html'));
+    expect(await page.locator('#verdict').innerText()).toBe('EXPECTED FAIL');
+    expect(await page.locator('table.matrix tbody tr').first().getAttribute('class')).toBe('row-expected');
+    await shot(page, 'receiver-outage-timeline.png', '#sc1 .timeline');
+    // Hover the first refused attempt (from the page's own data) until the tip describes it.
+    const first = await page.evaluate(() => {
+      const data = JSON.parse(document.getElementById('amchaos-data')!.textContent!) as { timelines: { n: { t: number[]; f: number[]; id: number[] } }[] };
+      const n = data.timelines[0]!.n;
+      const i = n.f.findIndex((f) => (f & 4) === 4);
+      return { t: n.t[i]!, id: n.id[i]! };
+    });
+    expect(first.t).toBeGreaterThanOrEqual(6.737);
+    expect(first.t).toBeLessThanOrEqual(11.782);
+    const tl = page.locator('#sc1-tl');
+    const box = (await page.locator('#sc1-tl .u-over').boundingBox())!;
+    const x0 = Number(await tl.getAttribute('data-xmin'));
+    const x1 = Number(await tl.getAttribute('data-xmax'));
+    const x = box.x + (box.width * (first.t - x0)) / (x1 - x0);
+    let described = '';
+    for (let y = box.y + 2; y < box.y + box.height && !described; y += 3) {
+      await page.mouse.move(x, y);
+      const tip = page.locator('.tip');
+      if ((await tip.isVisible()) && (await tip.innerText()).startsWith(`notification #${first.id} `)) described = await tip.innerText();
+    }
+    expect(described).toContain('not delivered');
+    expect(described).toContain('answered 503');
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -219,8 +303,10 @@ describe.skipIf(!haveChromium)(`report in headless Chromium (${haveChromium ? CH
   it('the reports index: runs newest first with verdicts and a duplicates trend', { timeout: 60_000 }, async () => {
     const { page, problems } = await open(join(root, 'reports', 'index.html'));
     const first = page.locator('table.runs tbody tr').first();
-    expect(await first.innerText()).toMatch(/FAIL\s+20260115-130000-large/);
-    expect(await page.locator('table.runs tbody tr').count()).toBe(4);
+    expect(await first.innerText()).toMatch(/FAIL\s+large/);
+    expect(await page.locator('table.runs tbody tr').count()).toBe(7);
+    const order = await page.locator('table.runs tbody tr td:nth-child(2)').allInnerTexts();
+    expect(order).toEqual(['large', 'expected', 'restart', 'latency-sweep', 'partition', 'markup', 'pass']);
     expect(await page.locator('#trend-dups canvas').count()).toBe(1);
     await shot(page, 'index.png');
     expect(problems).toEqual([]);

@@ -9,28 +9,28 @@ import type { HistoryEvent } from '../history/types.js';
 import type { RunSummary } from '../summary/summary.js';
 
 /**
- * The reporter inside a real `vitest run`: a throw-away project whose tests attach fixture
- * scenarios through task.meta.amchaos, exactly as the suites will.
+ * The reporter inside a real `vitest run`: a throw-away project whose tests attach the scenarios of
+ * recorded real runs (fixtures/histories/) through task.meta.amchaos, exactly as the suites do.
  */
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..', '..');
 const REPORTER = join(HERE, 'vitest-reporter.ts');
-const FIXTURES = join(REPO, 'test', 'support', 'report', 'fixture-run.ts');
+const RECORDED = join(REPO, 'test', 'support', 'report', 'recorded.ts');
 
 let project: string;
 
-function suiteFile(kind: string, at: string, withBrokenTest: boolean): string {
+function suiteFile(recorded: string, withBrokenTest: boolean): string {
   return `import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { writeFixtureRun } from ${JSON.stringify(FIXTURES)};
+import { unpackRecordedRun } from ${JSON.stringify(RECORDED)};
 
 // Each file stands for a suite that ran its scenarios into its own run dir.
-const runDir = await writeFixtureRun(join(import.meta.dirname, 'suite-runs'), ${JSON.stringify(kind)}, { startedAt: ${JSON.stringify(at)} });
+const runDir = await unpackRecordedRun(${JSON.stringify(recorded)}, join(import.meta.dirname, 'suite-runs'));
 const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
 
-describe(${JSON.stringify(kind)}, () => {
+describe(${JSON.stringify(recorded)}, () => {
   for (const scenario of summary.scenarios) {
     it(scenario.id, ({ task }) => {
       task.meta.amchaos = { scenario, historyFile: join(runDir, 'history.jsonl'), runDir };
@@ -68,8 +68,11 @@ describe('vitest reporter', () => {
   beforeAll(async () => {
     project = await mkdtemp(join(tmpdir(), 'amchaos-vitest-'));
     await symlink(join(REPO, 'node_modules'), join(project, 'node_modules'), 'dir');
-    await writeFile(join(project, 'a.test.ts'), suiteFile('no-cluster', '2026-02-01T09:00:00.000Z', true));
-    await writeFile(join(project, 'b.test.ts'), suiteFile('partition', '2026-02-01T09:30:00.000Z', false));
+    // A pass beside a fail (and a test that crashed), a partition, and a run stopped by Ctrl-C whose
+    // passing scenario has the same id as the first file's.
+    await writeFile(join(project, 'a.test.ts'), suiteFile('mixed', true));
+    await writeFile(join(project, 'b.test.ts'), suiteFile('partition', false));
+    await writeFile(join(project, 'c.test.ts'), suiteFile('interrupted', false));
     await writeFile(join(project, 'unit.test.ts'), `import { it, expect } from 'vitest';\nit('plain unit test, not a scenario', () => expect(1).toBe(1));\n`);
     result = await runVitest(project, { AMCHAOS_SEED: '7' });
     const reports = join(project, 'reports');
@@ -87,9 +90,22 @@ describe('vitest reporter', () => {
     expect(result.code).toBe(1); // the crashed test fails the vitest run
     expect(result.out).toContain(`amchaos report: ${join(runDir, 'index.html')}`);
     const ids = summary.scenarios.map((s) => s.id);
-    expect(ids).toEqual(
-      expect.arrayContaining(['control/0.28.1x3-no-cluster', 'exactly-once/0.25.0+0.28.1+0.33.1', 'exactly-once/tsamx3', 'partition/0.33.1x3', 'latency/0.28.1x3']),
+    expect([...ids].sort()).toEqual(
+      [
+        'a.test.ts > mixed > a scenario that crashed before it attached its result',
+        'exactly-once/0.33.1x3',
+        'exactly-once/0.33.1x3 (2)',
+        'exactly-once/tsam:no-dedupx3',
+        'exactly-once/tsamx3',
+        'split-brain/0.33.1x3',
+      ].sort(),
     );
+    // The recorded verdicts are kept as they were.
+    expect(Object.fromEntries(summary.scenarios.map((s) => [s.id, s.outcome]))).toMatchObject({
+      'exactly-once/tsam:no-dedupx3': 'fail',
+      'split-brain/0.33.1x3': 'pass',
+      'exactly-once/tsamx3': 'unknown',
+    });
     const broken = summary.scenarios.find((s) => s.id.includes('crashed before it attached'))!;
     expect(broken).toMatchObject({ verdict: 'unknown', error: { code: 'AMCHAOS_CLUSTER_NOT_READY', message: 'cluster never became ready' } });
     expect(ids.some((id) => id.includes('plain unit test'))).toBe(false);
@@ -105,12 +121,24 @@ describe('vitest reporter', () => {
       .map((l) => JSON.parse(l) as HistoryEvent);
     const bySeq = new Map(events.map((e) => [e.seq, e]));
     expect(bySeq.size).toBe(events.length);
-    for (const s of summary.scenarios.filter((x) => !x.error)) {
-      const first = bySeq.get(s.historyRange[0]);
-      expect(first?.type).toBe('scenario.start');
-      expect((first as { scenario: string }).scenario).toBe(s.id);
-      for (const c of s.checks) for (const ev of c.evidence) for (const q of ev.events) expect(bySeq.get(q)?.type).toBe('notification');
+    let evidenceSeqs = 0;
+    for (const s of summary.scenarios.filter((x) => x.historyRange[1] >= x.historyRange[0])) {
+      // Its range holds its own scenario.start (a real history opens the range with phase "start").
+      const starts = events.filter((e) => e.seq >= s.historyRange[0] && e.seq <= s.historyRange[1] && e.type === 'scenario.start');
+      expect(starts.map((e) => (e as { scenario: string }).scenario)).toEqual([s.id.replace(/ \(\d+\)$/, '')]);
+      for (const c of s.checks)
+        for (const ev of c.evidence)
+          for (const q of ev.events) {
+            // Every evidence seq still names an event of its own scenario; the duplicate and
+            // partition evidence names notifications.
+            expect(q).toBeGreaterThanOrEqual(s.historyRange[0]);
+            expect(q).toBeLessThanOrEqual(s.historyRange[1]);
+            if (['exactly-once', 'at-most-k'].includes(c.name)) expect(bySeq.get(q)?.type).toBe('notification');
+            evidenceSeqs++;
+          }
     }
+    // tsam:no-dedup's 8 duplicate transitions (36 notifications) and split-brain's partition copies.
+    expect(evidenceSeqs).toBeGreaterThanOrEqual(36 + 8);
   });
 
   it('copies node logs into the run dir and renders index.html, junit.xml and the reports index', async () => {

@@ -446,6 +446,9 @@
     const dups = probes.map((p) => p.duplicates);
     const peers = probes.map((p) => (p.minPeers == null ? null : p.minPeers));
     const maxX = Math.max(xs[xs.length - 1], sw.peerTimeoutMs || 0, sw.thresholdMs || 0);
+    // Labels sit left of their line, on the first text row; a label that would run into the one
+    // drawn before it (a threshold close to the peer timeout) takes the next row.
+    let lastLabel = null;
     function vline(u, x, colour, dash, label) {
       if (x == null) return;
       const cx = u.valToPos(x, 'x', true);
@@ -462,7 +465,12 @@
       ctx.fillStyle = colour;
       ctx.font = `${12 * devicePixelRatio}px sans-serif`;
       ctx.textAlign = 'right';
-      ctx.fillText(label, cx - 4 * devicePixelRatio, u.bbox.top + 14 * devicePixelRatio);
+      const right = cx - 4 * devicePixelRatio;
+      const left = right - ctx.measureText(label).width;
+      const clash = lastLabel && left < lastLabel.right + 6 * devicePixelRatio && right > lastLabel.left - 6 * devicePixelRatio;
+      const row = clash ? lastLabel.row + 1 : 0;
+      ctx.fillText(label, right, u.bbox.top + (14 + 15 * row) * devicePixelRatio);
+      lastLabel = { left, right, row };
       ctx.restore();
     }
     const u = new uPlot(
@@ -489,6 +497,7 @@
         hooks: {
           draw: [
             (u) => {
+              lastLabel = null;
               vline(u, sw.peerTimeoutMs, '#555', [6, 4], 'peer timeout');
               vline(u, sw.thresholdMs, '#D55E00', [], 'duplicates start');
             },

@@ -7,8 +7,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 
 /**
  * Test support: reports in a real browser — Debian's headless Chromium driven by playwright-core.
- * Every console error or warning, page error, and request for anything but the report file itself
- * is collected as a problem; tests expect none.
+ * Every console error or warning, page error, dialog (alert() run by user data), and request for
+ * anything but the report file itself is collected as a problem; tests expect none.
  */
 export const CHROMIUM = process.env['AMCHAOS_CHROMIUM'] ?? '/usr/bin/chromium';
 export const haveChromium = existsSync(CHROMIUM);
@@ -61,6 +61,11 @@ export async function openReport(context: BrowserContext, file: string, viewport
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // A label like <script>alert(1)</script> that ran would open a dialog.
+  page.on('dialog', (d) => {
+    problems.push(`dialog: ${d.type()} ${d.message()}`);
+    void d.dismiss();
+  });
   page.on('request', (r) => {
     if (r.url() !== url) problems.push(`request: ${r.url()}`);
   });
