@@ -111,6 +111,7 @@ export const FIGURES: Readonly<Record<string, Readonly<Record<string, FigureInfo
     staleFiring: count('Stale firing', 'alert states', 'Firing delivered after its resolution was already delivered there, with no re-fire in between (upstream #3551).', { headline: true, bad: true }),
     staleResolved: count('Stale resolved', 'alert states', 'An old resolution delivered after the next episode\'s firing had been delivered.', { headline: true, bad: true }),
     resolvedWhileFiring: count('Resolved while still firing', 'alert states', 'Delivered resolved although the workload kept the alert firing (and re-sent it to the sender in time).', { headline: true, bad: true }),
+    duplicateAlerts: count('Same alert under two replica labels', 'alert states', 'One alert reached the receiver as two alerts that differ only in the alert source\'s replica label (a Prometheus pair without matching external_labels / alert_relabel_configs).', { headline: true, bad: true }),
     expiredResolved: count('Resolved by expiry', 'alert states', 'Resolved while the workload kept it firing, but no re-send had reached the sender since its endsAt: Alertmanager rightly resolved it.'),
     unwatched: count('Alerts not watched to their horizon', 'alerts', `The history ended before a stale copy of the alert's last state could still arrive (horizon = ${HORIZON}); unknown while above 0.`, { bad: true }),
     orderToleranceMs: ms('Order tolerance', 'Two notifications arriving within this of each other raced; their order says nothing about which state is newer.'),
@@ -162,6 +163,12 @@ export const FIGURES: Readonly<Record<string, Readonly<Record<string, FigureInfo
     readyWaitMs: ms('Waiting for ready', 'Of that, the time spent polling /api/v2/status until every node was ready.'),
     quiesceMs: ms('Watching after the suite', 'After the suite finished: how long the runner kept watching until every horizon and deadline had passed, so the checks can decide.'),
     linkTraffic: json('Traffic per link', 'bytes and packets per directed link', 'What crossed each link proxy (TCP and UDP): faults are verified against it.'),
+    // with --source prometheus
+    sourceReadyMs: ms('Prometheus pair ready', 'From starting the Prometheus replicas to each one sending to every Alertmanager node.'),
+    sourcePosts: json('Posts per replica and node', 'posts per replica → node', 'What each Prometheus replica posted to each Alertmanager node through its tap: posts, answered 2xx, failed, unanswered.'),
+    // prometheus-ha
+    evaluationOffsetMs: ms('Evaluation offset', 'How far the lagging replica evaluates in the past in the evaluation-offset phase.'),
+    phases: json('Phases', 'phases', 'Each phase (healthy, each replica down, each mistake) with its duplicates, flaps and notifications.'),
     // receiver-outage
     duplicatesBaseline: count('Duplicates before the fault', 'notifications', 'Copies counted by the dedup rule in the healthy stretch before the fault (should be 0).', { bad: true }),
     outageMs: ms('Receiver outage', 'From the receiver failing (5xx, then down) to it answering again.'),
