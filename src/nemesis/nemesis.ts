@@ -8,7 +8,8 @@ import type { Transport } from '../fabric/types.js';
 import type { History } from '../history/history.js';
 import type { NodeId } from '../history/types.js';
 import type { CreateToxicInput } from '../proxy/index.js';
-import type { RuntimeCluster, RuntimeNode } from '../runtime/types.js';
+import type { NodeRespec, RuntimeCluster, RuntimeNode } from '../runtime/types.js';
+import type { ResolvedVersion } from '../versions/types.js';
 import { cutLinks, partitionGroups, selectLinks } from './partitions.js';
 import { LINK_FAULT_KINDS, type FaultSpec, type ReceiverControl, type Schedule, type VerifyOptions } from './types.js';
 
@@ -23,6 +24,8 @@ export interface NemesisOptions {
   verify?: VerifyOptions;
   /** Grace for SIGTERM before SIGKILL (terminate/restart faults). Default 10 s. */
   stopGraceMs?: number;
+  /** The versions an upgrade fault may name (resolved before the run); absent: upgrades are refused. */
+  versions?: (requested: string) => ResolvedVersion | undefined;
 }
 
 export interface ActiveFault {
@@ -63,6 +66,7 @@ export class Nemesis {
   private readonly applyTimeoutMs: number;
   private readonly removeTimeoutMs: number;
   private readonly stopGraceMs: number;
+  private readonly versions: ((requested: string) => ResolvedVersion | undefined) | undefined;
   private readonly entries = new Map<number, Entry>();
   private nextId = 1;
   private readonly instance = randomBytes(2).toString('hex');
@@ -74,6 +78,7 @@ export class Nemesis {
     this.applyTimeoutMs = opts.verify?.applyTimeoutMs ?? 15_000;
     this.removeTimeoutMs = opts.verify?.removeTimeoutMs ?? 30_000;
     this.stopGraceMs = opts.stopGraceMs ?? 10_000;
+    this.versions = opts.versions;
   }
 
   private get nodeIds(): NodeId[] {
@@ -259,10 +264,21 @@ export class Nemesis {
         return this.stopImpl(spec.node, spec.signal ?? 'SIGTERM', spec.wipe ?? false, `restart ${spec.node} (${spec.signal ?? 'SIGTERM'}${spec.wipe ? ', storage wiped' : ''})`);
       case 'pause':
         return this.pauseImpl(spec.node);
+      case 'upgrade': {
+        const version = this.versions?.(spec.version);
+        if (!version) {
+          throw new AmchaosError('AMCHAOS_INVALID_SCENARIO', `upgrade ${spec.node} to ${spec.version}: that version was not resolved before the run`, {
+            hint: 'Give it with --upgrade-to (amchaos run) so it is fetched and its amtool checks the config before anything starts.',
+          });
+        }
+        return this.respecImpl(spec.node, `upgrade ${spec.node} to ${spec.version}`, { version }, false);
+      }
+      case 'node-flags':
+        return this.respecImpl(spec.node, `restart ${spec.node} with ${spec.flags.join(' ')}`, { extraArgs: [...this.node(spec.node).spec.extraArgs, ...spec.flags] }, true);
       default: {
         const never: never = spec;
         throw new AmchaosError('AMCHAOS_INVALID_SCENARIO', `unknown fault kind ${JSON.stringify((never as { kind: unknown }).kind)}`, {
-          hint: 'Fault kinds: partition, link-cut, latency, loss, client-cut, receiver-cut, receiver, kill, terminate, pause, restart.',
+          hint: 'Fault kinds: partition, link-cut, latency, loss, client-cut, receiver-cut, receiver, kill, terminate, pause, restart, upgrade, node-flags.',
         });
       }
     }
@@ -468,6 +484,50 @@ export class Nemesis {
       },
       rollback: async () => {
         if (!node.running) await node.start().catch(() => undefined);
+      },
+    };
+  }
+
+  /**
+   * Restarts a node as something else — another version (an upgrade step), other flags — through
+   * RuntimeNode.respec: SIGTERM (snapshots written, memberlist Leave), storage kept, respec, start.
+   * Applied once the node runs again. `revert`: removal restarts it as it was; otherwise removal
+   * only ends the fault's window (an upgraded node stays upgraded).
+   */
+  private respecImpl(nodeId: NodeId, description: string, change: NodeRespec, revert: boolean): Impl {
+    const node = this.node(nodeId);
+    if (!this.cluster.capabilities.respec || !node.respec) {
+      throw new AmchaosError('AMCHAOS_RUNTIME_UNSUPPORTED', `the ${this.cluster.runtime} runtime cannot restart a node as another version or with other flags`, {
+        hint: 'Use the process or netns runtime.',
+      });
+    }
+    const before: NodeRespec = { version: node.spec.version, extraArgs: [...node.spec.extraArgs] };
+    const restartAs = async (what: NodeRespec) => {
+      const pid = node.pid;
+      if (node.running) {
+        this.history.append({ type: 'node', node: nodeId, state: 'stopping', ...(pid ? { pid } : {}) });
+        await node.stop({ graceMs: this.stopGraceMs });
+        if (node.running) throw new AmchaosError('AMCHAOS_FAULT_NOT_VERIFIED', `${description}: ${nodeId} is still running`, { hint: 'See the node log: ' + node.logFile });
+        this.history.append({ type: 'node', node: nodeId, state: 'stopped', ...(pid ? { pid } : {}) });
+      }
+      await node.respec!(what);
+      this.history.append({ type: 'node', node: nodeId, state: 'starting', message: `as ${node.spec.version.requested} ${node.spec.extraArgs.join(' ')}`.trim() });
+      await node.start();
+      this.history.append({ type: 'node', node: nodeId, state: 'started', ...(node.pid ? { pid: node.pid } : {}) });
+      return { pid: node.pid, version: node.spec.version.requested, ...(node.spec.version.reportedVersion ? { reportedVersion: node.spec.version.reportedVersion } : {}), extraArgs: node.spec.extraArgs };
+    };
+    return {
+      description,
+      nodes: [nodeId],
+      apply: async () => ({ from: before.version!.requested, ...(await restartAs(change)) }),
+      remove: async () => {
+        if (!revert) return { liftedAt: this.history.clock.now(), stays: node.spec.version.requested };
+        return { ...(await restartAs(before)), liftedAt: this.history.clock.now() };
+      },
+      rollback: async () => {
+        if (node.running) return;
+        await node.respec!(before).catch(() => undefined);
+        await node.start().catch(() => undefined);
       },
     };
   }

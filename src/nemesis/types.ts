@@ -52,7 +52,15 @@ export type FaultSpec =
   /** SIGSTOP; SIGCONT on removal. */
   | { kind: 'pause'; node: NodeId }
   /** Stop (SIGTERM or SIGKILL), optionally wipe storage, and start again when removed. */
-  | { kind: 'restart'; node: NodeId; signal?: 'SIGTERM' | 'SIGKILL'; wipe?: boolean };
+  | { kind: 'restart'; node: NodeId; signal?: 'SIGTERM' | 'SIGKILL'; wipe?: boolean }
+  /**
+   * One step of a rolling upgrade: stop the node (SIGTERM, storage kept), start it as `version`
+   * (a version resolved before the run, e.g. --upgrade-to); applied once it runs again. Removing
+   * the fault ends the step: the node stays upgraded.
+   */
+  | { kind: 'upgrade'; node: NodeId; version: string }
+  /** Restart the node (SIGTERM, storage kept) with these extra flags; removal restarts it with its own flags again. */
+  | { kind: 'node-flags'; node: NodeId; flags: string[] };
 
 export type FaultKind = FaultSpec['kind'];
 

@@ -13,6 +13,7 @@ import type { SuiteDefinition } from './suite.js';
 import type { RunSummary, ScenarioSummary } from './summary.js';
 import { newRunId } from './workdir.js';
 import { seedFor } from './seed.js';
+import { shardSlice, type Shard } from './shard.js';
 
 export interface RunOptions {
   /** The suite to run (the CLI looks names up in the registry it is given, or loads a suite file). */
@@ -36,6 +37,10 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Abort from outside (vitest); the CLI wires SIGINT/SIGTERM. */
   signal?: AbortSignal;
+  /** `--upgrade-to`: the version upgrade faults restart nodes with (rolling-upgrade). */
+  upgradeTo?: string;
+  /** `--shard i/n`: run only this stable slice of the clusters. */
+  shard?: Shard;
 }
 
 export interface RunResult {
@@ -70,14 +75,30 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   // ---- Resolve: every input is checked before anything starts. ----
   const runtime = await getRuntime(opts.runtime);
   assertRuntimeFits(suite, runtime);
-  const inputs = await prepareClusterInputs({ versions: opts.clusters.flat(), configFile: opts.configFile, timers: opts.timers, log });
+  const timerOverrides = { ...suite.timers, ...opts.timers };
+  const inputs = await prepareClusterInputs({
+    versions: [...opts.clusters.flat(), ...(opts.upgradeTo !== undefined ? [opts.upgradeTo] : [])],
+    configFile: opts.configFile,
+    suiteConfig: suite.config ? { suite: suite.name, text: suite.config } : undefined,
+    timers: timerOverrides,
+    log,
+  });
+  const upgradeTo = opts.upgradeTo !== undefined ? inputs.versions.get(opts.upgradeTo) : undefined;
+  for (const names of opts.clusters) {
+    const why = suite.unsupported?.(names.map((n) => inputs.versions.get(n)!), { upgradeTo });
+    if (why) {
+      throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `suite ${suite.name} cannot run on ${names.join('+')}: ${why}`, {
+        hint: `Pick versions that have what ${suite.name} needs (\`amchaos suites\` says what each suite reproduces).`,
+      });
+    }
+  }
   await assertReceiverPortFree(opts.receiverPort);
   const alerts: LabelSet[] | undefined = opts.alertsFile ? (await loadAlertsFile(opts.alertsFile)).map((a) => a.labels) : undefined;
 
   const runId = newRunId();
   const seed = opts.seed ?? Math.floor(Math.random() * 0xffffffff);
   const runDir = resolve(opts.outDir ?? join('reports', runId));
-  const plans: ScenarioPlan[] = opts.clusters.map((names) => {
+  const plans: ScenarioPlan[] = shardSlice(opts.clusters, opts.shard).map((names) => {
     const versions = names.map((n) => inputs.versions.get(n)!);
     const label = names.every((v) => v === names[0]) ? `${names[0]}x${versions.length}` : names.join('+');
     const id = `${suite.name}/${label}${opts.clustered ? '' : '/no-cluster'}`;
@@ -94,6 +115,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
       config: (captureBase: string) => inputs.configFor(captureBase, timers),
       alerts: alerts ?? generateAlerts({ seed: scenarioSeed, groups: opts.groups, alertsPerGroup: { min: 1, max: 3 } }).map((a) => a.labels),
       logLevel: opts.logLevel,
+      upgradeTo,
     };
   });
   await preflight(runtime, plans, { runId, runDir, receiverPort: opts.receiverPort, probe: inputs.probe });
@@ -138,6 +160,7 @@ function printSummary(summary: RunSummary, runDir: string): void {
     lines.push(`  ${s.outcome.padEnd(16)} ${s.id}${s.expectedFailure ? `  [${s.expectedFailure}]` : ''}`);
     for (const c of s.checks) lines.push(`           ${c.verdict.padEnd(7)} ${c.name}: ${c.summary}`);
     if (s.error) lines.push(`           error: ${s.error.message}`);
+    if (s.claim) lines.push(`           claim ${s.claim.mode.id}: ${s.claim.result.toUpperCase()} — ${s.claim.summary} (a finding, not a verdict)`);
   }
   lines.push(`report: ${join(runDir, 'index.html')}`, `replay: ${summary.command.join(' ')}`);
   process.stdout.write(lines.join('\n') + '\n');

@@ -1,5 +1,7 @@
 import { scenarioOutcome, verdictOf } from '../checkers/outcome.js';
 import type { CheckResult } from '../checkers/types.js';
+import { evaluateClaim } from '../claims/evaluate.js';
+import type { ClaimSummary } from '../claims/types.js';
 import { AmchaosError, isAmchaosError } from '../errors/index.js';
 import type { Runtime } from '../runtime/types.js';
 import { ScenarioSession, type ScenarioEnv, type ScenarioPlan } from './session.js';
@@ -41,6 +43,8 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
   const outcome = scenarioOutcome(checks, error);
   const expected = outcome === 'expected-failure' ? [...new Set(checks.filter((c) => c.expectedFailure).map((c) => c.expectedFailure!))] : [];
   session.figures['notifications'] = events.filter((e) => e.type === 'notification').length;
+  const claim = plan.suite.claim ? evaluateClaim(plan.suite.claim, events, checks, error) : undefined;
+  if (claim) session.log(`claim ${claim.mode.id}: ${claim.result.toUpperCase()} — ${claim.summary}`);
   return {
     id: plan.id,
     suite: plan.suite.name,
@@ -60,6 +64,7 @@ export async function runScenario(plan: ScenarioPlan, env: ScenarioEnv): Promise
     logs: session.logs,
     figures: session.figures,
     ...(error ? { error } : {}),
+    ...(claim ? { claim: summariseClaim(claim) } : {}),
   };
 }
 
@@ -72,6 +77,12 @@ export function scenarioError(e: unknown, signal: AbortSignal): NonNullable<Scen
 
 // The report highlights every piece of evidence on the timeline, so summary.json keeps nearly all of it.
 const EVIDENCE_IN_SUMMARY = 1_000;
+
+/** A claim as summary.json keeps it: evidence capped like a check's. */
+export function summariseClaim(c: ClaimSummary): ClaimSummary {
+  const cap = (d: ClaimSummary['fault']) => ({ ...d, evidence: d.evidence.slice(0, 100) });
+  return { ...c, fault: cap(c.fault), control: cap(c.control) };
+}
 
 export function summariseCheck(c: CheckResult): CheckSummary {
   return { ...c, evidenceCount: c.evidence.length, evidence: c.evidence.slice(0, EVIDENCE_IN_SUMMARY) };

@@ -34,6 +34,8 @@ export interface ScenarioPlan {
   config: (captureBase: string) => ClusterConfig;
   alerts: LabelSet[];
   logLevel: 'debug' | 'info';
+  /** `--upgrade-to`: the version an upgrade fault restarts nodes with (resolved before the run). */
+  upgradeTo?: ResolvedVersion | undefined;
 }
 
 /** What a scenario shares with the rest of its run. */
@@ -69,7 +71,7 @@ export function nodeSpecs(plan: ScenarioPlan, configYaml: string): NodeSpec[] {
     peerName: `n${String(index + 1).padStart(2, '0')}`,
     timers: plan.timers,
     logLevel: plan.logLevel,
-    extraArgs: [],
+    extraArgs: plan.suite.nodeFlags?.({ index, version, timers: plan.timers }) ?? [],
   }));
 }
 
@@ -211,7 +213,14 @@ export class ScenarioSession {
     this.log(`${cluster.nodes.length} nodes ${plan.clustered ? 'clustered and ready' : 'up (unclustered)'} in ${this.figures['startToReadyMs']} ms`);
 
     history.append({ type: 'phase', phase: 'drive' });
-    this.nemesisInstance = new Nemesis({ cluster, history, receiver: capture });
+    const upgradeTo = plan.upgradeTo;
+    this.nemesisInstance = new Nemesis({
+      cluster,
+      history,
+      receiver: capture,
+      // An upgrade fault names its version; only the one resolved (and amtool-checked) before the run is known.
+      versions: (requested) => (upgradeTo && upgradeTo.requested === requested ? upgradeTo : plan.versions.find((v) => v.requested === requested)),
+    });
     const firstSeq = this.firstSeq;
     this.ctxInstance = {
       id: plan.id,
@@ -239,6 +248,7 @@ export class ScenarioSession {
       },
       log: (m) => this.log(m),
       figures: this.figures,
+      upgradeTo,
     };
   }
 

@@ -1,5 +1,6 @@
 import type { Outcome } from '../checkers/outcome.js';
 import type { CheckResult, Verdict } from '../checkers/types.js';
+import type { ClaimSummary } from '../claims/types.js';
 import type { NodeDescriptor, Timers } from '../history/types.js';
 
 /**
@@ -58,6 +59,13 @@ export interface ScenarioSummary {
   figures: Record<string, unknown>;
   /** A scenario that could not run says why (the error code and message). */
   error?: { code: string; message: string; hint?: string };
+  /**
+   * The suite's upstream claim (src/claims), when it has one: reproduced / not reproduced / unknown
+   * with evidence. A finding beside the checks: it never enters `outcome`.
+   */
+  claim?: ClaimSummary;
+  /** The catalogue column this scenario fills (the version under test), when run by `amchaos catalogue`. */
+  catalogueVersion?: string;
 }
 
 export interface CheckSummary extends Omit<CheckResult, 'evidence'> {

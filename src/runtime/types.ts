@@ -14,6 +14,16 @@ export interface RuntimeCapabilities {
   linkFaults: boolean;
   /** SIGSTOP/SIGCONT (or docker pause). */
   pause: boolean;
+  /** RuntimeNode.respec: a stopped node starts next as another version or with other flags (upgrades, flag faults). */
+  respec?: boolean;
+}
+
+/** What a node runs next time it starts, when a fault changes it (RuntimeNode.respec). */
+export interface NodeRespec {
+  /** Another version (a rolling upgrade). */
+  version?: ResolvedVersion;
+  /** Replaces the node's extra flags (spec.extraArgs). */
+  extraArgs?: string[];
 }
 
 /** What the core asks a runtime to run for one node. */
@@ -71,6 +81,11 @@ export interface RuntimeNode {
   resume(): Promise<void>;
   /** Deletes the node's storage (for restart-with-wiped-storage). Only while stopped. */
   wipeStorage(): Promise<void>;
+  /**
+   * Changes what the node runs at its next start — another version, other extra flags — keeping
+   * its id, addresses and storage. Only while stopped; only where capabilities.respec.
+   */
+  respec?(change: NodeRespec): Promise<void>;
   /** Resolves when the process exits (for crash detection). */
   onExit(listener: (exit: { code: number | null; signal: string | null }) => void): () => void;
   /** The last `n` lines of the node's log. */

@@ -7,7 +7,7 @@ import { isRoot, which } from '../../util/fs.js';
 import { nodeArgs, type NodeAddresses } from '../common/args.js';
 import { NodeProcess, waitWebHealthy, type ExitInfo } from '../common/node-process.js';
 import { templatesPlan, withPdeathsig, withTemplates, type TemplatesPlan } from '../common/templates.js';
-import type { ClusterSpec, NodeSpec, Runtime, RuntimeCluster, RuntimeNode } from '../types.js';
+import type { ClusterSpec, NodeRespec, NodeSpec, Runtime, RuntimeCluster, RuntimeNode } from '../types.js';
 import { inNetns, run } from './commands.js';
 import { cidrContains, cidrOverlaps, cidrSize, formatCidr, intToIp, ipToInt, parseCidr, type Cidr } from './ipv4.js';
 import { ClusterNetwork, type NetworkPlan } from './network.js';
@@ -49,7 +49,7 @@ const REQUIRED_TOOLS = ['ip', 'iptables', 'iptables-save', 'iptables-restore'] a
  */
 export class NetnsRuntime implements Runtime {
   readonly name = 'netns' as const;
-  readonly capabilities = { linkFaults: true, pause: true };
+  readonly capabilities = { linkFaults: true, pause: true, respec: true };
   private readonly state: StateDir;
 
   constructor(private readonly opts: NetnsRuntimeOptions = {}) {
@@ -255,7 +255,7 @@ export function requireRoot(root = isRoot()): void {
 
 export class NetnsCluster implements RuntimeCluster {
   readonly runtime = 'netns' as const;
-  readonly capabilities = { linkFaults: true, pause: true };
+  readonly capabilities = { linkFaults: true, pause: true, respec: true };
   private destroyed = false;
 
   constructor(
@@ -306,7 +306,7 @@ export class NetnsNode implements RuntimeNode {
   private readonly proc: NodeProcess;
 
   constructor(
-    readonly spec: NodeSpec,
+    public spec: NodeSpec,
     cluster: ClusterSpec,
     /** The node's network namespace (`ip netns exec <netns> ...` reaches it). */
     readonly netns: string,
@@ -314,7 +314,7 @@ export class NetnsNode implements RuntimeNode {
     readonly ip: string,
     /** Through the fabric's `client->node` proxy. */
     readonly apiURL: string,
-    private readonly templates: TemplatesPlan,
+    private templates: TemplatesPlan,
     private readonly setpriv: string | undefined,
     private readonly startTimeoutMs: number,
   ) {
@@ -403,6 +403,14 @@ export class NetnsNode implements RuntimeNode {
 
   get paused(): boolean {
     return this.proc.isPaused;
+  }
+
+  async respec(change: NodeRespec): Promise<void> {
+    if (this.running) throw new AmchaosError('AMCHAOS_INTERNAL', `node ${this.id}: stop it before changing what it runs`);
+    const spec: NodeSpec = { ...this.spec, ...(change.version ? { version: change.version } : {}), ...(change.extraArgs ? { extraArgs: [...change.extraArgs] } : {}) };
+    // Another version may need its own templates (Debian builds): plan them for the new spec.
+    this.templates = await templatesPlan(spec);
+    this.spec = spec;
   }
 
   async wipeStorage(): Promise<void> {

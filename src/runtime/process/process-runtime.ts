@@ -7,7 +7,7 @@ import { isBindFailure } from '../common/logs.js';
 import { NodeProcess, waitWebHealthy, type ExitInfo } from '../common/node-process.js';
 import { freePort, releasePort } from '../common/ports.js';
 import { templatesPlan, withPdeathsig, withTemplates, type TemplatesPlan } from '../common/templates.js';
-import type { ClusterSpec, NodeSpec, Runtime, RuntimeCluster, RuntimeNode } from '../types.js';
+import type { ClusterSpec, NodeRespec, NodeSpec, Runtime, RuntimeCluster, RuntimeNode } from '../types.js';
 import { startInPositionOrder } from '../common/start-order.js';
 
 const HOST = '127.0.0.1';
@@ -19,7 +19,7 @@ const HOST = '127.0.0.1';
  */
 export class ProcessRuntime implements Runtime {
   readonly name = 'process' as const;
-  readonly capabilities = { linkFaults: false, pause: true };
+  readonly capabilities = { linkFaults: false, pause: true, respec: true };
 
   async preflight(spec: ClusterSpec): Promise<void> {
     for (const n of spec.nodes) await templatesPlan(n);
@@ -54,7 +54,7 @@ function teardownGraceMs(timers: { gossipIntervalMs: number }): number {
 
 class ProcessCluster implements RuntimeCluster {
   readonly runtime = 'process' as const;
-  readonly capabilities = { linkFaults: false, pause: true };
+  readonly capabilities = { linkFaults: false, pause: true, respec: true };
   constructor(readonly nodes: ProcessNode[]) {}
 
   async startAll(): Promise<void> {
@@ -82,10 +82,10 @@ class ProcessNode implements RuntimeNode {
   private readonly proc: NodeProcess;
 
   constructor(
-    readonly spec: NodeSpec,
+    public spec: NodeSpec,
     cluster: ClusterSpec,
     ports: { web: number; cluster: number },
-    private readonly templates: TemplatesPlan,
+    private templates: TemplatesPlan,
     private readonly setpriv: string | undefined,
   ) {
     this.id = spec.id;
@@ -192,6 +192,14 @@ class ProcessNode implements RuntimeNode {
 
   async resume(): Promise<void> {
     this.proc.resume();
+  }
+
+  async respec(change: NodeRespec): Promise<void> {
+    if (this.running) throw new AmchaosError('AMCHAOS_INTERNAL', `node ${this.id}: stop it before changing what it runs`);
+    const spec: NodeSpec = { ...this.spec, ...(change.version ? { version: change.version } : {}), ...(change.extraArgs ? { extraArgs: [...change.extraArgs] } : {}) };
+    // Another version may need its own templates (Debian builds): plan them for the new spec.
+    this.templates = await templatesPlan(spec);
+    this.spec = spec;
   }
 
   async wipeStorage(): Promise<void> {
