@@ -4,6 +4,11 @@ import { latencySweep } from './latency-sweep.js';
 import { receiverOutage } from './receiver-outage.js';
 import { restart } from './restart.js';
 import { silences } from './silences.js';
+import { slowReceiver } from './slow-receiver.js';
+import { repeatInterval } from './repeat-interval.js';
+import { flapping } from './flapping.js';
+import { resolvedDropped } from './resolved-dropped.js';
+import { groupKeyCollision } from './group-key-collision.js';
 import { splitBrain } from './split-brain.js';
 import { udpCut } from './udp-cut.js';
 
@@ -16,4 +21,9 @@ export const SUITES: Readonly<Record<string, SuiteDefinition>> = {
   [latencySweep.name]: latencySweep,
   [receiverOutage.name]: receiverOutage,
   [restart.name]: restart,
+  [slowReceiver.name]: slowReceiver,
+  [repeatInterval.name]: repeatInterval,
+  [flapping.name]: flapping,
+  [resolvedDropped.name]: resolvedDropped,
+  [groupKeyCollision.name]: groupKeyCollision,
 };

@@ -72,6 +72,42 @@ export function duringInjectedFault(o: InjectedFaultOptions): KnownBehaviour {
   };
 }
 
+export interface SuiteRouteOptions {
+  id: string;
+  /** The matcher (as the route records it, e.g. `amchaos_phase="flap"`) that marks the suite's own route. */
+  routeMatcher: string;
+  checks: readonly string[];
+  /** The evidence on that route the behaviour covers: another known behaviour that must explain it too, or evidence kinds. */
+  explainedBy?: KnownBehaviour;
+  kinds?: readonly string[];
+  reason: string;
+}
+
+/**
+ * A condition the suite set up in its own config (a route with timers that cannot be exactly-once,
+ * a repeat_interval the nflog outlives): evidence on that route — and only of the kinds, or
+ * explained by the behaviour, the suite names — is expected, because the suite injected it. The
+ * same evidence on any other route stays a failure (CONFIG_BEHAVIOURS still explain it there).
+ */
+export function onSuiteRoute(o: SuiteRouteOptions): KnownBehaviour {
+  return {
+    id: o.id,
+    checks: o.checks,
+    expected: true,
+    explain(view, e) {
+      const route = routeOfEvidence(view, e);
+      if (!route || !route.matchers.includes(o.routeMatcher)) return undefined;
+      if (o.kinds && !o.kinds.includes(e.kind)) return undefined;
+      if (o.explainedBy) {
+        const inner = o.explainedBy.explain(view, e);
+        if (!inner) return undefined;
+        return `${o.reason} — inside the suite's own route ${route.id} (${o.routeMatcher}): ${inner}`;
+      }
+      return `${o.reason} — inside the suite's own route ${route.id} (${o.routeMatcher})`;
+    },
+  };
+}
+
 /**
  * Upstream #3551 / #4008 (not expected: it comes from the timers): with group_interval ≤ (N−1) ×
  * peer_timeout, the last position's flush is still waiting when the next group_interval tick

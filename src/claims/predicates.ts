@@ -224,11 +224,14 @@ export function fewerNotificationsThanRoutes(): Predicate {
     let judged = 0;
     const firstFire = new Map<string, LabelSet>();
     for (const e of view.intents) if (e.type === 'alert.fire' && e.labels[PHASE_LABEL] === phase && !firstFire.has(e.alert)) firstFire.set(e.alert, e.labels);
+    const intents = intentsByKey(view);
     for (const [key, labels] of firstFire) {
       const { routes } = routesFor(tree, labels);
       if (routes.length < 2) continue;
       judged++;
-      const got = p.ns.filter((n) => n.delivered && n.alerts.some((a) => a.key === key && a.status === 'firing'));
+      // While the alert first fired: a firing notification after its resolve is another matter (a stale state).
+      const until = intents.get(key)?.firing[0]?.end ?? Infinity;
+      const got = p.ns.filter((n) => n.delivered && n.t < until && n.alerts.some((a) => a.key === key && a.status === 'firing'));
       if (got.length < routes.length) {
         evidence.push(notifEvidence('route-notification-missing', `${key}: ${routes.length} routes match (${routes.map((r) => r.id).join(', ')}), ${got.length} firing notification(s) arrived (group key ${got[0]?.groupKey ?? '—'})`, got, { alert: key, routes: routes.map((r) => r.id) }));
       }

@@ -27,8 +27,8 @@ import { createRunWorkDir, newRunId, removeRunWorkDir } from './workdir.js';
 export interface ClusterInputs {
   /** Every distinct version asked for, resolved (Debian builds fetched into the cache). */
   versions: Map<string, ResolvedVersion>;
-  /** The config as it will run for a capture at `captureBase` (routes from the user's file, or generated). */
-  configFor(captureBase: string, timers: Timers): ClusterConfig;
+  /** The config as it will run for a capture at `captureBase` (routes from the user's file, the suite's, or generated) for a cluster of `nodes`. */
+  configFor(captureBase: string, timers: Timers, nodes?: number): ClusterConfig;
   /** The timers of a cluster of n nodes: defaults and overrides, with a user config's route timers. */
   timersFor(n: number): Timers;
   /** The config with a placeholder capture address (what was validated). */
@@ -43,7 +43,7 @@ export async function prepareClusterInputs(o: {
   versions: Iterable<string>;
   configFile?: string | undefined;
   /** A suite's own config (SuiteDefinition.config): used like a user's --config, which it excludes. */
-  suiteConfig?: { suite: string; text: (timers: Timers) => string } | undefined;
+  suiteConfig?: { suite: string; text: (timers: Timers, nodes: number) => string } | undefined;
   timers: Partial<Timers>;
   fetch?: boolean;
   log: (line: string) => void;
@@ -58,11 +58,11 @@ export async function prepareClusterInputs(o: {
   const userText = o.configFile !== undefined ? await readInput(o.configFile, '--config') : undefined;
   const flagSources = timerFlagSources(o.timers);
   const suiteFile = o.suiteConfig ? `suite ${o.suiteConfig.suite}` : undefined;
-  const configFor = (captureBase: string, timers: Timers): ClusterConfig =>
+  const configFor = (captureBase: string, timers: Timers, nodes = 3): ClusterConfig =>
     userText !== undefined
       ? userConfig(userText, o.configFile!, captureBase)
       : o.suiteConfig
-        ? userConfig(o.suiteConfig.text(timers), suiteFile!, captureBase)
+        ? userConfig(o.suiteConfig.text(timers, nodes), suiteFile!, captureBase)
         : defaultConfig(captureBase, timers, flagSources);
   const probe = configFor('http://127.0.0.1:9', timersFor(3, o.timers));
   if (userText !== undefined) refuseRouteTimerFlags(o.timers, probe);
@@ -75,7 +75,7 @@ export async function prepareClusterInputs(o: {
     timersFor: (n) => {
       const t = timersFor(n, o.timers);
       if (userText !== undefined) return withRootRouteTimers(t, probe);
-      if (o.suiteConfig) return withRootRouteTimers(t, configFor('http://127.0.0.1:9', t));
+      if (o.suiteConfig) return withRootRouteTimers(t, configFor('http://127.0.0.1:9', t, n));
       return t;
     },
     probe,

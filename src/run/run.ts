@@ -112,7 +112,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
       clustered: opts.clustered,
       seed: scenarioSeed,
       timers,
-      config: (captureBase: string) => inputs.configFor(captureBase, timers),
+      config: (captureBase: string) => inputs.configFor(captureBase, timers, versions.length),
       alerts: alerts ?? generateAlerts({ seed: scenarioSeed, groups: opts.groups, alertsPerGroup: { min: 1, max: 3 } }).map((a) => a.labels),
       logLevel: opts.logLevel,
       upgradeTo,

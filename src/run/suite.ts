@@ -49,7 +49,7 @@ export interface SuiteDefinition<F extends object = Record<string, unknown>> {
    * The suite's own alertmanager.yml for these timers (receivers are replaced by the capture, as
    * with --config, and checked with every version's amtool); `--config` beside it is refused.
    */
-  config?: (timers: Timers) => string;
+  config?: (timers: Timers, nodes: number) => string;
   /** Extra flags for a node at start (e.g. --data.maintenance-interval), after the harness's own. */
   nodeFlags?: (node: { index: number; version: ResolvedVersion; timers: Timers }) => string[];
   /**
