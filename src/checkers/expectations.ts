@@ -95,15 +95,19 @@ export function onSuiteRoute(o: SuiteRouteOptions): KnownBehaviour {
     checks: o.checks,
     expected: true,
     explain(view, e) {
-      const route = routeOfEvidence(view, e);
-      if (!route || !route.matchers.includes(o.routeMatcher)) return undefined;
+      // An ambiguous group (one receiver on several matching routes) names them all ("root.0|root.1"): every one must be the suite's.
+      const id = e.data?.['route'];
+      const tree = routeTree(view);
+      const routes = typeof id === 'string' ? id.split('|').map((part) => tree.all.find((r) => r.id === part)) : [routeOfEvidence(view, e)];
+      if (routes.length === 0 || routes.some((r) => !r || !r.matchers.includes(o.routeMatcher))) return undefined;
+      const route = routes[0]!;
       if (o.kinds && !o.kinds.includes(e.kind)) return undefined;
       if (o.explainedBy) {
         const inner = o.explainedBy.explain(view, e);
         if (!inner) return undefined;
-        return `${o.reason} — inside the suite's own route ${route.id} (${o.routeMatcher}): ${inner}`;
+        return `${o.reason} — inside the suite's own route ${String(id ?? route.id)} (${o.routeMatcher}): ${inner}`;
       }
-      return `${o.reason} — inside the suite's own route ${route.id} (${o.routeMatcher})`;
+      return `${o.reason} — inside the suite's own route ${String(id ?? route.id)} (${o.routeMatcher})`;
     },
   };
 }
