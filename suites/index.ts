@@ -9,6 +9,7 @@ import { repeatInterval } from './repeat-interval.js';
 import { flapping } from './flapping.js';
 import { resolvedDropped } from './resolved-dropped.js';
 import { groupKeyCollision } from './group-key-collision.js';
+import { retention } from './retention.js';
 import { splitBrain } from './split-brain.js';
 import { udpCut } from './udp-cut.js';
 
@@ -26,4 +27,5 @@ export const SUITES: Readonly<Record<string, SuiteDefinition>> = {
   [flapping.name]: flapping,
   [resolvedDropped.name]: resolvedDropped,
   [groupKeyCollision.name]: groupKeyCollision,
+  [retention.name]: retention,
 };

@@ -8,6 +8,7 @@ export {
   decision,
   duplicates,
   fewerNotificationsThanRoutes,
+  firstFaultAt,
   laterPositionRepeats,
   missingResolved,
   notifiedWhileSilenced,

@@ -109,17 +109,26 @@ function phaseNotified(view: ScenarioView, phase: string): { ok: true; ns: Notif
  * notification log would have suppressed) among the phase's notifications, optionally only those
  * arriving in [from(view), to(view)).
  */
-export function duplicates(o: { minCopies?: number; what?: string } = {}): Predicate {
+export function duplicates(o: { minCopies?: number; what?: string; until?: (view: ScenarioView) => number | undefined } = {}): Predicate {
   const minCopies = o.minCopies ?? 2;
   return (view, phase) => {
     const p = phaseNotified(view, phase);
     if (!p.ok) return p.why;
-    const ts = transitionsOf(view, p.ns);
+    const until = o.until?.(view) ?? Infinity;
+    const ts = transitionsOf(view, p.ns.filter((n) => n.t < until));
     const dup = ts.filter((t) => t.copies.length >= minCopies);
     const figures = { transitions: ts.length, duplicated: dup.length, maxCopies: Math.max(0, ...ts.map((t) => t.copies.length)) };
     if (dup.length === 0) return decision('not-reproduced', `each of ${ts.length} transition(s) of phase "${phase}" was delivered once${o.what ? ` (${o.what})` : ''}`, [], figures);
     const ev = dup.slice(0, 20).map((t) => notifEvidence('copies', `${t.copies.length} copies of one transition: ${senders(t.copies)}`, t.copies, { group: t.group }));
     return decision('reproduced', `${dup.length} of ${ts.length} transition(s) of phase "${phase}" delivered ${figures.maxCopies === minCopies ? minCopies : `up to ${figures.maxCopies}`} times${o.what ? ` (${o.what})` : ''}`, ev, figures);
+  };
+}
+
+/** When the first fault of one of these kinds was applied (or undefined): a control part ends there. */
+export function firstFaultAt(kinds: readonly string[]): (view: ScenarioView) => number | undefined {
+  return (view) => {
+    const starts = view.faults.filter((f) => f.applied && kinds.includes(f.kind)).map((f) => f.start);
+    return starts.length > 0 ? Math.min(...starts) : undefined;
   };
 }
 
