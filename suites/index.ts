@@ -10,6 +10,9 @@ import { flapping } from './flapping.js';
 import { resolvedDropped } from './resolved-dropped.js';
 import { groupKeyCollision } from './group-key-collision.js';
 import { retention } from './retention.js';
+import { clusterLabel } from './cluster-label.js';
+import { clockSkew } from './clock-skew.js';
+import { silenceRestart } from './silence-restart.js';
 import { splitBrain } from './split-brain.js';
 import { udpCut } from './udp-cut.js';
 
@@ -28,4 +31,7 @@ export const SUITES: Readonly<Record<string, SuiteDefinition>> = {
   [resolvedDropped.name]: resolvedDropped,
   [groupKeyCollision.name]: groupKeyCollision,
   [retention.name]: retention,
+  [clusterLabel.name]: clusterLabel,
+  [clockSkew.name]: clockSkew,
+  [silenceRestart.name]: silenceRestart,
 };

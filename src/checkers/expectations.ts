@@ -72,6 +72,30 @@ export function duringInjectedFault(o: InjectedFaultOptions): KnownBehaviour {
   };
 }
 
+/**
+ * A fault the suite injected on particular nodes (a skewed clock, other flags) explains a failing
+ * item when the offending notification it names — the last one: the stale state, the copy, the
+ * notification despite a silence — was sent by a node that fault acted on, while it was in place
+ * (plus a tail): the misbehaviour is that node's, under the condition the suite gave it.
+ */
+export function fromInjectedNode(o: InjectedFaultOptions): KnownBehaviour {
+  return {
+    id: o.id,
+    checks: o.checks ?? ['exactly-once', 'validity'],
+    expected: true,
+    explain(view, e) {
+      const notes = e.events.map((seq) => view.events.find((x) => x.seq === seq)).filter((x): x is Extract<(typeof view.events)[number], { type: 'notification' }> => x?.type === 'notification');
+      if (notes.length === 0) return undefined;
+      const tail = o.tailMs(view);
+      const windows = view.faults.filter((f) => f.applied && o.faults.includes(f.kind) && (!o.matchSpec || o.matchSpec(f.spec)));
+      const suspect = notes[notes.length - 1]!;
+      const w = windows.find((f) => suspect.sender !== undefined && (f.nodes ?? []).includes(suspect.sender) && f.start <= suspect.t && suspect.t <= f.end + tail);
+      if (!w) return undefined;
+      return `${o.reason} — sent by ${suspect.sender} inside the injected fault #${w.fault} "${w.description}" (+${(tail / 1000).toFixed(1)} s tail)`;
+    },
+  };
+}
+
 export interface SuiteRouteOptions {
   id: string;
   /** The matcher (as the route records it, e.g. `amchaos_phase="flap"`) that marks the suite's own route. */

@@ -98,6 +98,7 @@ function notifEvidence(kind: string, message: string, ns: readonly NotificationE
 
 /** The phase happened: its alerts were fired and at least one of its notifications was delivered. */
 function phaseNotified(view: ScenarioView, phase: string): { ok: true; ns: NotificationEvent[] } | { ok: false; why: ClaimDecision } {
+  // (ns is the caller's to narrow: a control part may end where a fault starts.)
   if (phaseKeys(view, phase).size === 0) return { ok: false, why: decision('unknown', `phase "${phase}" fired no alerts`) };
   const ns = phaseNotifications(view, phase);
   if (!ns.some((n) => n.delivered)) return { ok: false, why: decision('unknown', `nothing of phase "${phase}" was delivered, so the receiver saw none of its transitions`) };
@@ -136,10 +137,12 @@ export function firstFaultAt(kinds: readonly string[]): (view: ScenarioView) => 
  * A firing notification for an alert after a resolved one for it, while the workload kept it
  * resolved (no fire since the resolve): the stale state of conflicting firing/resolved pairs.
  */
-export function staleFiring(): Predicate {
+export function staleFiring(o: { until?: (view: ScenarioView) => number | undefined } = {}): Predicate {
   return (view, phase) => {
     const p = phaseNotified(view, phase);
     if (!p.ok) return p.why;
+    const until = o.until?.(view) ?? Infinity;
+    p.ns = p.ns.filter((n) => n.t < until);
     const keys = phaseKeys(view, phase);
     const intents = intentsByKey(view);
     const evidence: Evidence[] = [];
@@ -262,7 +265,7 @@ export function activeSilencesAt(silences: readonly SilenceRecord[], t: number):
  * (by the harness's clock) since before the alert's group was flushed: the alert notified despite
  * its silence. `graceMs` after the silence's creation are excluded (propagation to every node).
  */
-export function notifiedWhileSilenced(o: { graceMs?: (view: ScenarioView) => number } = {}): Predicate {
+export function notifiedWhileSilenced(o: { graceMs?: (view: ScenarioView) => number; until?: (view: ScenarioView) => number | undefined } = {}): Predicate {
   return (view, phase) => {
     const keys = phaseKeys(view, phase);
     if (keys.size === 0) return decision('unknown', `phase "${phase}" fired no alerts`);
@@ -273,8 +276,9 @@ export function notifiedWhileSilenced(o: { graceMs?: (view: ScenarioView) => num
     const silenced = [...keys].filter((k) => silences.some((s) => s.status === 'created' && s.matchers && matchesAll(s.matchers, labelsOf.get(k)!)));
     if (silenced.length === 0) return decision('unknown', `no alert of phase "${phase}" was matched by a silence the workload made`);
     const evidence: Evidence[] = [];
+    const until = o.until?.(view) ?? Infinity;
     for (const n of phaseNotifications(view, phase)) {
-      if (!n.delivered) continue;
+      if (!n.delivered || n.t >= until) continue;
       for (const a of n.alerts) {
         if (a.status !== 'firing' || !silenced.includes(a.key)) continue;
         const muting = activeSilencesAt(silences, n.t).filter((s) => matchesAll(s.matchers!, a.labels) && s.createdAt + grace <= n.t);
