@@ -13,6 +13,8 @@ import { retention } from './retention.js';
 import { clusterLabel } from './cluster-label.js';
 import { clockSkew } from './clock-skew.js';
 import { silenceRestart } from './silence-restart.js';
+import { silenceFormats } from './silence-formats.js';
+import { rollingUpgrade } from './rolling-upgrade.js';
 import { splitBrain } from './split-brain.js';
 import { udpCut } from './udp-cut.js';
 
@@ -34,4 +36,6 @@ export const SUITES: Readonly<Record<string, SuiteDefinition>> = {
   [clusterLabel.name]: clusterLabel,
   [clockSkew.name]: clockSkew,
   [silenceRestart.name]: silenceRestart,
+  [silenceFormats.name]: silenceFormats,
+  [rollingUpgrade.name]: rollingUpgrade,
 };

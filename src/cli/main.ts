@@ -34,7 +34,9 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
     .option('--alerts <file>', 'YAML list of alert label sets to fire instead of generated ones')
     .option('--groups <n>', 'number of generated alert groups', '4')
     .option('--receiver-port <port>', 'port of the capturing receiver on 127.0.0.1 (default: any free port)')
-    .option('--log-level <level>', 'node log level: debug | info', 'debug');
+    .option('--log-level <level>', 'node log level: debug | info', 'debug')
+    .option('--upgrade-to <version>', 'the version upgrade faults restart nodes with (rolling-upgrade)')
+    .option('--shard <i/n>', 'run only the i-th of n stable slices of the clusters (CI; merge with `amchaos report merge`)');
   for (const [flag, , help] of TIMER_FLAGS) run.addOption(new Option(`--${flag} <duration>`, help));
   run.action(async (flags: Record<string, unknown>) => {
     const [{ runCommand }, { resolveSuite }] = await Promise.all([import('../run/run.js'), import('../run/suite-source.js')]);
@@ -45,7 +47,10 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
       throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `--log-level must be debug or info, got "${logLevel}"`);
     }
     const suite = await resolveSuite(String(flags['suite']), await loadSuites());
+    const { parseShard } = await import('../run/shard.js');
     const code = await runCommand({
+      ...(flags['upgradeTo'] !== undefined ? { upgradeTo: String(flags['upgradeTo']) } : {}),
+      ...(flags['shard'] !== undefined ? { shard: parseShard(String(flags['shard'])) } : {}),
       suite,
       clusters: parseVersionsList(String(flags['versions']), nodes),
       runtime: parseRuntime(String(flags['runtime'])),
