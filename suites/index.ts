@@ -15,6 +15,7 @@ import { clockSkew } from './clock-skew.js';
 import { silenceRestart } from './silence-restart.js';
 import { silenceFormats } from './silence-formats.js';
 import { rollingUpgrade } from './rolling-upgrade.js';
+import { gossipLoad } from './gossip-load.js';
 import { splitBrain } from './split-brain.js';
 import { udpCut } from './udp-cut.js';
 
@@ -38,4 +39,5 @@ export const SUITES: Readonly<Record<string, SuiteDefinition>> = {
   [silenceRestart.name]: silenceRestart,
   [silenceFormats.name]: silenceFormats,
   [rollingUpgrade.name]: rollingUpgrade,
+  [gossipLoad.name]: gossipLoad,
 };
