@@ -110,13 +110,15 @@ function phaseNotified(view: ScenarioView, phase: string): { ok: true; ns: Notif
  * notification log would have suppressed) among the phase's notifications, optionally only those
  * arriving in [from(view), to(view)).
  */
-export function duplicates(o: { minCopies?: number; what?: string; until?: (view: ScenarioView) => number | undefined } = {}): Predicate {
+export function duplicates(o: { minCopies?: number; what?: string; from?: (view: ScenarioView) => number | undefined; until?: (view: ScenarioView) => number | undefined } = {}): Predicate {
   const minCopies = o.minCopies ?? 2;
   return (view, phase) => {
     const p = phaseNotified(view, phase);
     if (!p.ok) return p.why;
+    const from = o.from ? o.from(view) : -Infinity;
+    if (from === undefined) return decision('unknown', `the part of phase "${phase}" to judge never began`);
     const until = o.until?.(view) ?? Infinity;
-    const ts = transitionsOf(view, p.ns.filter((n) => n.t < until));
+    const ts = transitionsOf(view, p.ns.filter((n) => n.t < until)).filter((t) => t.copies[t.copies.length - 1]!.t >= from);
     const dup = ts.filter((t) => t.copies.length >= minCopies);
     const figures = { transitions: ts.length, duplicated: dup.length, maxCopies: Math.max(0, ...ts.map((t) => t.copies.length)) };
     if (dup.length === 0) return decision('not-reproduced', `each of ${ts.length} transition(s) of phase "${phase}" was delivered once${o.what ? ` (${o.what})` : ''}`, [], figures);
