@@ -50,6 +50,8 @@ export interface RunModel {
   /** Failures first (see STATUS_ORDER). */
   scenarios: ScenarioModel[];
   findings: Finding[];
+  /** The run has a failure-mode catalogue (catalogue.html beside the report). */
+  catalogue: boolean;
 }
 
 export interface FaultWindow {
@@ -280,6 +282,7 @@ export async function buildModel(run: LoadedRun, opts: ModelOptions = {}): Promi
     checkNames,
     scenarios,
     findings,
+    catalogue: sum.catalogue !== undefined,
   };
 }
 
