@@ -11,7 +11,7 @@ import { readSummary, safeJoin } from './load.js';
 import { renderRunReport } from './render.js';
 
 /**
- * `amchaos report merge OUT DIR...`: run directories (CI shards, the catalogue's scenario runs) made
+ * `amchaos report merge DIR... --out OUT`: run directories (CI shards, the catalogue's scenario runs) made
  * into one: one summary.json (every scenario, the run's outcome by the one rule), one history.jsonl
  * (each input's events with seqs shifted past the previous input's, history ranges and evidence
  * shifted with them), the node logs, the catalogue's matrix cells of every input — then one report
@@ -31,6 +31,10 @@ export interface MergeOptions {
   runId?: string;
   /** The command recorded as the merged run's (default: `amchaos report merge OUT DIR...`). */
   command?: string[];
+  /** Matrix cells to add to the inputs' (the catalogue's, whose scenario runs carry none). */
+  catalogue?: CatalogueSummary;
+  /** Recorded with the result: `--shard i/n` of the run. */
+  shard?: string;
   log?: (line: string) => void;
 }
 
@@ -103,7 +107,7 @@ export function mergeCatalogues(parts: readonly (CatalogueSummary | undefined)[]
 }
 
 export async function mergeRunDirs(dirs: readonly string[], outDir: string, o: MergeOptions = {}): Promise<MergeResult> {
-  if (dirs.length === 0) {
+  if (dirs.length === 0 && !o.catalogue) {
     throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', 'report merge needs at least one run directory to merge', {
       hint: 'amchaos report merge reports/all shard-1/ shard-2/ ... (each a run directory with summary.json)',
     });
@@ -134,23 +138,25 @@ export async function mergeRunDirs(dirs: readonly string[], outDir: string, o: M
       scenarios.push({ ...s, id });
     }
   }
-  const catalogue = mergeCatalogues(
-    inputs.map(({ summary }, i) =>
+  const merged = mergeCatalogues([
+    ...inputs.map(({ summary }, i) =>
       summary.catalogue ? { ...summary.catalogue, cells: summary.catalogue.cells.map((c) => (c.scenario && renamed.has(`${i}\u0000${c.scenario}`) ? { ...c, scenario: renamed.get(`${i}\u0000${c.scenario}`)! } : c)) } : undefined,
     ),
-  );
+    o.catalogue,
+  ]);
+  const catalogue = merged && o.shard ? { ...merged, shard: o.shard } : merged;
   const interrupted = inputs.some((x) => x.summary.interrupted === true);
   const outcome = runOutcome(scenarios, { interrupted });
   const started = Math.min(...inputs.map((x) => Date.parse(x.summary.startedAt)).filter(Number.isFinite));
   const finished = Math.max(...inputs.map((x) => Date.parse(x.summary.finishedAt)).filter(Number.isFinite));
-  const first = inputs[0]!.summary;
+  const first: Pick<RunSummary, 'seed' | 'machine'> = inputs[0]?.summary ?? { seed: 0, machine: { hostname: '', platform: process.platform, arch: process.arch, cpus: 0, memoryBytes: 0, node: process.version, kernel: '' } };
   const summary: RunSummary = {
     schema: 2,
     runId: o.runId ?? basename(out),
     outcome,
     verdict: verdictOf(outcome),
     ...(interrupted ? { interrupted } : {}),
-    command: o.command ?? ['npx', 'amchaos', 'report', 'merge', outDir, ...dirs],
+    command: o.command ?? ['npx', 'amchaos', 'report', 'merge', ...dirs, '--out', outDir],
     seed: first.seed,
     startedAt: new Date(Number.isFinite(started) ? started : Date.now()).toISOString(),
     finishedAt: new Date(Number.isFinite(finished) ? finished : Date.now()).toISOString(),

@@ -90,8 +90,6 @@ export interface ScenarioSummary {
    * with evidence. A finding beside the checks: it never enters `outcome`.
    */
   claim?: ClaimSummary;
-  /** The catalogue column this scenario fills (the version under test), when run by `amchaos catalogue`. */
-  catalogueVersion?: string;
 }
 
 export interface CheckSummary extends Omit<CheckResult, 'evidence'> {
