@@ -29,6 +29,6 @@ export type { ActiveFault } from './nemesis/nemesis.js';
 export type { AlertSpec } from './workload/types.js';
 export type { HistoryEvent, LabelSet, NodeId, NotificationEvent, Timers } from './history/types.js';
 export { labelKey } from './history/types.js';
-export type { RunSummary, ScenarioSummary } from './run/summary.js';
+export type { RunSummary, ScenarioSummary } from './summary/summary.js';
 export { AmchaosError, isAmchaosError } from './errors/index.js';
 export type { ErrorCode } from './errors/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { check, expectHonestPass, FULL_MATRIX_HINT, matrixCases, runFaultSuite } from '../test/support/suites/faults.js';
-import type { LatencyProbe } from '../src/run/figures.js';
+import type { LatencyProbe } from '../src/summary/figures.js';
 import { LATENCY_PROBES } from './latency-sweep.js';
 import { attachToReport } from '../test/support/suites/clusters.js';
 

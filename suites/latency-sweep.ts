@@ -1,13 +1,13 @@
 import { combineDecisions, decision, duplicates, FAILURE_MODES, type Claim } from '../src/claims/index.js';
 import type { ScenarioView } from '../src/checkers/scenario.js';
-import type { LatencyProbe, LatencySweepFigures } from '../src/run/figures.js';
+import type { LatencyProbe, LatencySweepFigures } from '../src/summary/figures.js';
 import type { SuiteDefinition } from '../src/run/suite.js';
 import { ClusterWatch, firePhase, holdFiringSince, mark, newAlertSource, settleMarginMs, summariseStatus } from '../src/steps/index.js';
 
 /** At most this many probes: the sweep stays bounded (about 8 s per probe with default timers). */
 export const LATENCY_PROBES = 6;
 
-/** What latency-sweep records: the sweep the report charts (src/run/figures.ts) and its bracket. */
+/** What latency-sweep records: the sweep the report charts (src/summary/figures.ts) and its bracket. */
 export interface LatencySweepSuiteFigures extends LatencySweepFigures {
   latencyThresholdBracketMs: [number, number];
   latencyThresholdRatio: number | null;

@@ -16,7 +16,7 @@ faultDescribe(`suite receiver-outage (real Alertmanager clusters; ${FULL_MATRIX_
           const s = result.summary.scenarios[0]!;
           // exactly-once and validity may fail only as expected: every failing item inside the
           // receiver faults plus the retry tail (a position still retrying its old firing delivers
-          // it after the resolution — measured on 0.25.0 and 0.28.1).
+          // it after the resolution — measured on 0.25.0, 0.28.1, 0.33.1 and tsam).
           expectHonestPass(s, ['exactly-once', 'validity']);
           const eo = check(s, 'exactly-once');
           if (eo.verdict === 'fail') expect(eo.expectedFailure).toBe(RECEIVER_OUTAGE_UPSTREAM);

@@ -126,6 +126,13 @@ export const splitBrain: SuiteDefinition<SplitBrainFigures> = {
       await holdFiringSince(ctx, freshAt);
       // Resolve everything: the partition's groups too, whose log entries the two sides wrote
       // separately and the heal merged — their resolution must also be notified exactly once.
+      // Resolve clear of every group's flush tick: a resolution sent within milliseconds of a tick
+      // reaches some nodes before their tick and others after, and a later position then sends its
+      // stale "firing" after the first position's "resolved" (upstream behaviour, which the validity
+      // checker reports). The suite's waits add up to a whole number of group intervals after the
+      // partition's fire, so without this the resolve lands on that tick (seen on docker, 1 in 5).
+      const clear = msUntilClearOfTicks(ctx, [during.firedAt, freshAt]);
+      if (clear > 0) await ctx.sleep(clear);
       const resolvedAt = ctx.history.clock.now();
       await source.resolve();
       await awaitDeliveries(ctx, [...duringKeys, ...afterKeys], 'resolved', { since: resolvedAt, windowMs: w.resolveDelivery });
@@ -140,3 +147,22 @@ export const splitBrain: SuiteDefinition<SplitBrainFigures> = {
     }
   },
 };
+
+/**
+ * How long to wait until the scenario clock is at least a quarter interval (at most 1 s) away from
+ * the flush ticks of groups whose alerts were fired at `firedAt` (ticks at fire + group_wait +
+ * k × group_interval on every node, give or take the milliseconds the fire took to reach it).
+ */
+function msUntilClearOfTicks(ctx: { timers: { groupWaitMs: number; groupIntervalMs: number }; history: { clock: { now(): number } } }, firedAt: number[]): number {
+  const { groupWaitMs: gw, groupIntervalMs: gi } = ctx.timers;
+  const margin = Math.min(1_000, gi / 4);
+  const now = ctx.history.clock.now();
+  for (let wait = 0; wait < gi; wait += 50) {
+    const clearOfAll = firedAt.every((f) => {
+      const phase = ((((now + wait - f - gw) % gi) + gi) % gi);
+      return phase > margin && phase < gi - margin;
+    });
+    if (clearOfAll) return wait;
+  }
+  return 0;
+}

@@ -9,7 +9,7 @@ import { runSuite } from '../run/run.js';
 import { shardSlice, type Shard } from '../run/shard.js';
 import type { SuiteRegistry } from '../run/suite-source.js';
 import type { SuiteDefinition } from '../run/suite.js';
-import type { CatalogueCell, RunSummary } from '../run/summary.js';
+import type { CatalogueCell, RunSummary } from '../summary/summary.js';
 import type { RuntimeName } from '../runtime/types.js';
 import { isRoot } from '../util/fs.js';
 import { resolveVersion } from '../versions/index.js';

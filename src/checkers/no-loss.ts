@@ -55,6 +55,16 @@ interface Episode {
 
 type Outcome = 'delivered' | 'late' | 'lost' | 'pending' | 'uncertain';
 
+/**
+ * An obligation's outcome: delivered in time, late, still pending when the history ended, or —
+ * past the deadline without delivery — lost when nothing could excuse it (`certain`), else uncertain.
+ */
+function judgeDelivery(got: Delivery | undefined, deadline: number, observedEnd: number, certain: boolean): Outcome {
+  if (got) return got.t > deadline ? 'late' : 'delivered';
+  if (deadline > observedEnd) return 'pending';
+  return certain ? 'lost' : 'uncertain';
+}
+
 /** Index of the first element of a time-sorted list at or after t. */
 function firstAtOrAfter<T extends { t: number }>(list: readonly T[], t: number): number {
   let lo = 0;
@@ -266,15 +276,7 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
             counts.mutedDeliveriesIgnored++;
             return false;
           });
-          const outcome: Outcome = got
-            ? got.t > deadline
-              ? 'late'
-              : 'delivered'
-            : deadline > observedEnd
-              ? 'pending'
-              : firing.certain
-                ? 'lost'
-                : 'uncertain';
+          const outcome = judgeDelivery(got, deadline, observedEnd, firing.certain);
           if (got) latencies.push(got.t - ep.start);
           record(outcome, 'firing', ep, due, deadline, receiver, route, muted.silences, false, got);
         }
@@ -304,15 +306,7 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
         const deadline = extendDeadline(r, rw.resolveDeadlineMs, blocking, resendMs);
         const got = firstIn(resolvedDeliveries.get(key), r, ep.nextStart, (d) => d.receiver === receiver);
         const maybeMuted = overlapsAny(muted.uncertain, resolveSpan.start, resolveSpan.end);
-        const outcome: Outcome = got
-          ? got.t > deadline
-            ? 'late'
-            : 'delivered'
-          : deadline > observedEnd
-            ? 'pending'
-            : sendResolved === undefined || maybeMuted
-              ? 'uncertain'
-              : 'lost';
+        const outcome = judgeDelivery(got, deadline, observedEnd, sendResolved !== undefined && !maybeMuted);
         record(outcome, 'resolved', ep, r, deadline, receiver, route, muted.silences, sendResolved === undefined, got);
       }
     }

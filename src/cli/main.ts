@@ -4,7 +4,7 @@ import { EXIT } from '../checkers/outcome.js';
 import { listVersions } from '../versions/index.js';
 import { defaultResolveOptions } from '../versions/resolve.js';
 import type { SuiteRegistry } from '../run/suite-source.js';
-import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, TIMER_FLAGS, timerOverridesFromFlags } from './options.js';
+import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, RUNTIMES, TIMER_FLAGS, timerOverridesFromFlags } from './options.js';
 
 /**
  * amchaos's command line. Bad input exits 254 before anything starts; a run exits 0 (pass),
@@ -26,7 +26,7 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
     .requiredOption('--suite <name>', 'the suite to run (see `amchaos suites`)')
     .option('--versions <list>', 'comma-separated clusters; join versions with + for one mixed cluster', '0.33.1')
     .option('--nodes <n>', 'size of each unmixed cluster', '3')
-    .option('--runtime <name>', 'process | netns | docker', 'process')
+    .option('--runtime <name>', RUNTIMES.join(' | '), 'process')
     .option('--out <dir>', 'run directory (default reports/<run-id>)')
     .option('--seed <n>', 'replay a run with its seed')
     .option('--no-cluster', 'start the same nodes without peering (the control that must fail)')
@@ -92,7 +92,9 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
     .command('suites')
     .description('list the suites')
     .action(async () => {
-      for (const s of Object.values(await loadSuites())) process.stdout.write(`${s.name.padEnd(18)} ${s.summary}\n`);
+      // Which --runtime each suite takes: link faults need a fabric (netns, docker).
+      const runtimes = (s: { needs?: { linkFaults?: boolean } }) => RUNTIMES.filter((r) => r !== 'process' || !s.needs?.linkFaults).join(',');
+      for (const s of Object.values(await loadSuites())) process.stdout.write(`${s.name.padEnd(18)} ${runtimes(s).padEnd(21)} ${s.summary}\n`);
     });
 
   program
@@ -115,7 +117,7 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
       const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 8));
       process.stdout.write(['VERSION', 'PROVIDER', 'STATE', 'WHERE'].map((h, i) => h.padEnd(widths[i] ?? 0)).join('  ') + '\n');
       for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd() + '\n');
-      process.stdout.write('\nAlso: any binary by path (/opt/am/alertmanager), upstream:X.Y.Z (release tarball; AMCHAOS_UPSTREAM_URL sets a mirror).\n');
+      process.stdout.write('\nAlso: any binary by path (/opt/am/alertmanager), upstream:X.Y.Z (release tarball; AMCHAOS_UPSTREAM_URL sets a mirror), image:REF (a container image, --runtime docker).\n');
     });
 
   program

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
 import { AmchaosError } from '../errors/index.js';
 import type { NodeId } from '../history/types.js';
 import { ProxyServer, type CreateToxicInput, type ProxyStats, type ToxicJson } from '../proxy/index.js';
+import { clientLinkName, receiverBaseURL } from './names.js';
 import {
   CLIENT,
   RECEIVER,
@@ -13,27 +15,10 @@ import {
   type StatsSnapshot,
   type Transport,
 } from './types.js';
+import type { LinkControl } from './link-control.js';
 import { cutProven, flowProven, judgeCut, judgeFlow, linkDeltas, traffic, type CutVerdict, type FlowVerdict } from './verify.js';
 
-export function peerLinkName(from: NodeId, to: NodeId): string {
-  return `${from}->${to}`;
-}
-export function clientLinkName(node: NodeId): string {
-  return `${CLIENT}->${node}`;
-}
-export function receiverLinkName(node: NodeId): string {
-  return `${node}->${RECEIVER}`;
-}
-
-/**
- * The base URL every node's webhook configs must use to reach the capture through the fabric:
- * `http://<receiverIP>:<capture port>`. It is the same for every node (so every node gets the same
- * config) and known before the cluster exists (so configs can be generated first). Each node's
- * namespace redirects it to that node's own `nX->receiver` proxy.
- */
-export function receiverBaseURL(receiverIP: string, capture: { port: number }): string {
-  return `http://${receiverIP}:${capture.port}`;
-}
+export { peerLinkName, clientLinkName, receiverLinkName, receiverBaseURL } from './names.js';
 
 export interface CutResult extends CutVerdict {
   ok: boolean;
@@ -57,7 +42,7 @@ export interface FlowResult extends FlowVerdict {
  * poke links during a run). Created by a runtime that can give nodes their own addresses (netns)
  * before the nodes start; closed by it on destroy.
  */
-export class Fabric {
+export class Fabric implements LinkControl {
   private readonly linkInfo = new Map<string, LinkInfo>();
   private closed = false;
 
@@ -182,6 +167,26 @@ export class Fabric {
       }
     }
     return n;
+  }
+
+  /**
+   * One health request through each client link (a cut there holds it, a heal lets it through);
+   * other links carry what the nodes send by themselves.
+   */
+  async exercise(links: readonly string[]): Promise<void> {
+    await Promise.all(
+      links
+        .map((l) => this.link(l))
+        .filter((l) => l.kind === 'client')
+        .map(async (l) => {
+          try {
+            const res = await request(`http://${l.listen}/-/healthy`, { headersTimeout: 500, bodyTimeout: 500 });
+            await res.body.dump();
+          } catch {
+            /* a cut link does not answer: that is the point */
+          }
+        }),
+    );
   }
 
   /** The cut verdict right now, against a baseline (e.g. the snapshot taken when the cut went in). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAmchaosError } from '../errors/index.js';
-import type { RunSummary } from '../run/summary.js';
+import type { RunSummary } from '../summary/summary.js';
 import { startCluster } from './cluster.js';
 
 let root: string;

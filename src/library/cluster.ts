@@ -12,13 +12,12 @@ import type { Transport } from '../fabric/types.js';
 import type { RuntimeName } from '../runtime/types.js';
 import { assertReceiverPortFree, openRun, prepareClusterInputs, preflight, writeRunSummary, type OpenRun } from '../run/prepare.js';
 import { getRuntime } from '../run/runtime-registry.js';
-import { scenarioError, summariseCheck } from '../run/scenario.js';
+import { scenarioError } from '../run/scenario.js';
 import { seedFor } from '../run/seed.js';
 import { ScenarioSession, type ScenarioPlan } from '../run/session.js';
 import type { SuiteDefinition } from '../run/suite.js';
-import type { RunSummary, ScenarioSummary } from '../run/summary.js';
+import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 import { newRunId } from '../run/workdir.js';
-import { scenarioOutcome, verdictOf } from '../checkers/outcome.js';
 import { AlertSource } from '../workload/alert-source.js';
 import { SilenceOps } from '../workload/silences.js';
 import type { AlertSpec } from '../workload/types.js';
@@ -38,11 +37,11 @@ import type { AlertSpec } from '../workload/types.js';
  */
 
 export interface StartClusterOptions {
-  /** One entry per node: "0.33.1", "0.25.0", "tsam", "tsam:no-dedup", a path to a binary, "upstream:X.Y.Z". */
+  /** One entry per node: "0.33.1", "0.25.0", "tsam", "tsam:no-dedup", a path to a binary, "upstream:X.Y.Z", "image:REF" (docker). */
   versions: string[];
   /** Your alertmanager.yml: routing, grouping, timers and inhibitions kept, receivers replaced by the capture. */
   config?: string;
-  /** Where nodes live (default "process"; "netns" needs root and is needed for link faults). */
+  /** Where nodes live (default "process"; link faults need "netns" (root) or "docker" (a Docker engine, no root)). */
   runtime?: RuntimeName;
   /** Timer overrides (peer timeout, group_wait, ...); the rest default for the cluster size. */
   timers?: Partial<Timers>;
@@ -221,7 +220,6 @@ export class Cluster implements AsyncDisposable {
   }
 
   private async teardown(): Promise<RunSummary> {
-    const startedAt = new Date();
     let error: ScenarioSummary['error'];
     try {
       await this.source?.stop();
@@ -233,27 +231,7 @@ export class Cluster implements AsyncDisposable {
     this.history.append({ type: 'phase', phase: 'check' });
     const checks = this.checked.size > 0 ? [...this.checked] : (['no-loss', 'exactly-once', 'validity'] as CheckerName[]);
     const results = error ? [] : this.session.judge({ checks });
-    const outcome = scenarioOutcome(results, error);
-    const plan = this.session.plan;
-    const scenario: ScenarioSummary = {
-      id: plan.id,
-      suite: plan.suite.name,
-      versions: plan.versions.map((v) => v.requested),
-      runtime: plan.runtime.name,
-      clustered: plan.clustered,
-      seed: plan.seed,
-      outcome,
-      verdict: verdictOf(outcome),
-      nodes: this.session.nodes,
-      timers: plan.timers,
-      checks: results.map(summariseCheck),
-      startedAt: startedAt.toISOString(),
-      durationMs: 0,
-      historyRange: [this.session.firstSeq, this.history.all().length - 1],
-      logs: this.session.logs,
-      figures: this.session.figures,
-      ...(error ? { error } : {}),
-    };
+    const scenario = this.session.summary(results, error);
     await this.run.close();
     return writeRunSummary(this.run, { scenarios: [scenario], seed: this.opts.seed, command: this.opts.command, interrupted: this.session.env.signal.aborted, log: this.opts.log });
   }

@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { ofType } from '../history/history.js';
 import type { FaultEvent, HistoryEvent } from '../history/types.js';
 import { NetnsRuntime, visibleNetnsResources, type NetnsCluster } from '../runtime/netns/index.js';
-import { clusterStatus, peerCounts, testCluster, waitFor, type TestCluster } from '../runtime/netns/test-support.js';
+import { clusterStatus, peerCounts, testCluster, waitFor, type TestCluster } from '../../test/support/runtime/clusters.js';
 import { ProcessRuntime } from '../runtime/process/process-runtime.js';
 import { isRoot } from '../util/fs.js';
 import { resolveVersion } from '../versions/index.js';

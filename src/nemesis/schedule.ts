@@ -25,6 +25,7 @@ export const SCHEDULE_FAULTS = [
   'pause',
   'restart',
   'restart-wipe',
+  'disconnect',
 ] as const;
 export type ScheduleFault = (typeof SCHEDULE_FAULTS)[number];
 
@@ -154,6 +155,8 @@ export function randomSchedule(seed: number, opts: RandomScheduleOptions): Sched
         return { kind: 'restart', node: pick(nodes), signal: pick(['SIGTERM', 'SIGKILL'] as const) };
       case 'restart-wipe':
         return { kind: 'restart', node: pick(nodes), signal: pick(['SIGTERM', 'SIGKILL'] as const), wipe: true };
+      case 'disconnect':
+        return { kind: 'disconnect', node: pick(nodes) };
     }
   };
 

@@ -53,6 +53,8 @@ export type FaultSpec =
   | { kind: 'pause'; node: NodeId }
   /** Stop (SIGTERM or SIGKILL), optionally wipe storage, and start again when removed. */
   | { kind: 'restart'; node: NodeId; signal?: 'SIGTERM' | 'SIGKILL'; wipe?: boolean }
+  /** Take the node off its network (docker network disconnect); reconnected at its own address on removal (docker runtime). */
+  | { kind: 'disconnect'; node: NodeId }
   /**
    * One step of a rolling upgrade: stop the node (SIGTERM, storage kept), start it as `version`
    * (a version resolved before the run, e.g. --upgrade-to); applied once it runs again. Removing

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runProxyCommand } from './cli.js';
-import { connectTcp, portOf, startTcpEcho, type TcpEcho } from './test-support.js';
+import { connectTcp, portOf, startTcpEcho, type TcpEcho } from '../../test/support/proxy/sockets.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { AmchaosError } from '../errors/index.js';
 import { parseHostPort } from './address.js';
@@ -15,6 +16,8 @@ export interface ProxyCommandOptions {
   log?: (line: string) => void;
   /** Stops the proxy when aborted, as SIGINT/SIGTERM do (for embedding and tests). */
   signal?: AbortSignal;
+  /** Warm the relay up before the API answers (default true; see warmup.ts). */
+  warmUp?: boolean;
 }
 
 /**
@@ -23,7 +26,7 @@ export interface ProxyCommandOptions {
  * anything binds.
  */
 export async function runProxyCommand(options: ProxyCommandOptions = {}): Promise<void> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = options.log ?? logToStderr;
   let api: { host: string; port: number };
   try {
     api = parseHostPort(options.listen ?? '127.0.0.1:8474', 'listen');
@@ -60,6 +63,8 @@ export async function runProxyCommand(options: ProxyCommandOptions = {}): Promis
         });
       }
     }
+    // Before the API answers, so that no proxy created through it meets a cold relay.
+    if (options.warmUp !== false) await server.warmUp();
     const addr = await server.start(api);
     log(`amchaos proxy: Toxiproxy API on ${addr.url} (version ${API_VERSION}); stop with Ctrl-C`);
     const why = await stopped;
@@ -69,6 +74,19 @@ export async function runProxyCommand(options: ProxyCommandOptions = {}): Promis
     process.off('SIGTERM', onSigterm);
     options.signal?.removeEventListener('abort', onAbort);
     await server.close();
+  }
+}
+
+/**
+ * Status lines go straight to fd 2, not through `process.stderr`: that stream is a socket of another
+ * kind (a pipe or a TTY), and its first write would deoptimise the stream code the relay shares with it,
+ * just after the warm-up compiled it (see warmup.ts).
+ */
+function logToStderr(line: string): void {
+  try {
+    writeSync(2, `${line}\n`);
+  } catch {
+    process.stderr.write(`${line}\n`); // a full non-blocking pipe (EAGAIN): let the stream queue it
   }
 }
 

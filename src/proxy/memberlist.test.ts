@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultResolveOptions, resolveVersion, type ResolvedVersion } from '../versions/index.js';
 import { ProxyServer, statsDelta } from './index.js';
-import { portOf, sleep } from './test-support.js';
+import { portOf, sleep } from '../../test/support/proxy/sockets.js';
 
 const version: ResolvedVersion | null = await resolveVersion('system', defaultResolveOptions({ fetch: false })).catch(() => null);
 const why = 'needs an Alertmanager binary on PATH (apt-get install prometheus-alertmanager, or put `alertmanager` on PATH)';

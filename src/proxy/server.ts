@@ -1,25 +1,20 @@
 import type { Server } from 'node:http';
-import { formatHostPort, parseHostPort, resolveHost } from './address.js';
+import { formatHostPort } from './address.js';
 import { AmchaosError } from '../errors/index.js';
 import { startApiServer } from './api/http.js';
-import { proxyError } from './errors.js';
-import { asObject, decodeCreateProxy, decodePopulate, decodeUpdateProxy, type ValidProxySpec } from './input.js';
-import { LinkProxy } from './proxy.js';
-import {
-  copyStats,
-  type CreateProxyInput,
-  type CreateToxicInput,
-  type ProxyJson,
-  type ProxyStats,
-  type ToxicJson,
-  type UpdateProxyInput,
-  type UpdateToxicInput,
+import { ProxyCollection, type ProxyCollectionOptions } from './collection.js';
+import { warmUpRelay, type WarmUpOptions } from './warmup.js';
+import type {
+  CreateProxyInput,
+  CreateToxicInput,
+  ProxyJson,
+  ProxyStats,
+  ToxicJson,
+  UpdateProxyInput,
+  UpdateToxicInput,
 } from './types.js';
 
-export interface ProxyServerOptions {
-  /** A UDP client address idle this long loses its upstream socket (default 60 s). */
-  udpIdleTimeoutMs?: number;
-}
+export type ProxyServerOptions = ProxyCollectionOptions;
 
 export interface ApiAddress {
   host: string;
@@ -31,39 +26,40 @@ export interface ApiAddress {
 export { API_VERSION } from './version.js';
 
 /**
- * The amchaos link proxy: a registry of proxies with the Toxiproxy 2.12 operations, usable in-process
- * (the fabric creates one proxy per directed link) and, after start(), over HTTP.
- *
- * Every mutating operation runs under one lock: they await sockets (listen, bind), and two of them
- * interleaving (e.g. two creates of one name) would break the checks each one makes first.
+ * The amchaos link proxy server: it owns the collection of proxies (`collection.ts`, every Toxiproxy
+ * 2.12 operation) and, after start(), serves it over the Toxiproxy HTTP API (`api/http.ts`), as
+ * Toxiproxy's ApiServer owns its ProxyCollection. In process (the fabric creates one proxy per directed
+ * link) the same operations are called directly; the methods below are the collection's.
  * Errors are AmchaosErrors carrying the HTTP status Toxiproxy uses (details.httpStatus).
  */
 export class ProxyServer {
-  private readonly proxies = new Map<string, LinkProxy>();
-  private readonly udpIdleTimeoutMs: number;
-  private tail: Promise<unknown> = Promise.resolve();
+  readonly collection: ProxyCollection;
   private http: Server | null = null;
   private apiAddress: ApiAddress | null = null;
-  private closed = false;
 
   constructor(options: ProxyServerOptions = {}) {
-    const idle = options.udpIdleTimeoutMs ?? 60_000;
-    if (!Number.isFinite(idle) || idle <= 0) {
-      throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `udpIdleTimeoutMs must be a positive number of ms, got ${idle}`);
-    }
-    this.udpIdleTimeoutMs = idle;
+    this.collection = new ProxyCollection(options);
   }
 
   /** Start the HTTP API (default 127.0.0.1:8474; port 0 picks a free one). */
   async start(listen: { host?: string; port?: number } = {}): Promise<ApiAddress> {
     if (this.http !== null) throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', 'the proxy API is already started');
-    if (this.closed) throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', 'the proxy server is closed');
+    if (this.collection.closed) throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', 'the proxy server is closed');
     const host = listen.host ?? '127.0.0.1';
     const port = listen.port ?? 8474;
-    const { server, port: bound } = await startApiServer(this, host, port);
+    const { server, port: bound } = await startApiServer(this.collection, host, port);
     this.http = server;
     this.apiAddress = { host, port: bound, url: `http://${formatHostPort(host, bound)}` };
     return this.apiAddress;
+  }
+
+  /**
+   * Runs the TCP relay on loopback for a moment (see warmup.ts), so that the first real round trips
+   * through this process are not run by the interpreter. `amchaos proxy` does it before its API
+   * answers; in process it is optional (about 0.1–0.3 s of CPU).
+   */
+  warmUp(options?: WarmUpOptions): Promise<void> {
+    return warmUpRelay(options);
   }
 
   /** Where the HTTP API listens, once started. */
@@ -71,173 +67,73 @@ export class ProxyServer {
     return this.apiAddress;
   }
 
-  private exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
-    const run = this.tail.then(() => {
-      if (this.closed) throw proxyError(500, 'the proxy server is shutting down');
-      return fn();
-    });
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  private proxy(name: string): LinkProxy {
-    const p = this.proxies.get(name);
-    if (p === undefined) throw proxyError(404, 'proxy not found');
-    return p;
-  }
-
-  // Proxies
+  // The collection's operations, for in-process callers (same shapes and errors as the HTTP API).
 
   listProxies(): Record<string, ProxyJson> {
-    const out: Record<string, ProxyJson> = {};
-    for (const [name, p] of this.proxies) out[name] = p.toJSON();
-    return out;
+    return this.collection.listProxies();
   }
 
   getProxy(name: string): ProxyJson {
-    return this.proxy(name).toJSON();
+    return this.collection.getProxy(name);
   }
 
   createProxy(input: CreateProxyInput): Promise<ProxyJson> {
-    return this.exclusive(async () => {
-      const spec = decodeCreateProxy(input);
-      if (this.proxies.has(spec.name)) throw proxyError(409, 'proxy already exists');
-      const p = await this.startNew(spec);
-      return p.toJSON();
-    });
+    return this.collection.createProxy(input);
   }
 
-  private async startNew(spec: ValidProxySpec): Promise<LinkProxy> {
-    const p = new LinkProxy(spec.name, spec, { udpIdleTimeoutMs: this.udpIdleTimeoutMs });
-    if (spec.enabled) await p.start(); // a failed start adds nothing (Toxiproxy)
-    this.proxies.set(spec.name, p);
-    return p;
-  }
-
-  /** Toxiproxy's update rule (§4.1 of the reference): a changed listen/upstream restarts the proxy. */
+  /** Toxiproxy's update rule: a changed listen/upstream restarts the proxy. */
   updateProxy(name: string, input: UpdateProxyInput): Promise<ProxyJson> {
-    return this.exclusive(async () => {
-      const p = this.proxy(name);
-      const body = decodeUpdateProxy(input);
-      const listen = body.listen ?? p.listen;
-      const upstream = body.upstream ?? p.upstream;
-      const wantEnabled = body.enabled ?? p.enabled;
-      if ((await canonicalListen(listen)) !== p.listen || upstream !== p.upstream) {
-        p.stop();
-        p.listen = listen;
-        p.setUpstream(upstream);
-      }
-      if (body.udp !== undefined) await p.setUdp(body.udp);
-      if (wantEnabled && !p.enabled) await p.start();
-      else if (!wantEnabled && p.enabled) p.stop();
-      return p.toJSON();
-    });
+    return this.collection.updateProxy(name, input);
   }
 
   deleteProxy(name: string): Promise<void> {
-    return this.exclusive(() => {
-      const p = this.proxy(name);
-      p.stop();
-      this.proxies.delete(name);
-    });
+    return this.collection.deleteProxy(name);
   }
 
-  /**
-   * Add-or-replace, in order (§4.3): an existing proxy whose listen/upstream/udp do not differ is kept
-   * untouched; one that differs is replaced by a new one (its connections close, its toxics are lost).
-   * On the first failure processing stops; the error's details.proxies holds the ones handled so far.
-   * Returns [] for an empty list (Toxiproxy answers null, which toxiproxy-node-client cannot read).
-   */
+  /** Add-or-replace, in order; see ProxyCollection.populate. */
   populate(input: readonly CreateProxyInput[]): Promise<ProxyJson[]> {
-    return this.exclusive(async () => {
-      let specs: ValidProxySpec[];
-      try {
-        specs = decodePopulate(input);
-      } catch (e) {
-        if (e instanceof AmchaosError) e.details['proxies'] = null;
-        throw e;
-      }
-      const done: ProxyJson[] = [];
-      try {
-        for (const spec of specs) {
-          const existing = this.proxies.get(spec.name);
-          if (existing !== undefined) {
-            const same =
-              (await canonicalListen(spec.listen)) === existing.listen &&
-              spec.upstream === existing.upstream &&
-              spec.udp === existing.udp;
-            if (same) {
-              done.push(existing.toJSON());
-              continue;
-            }
-            existing.stop();
-            this.proxies.delete(spec.name);
-          }
-          done.push((await this.startNew(spec)).toJSON());
-        }
-      } catch (e) {
-        if (e instanceof AmchaosError) e.details['proxies'] = done;
-        throw e;
-      }
-      return done;
-    });
+    return this.collection.populate(input);
   }
 
-  /** Re-enable every proxy and remove every toxic, one at a time (§4.2). */
+  /** Re-enable every proxy and remove every toxic. */
   reset(): Promise<void> {
-    return this.exclusive(async () => {
-      for (const p of this.proxies.values()) {
-        if (!p.enabled) await p.start();
-        for (const t of p.toxics.list()) p.toxics.remove(t.name);
-      }
-    });
+    return this.collection.reset();
   }
-
-  // Toxics
 
   listToxics(proxyName: string): ToxicJson[] {
-    return this.proxy(proxyName).toxics.toJSON();
+    return this.collection.listToxics(proxyName);
   }
 
   getToxic(proxyName: string, toxicName: string): ToxicJson {
-    return this.proxy(proxyName).toxics.get(toxicName).toJSON();
+    return this.collection.getToxic(proxyName, toxicName);
   }
 
   /** Applies to live connections at once (and to UDP from the next datagram). */
   addToxic(proxyName: string, input: CreateToxicInput): Promise<ToxicJson> {
-    return this.exclusive(() => this.proxy(proxyName).toxics.add(asObject(input)).toJSON());
+    return this.collection.addToxic(proxyName, input);
   }
 
   updateToxic(proxyName: string, toxicName: string, input: UpdateToxicInput): Promise<ToxicJson> {
-    return this.exclusive(() => this.proxy(proxyName).toxics.update(toxicName, asObject(input)).toJSON());
+    return this.collection.updateToxic(proxyName, toxicName, input);
   }
 
   removeToxic(proxyName: string, toxicName: string): Promise<void> {
-    return this.exclusive(() => this.proxy(proxyName).toxics.remove(toxicName));
+    return this.collection.removeToxic(proxyName, toxicName);
   }
-
-  // Counters
 
   /** A snapshot of one proxy's counters (also in every proxy JSON as `stats`). */
   stats(proxyName: string): ProxyStats {
-    return copyStats(this.proxy(proxyName).stats);
+    return this.collection.stats(proxyName);
   }
 
   /** Snapshots of every proxy's counters, by proxy name (for run summaries). */
   allStats(): Record<string, ProxyStats> {
-    const out: Record<string, ProxyStats> = {};
-    for (const [name, p] of this.proxies) out[name] = copyStats(p.stats);
-    return out;
+    return this.collection.allStats();
   }
 
   /** Stop every proxy, close every socket and the HTTP API. Idempotent. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    // Let an operation in flight finish first, so nothing binds after we closed.
-    await this.tail;
-    this.closed = true;
-    for (const p of this.proxies.values()) p.stop();
-    this.proxies.clear();
+    await this.collection.close();
     const http = this.http;
     this.http = null;
     if (http !== null) {
@@ -247,10 +143,4 @@ export class ProxyServer {
       });
     }
   }
-}
-
-/** The string a listen address would have after binding, for Toxiproxy's "differs" comparison. */
-async function canonicalListen(listen: string): Promise<string> {
-  const { host, port } = parseHostPort(listen, 'listen');
-  return formatHostPort(await resolveHost(host), port);
 }

@@ -1,7 +1,7 @@
 /** Counters as the harness uses them: snapshots, deltas, and proving a cut and its removal. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProxyServer, statsDelta } from './index.js';
-import { connectTcp, portOf, sleep, startTcpEcho, startUdpEcho, tcpRoundTrip, udpClient, type TcpEcho, type UdpEcho } from './test-support.js';
+import { connectTcp, portOf, sleep, startTcpEcho, startUdpEcho, tcpRoundTrip, udpClient, type TcpEcho, type UdpEcho } from '../../test/support/proxy/sockets.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

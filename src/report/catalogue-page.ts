@@ -1,5 +1,5 @@
 import type { ClaimResult, ClaimSummary } from '../claims/types.js';
-import type { CatalogueCell, RunSummary } from '../run/summary.js';
+import type { CatalogueCell, RunSummary } from '../summary/summary.js';
 import { esc, page } from './html.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { RunSummary } from '../run/summary.js';
+import type { RunSummary } from '../summary/summary.js';
 import { badge, esc, fmtDuration, fmtWall, page, PALETTE, shellQuote } from './html.js';
 import { clusterLabel, duplicateCounts, runOutcomeOf, scenarioStatus, statusOfOutcome, type Status } from './model.js';
 

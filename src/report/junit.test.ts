@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../run/summary.js';
+import type { RunSummary } from '../summary/summary.js';
 import { xmlClean } from './junit.js';
 import { renderRunReport } from './render.js';
 import { writeFixtureRun } from '../../test/support/report/fixture-run.js';

@@ -3,7 +3,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { runOutcome, scenarioOutcome, verdictOf } from '../checkers/outcome.js';
 import { AmchaosError } from '../errors/index.js';
 import type { HistoryEvent, ScenarioStartEvent } from '../history/types.js';
-import type { RunSummary, ScenarioSummary } from '../run/summary.js';
+import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 
 /**
  * Reading a run directory for the report. The report must render partial runs too (a crashed run
@@ -99,7 +99,7 @@ export function validateSummary(raw: unknown, where: string): RunSummary {
   }
   if (problems.length > 0) {
     throw new AmchaosError('AMCHAOS_INVALID_RUN_DIR', `${where} is not an amchaos run summary: ${problems.slice(0, 5).join('; ')}`, {
-      hint: 'pass a run directory written by `amchaos run` or the vitest reporter; summary.json must follow src/run/summary.ts',
+      hint: 'pass a run directory written by `amchaos run` or the vitest reporter; summary.json must follow src/summary/summary.ts',
       details: { problems },
     });
   }

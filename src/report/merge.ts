@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { runOutcome, verdictOf } from '../checkers/outcome.js';
 import { ALL_FAILURE_MODES } from '../claims/modes.js';
 import { AmchaosError } from '../errors/index.js';
-import type { CatalogueCell, CatalogueSummary, RunSummary, ScenarioSummary } from '../run/summary.js';
+import type { CatalogueCell, CatalogueSummary, RunSummary, ScenarioSummary } from '../summary/summary.js';
 import { readSummary, safeJoin } from './load.js';
 import { renderRunReport } from './render.js';
 

@@ -1,8 +1,8 @@
 import { checkOutcome, runOutcome, scenarioOutcome, type CheckVerdict, type Outcome } from '../checkers/outcome.js';
 import type { Evidence } from '../checkers/types.js';
 import type { FaultEvent, HistoryEvent, NodeId, NotificationEvent } from '../history/types.js';
-import { LATENCY_SWEEP_KEYS } from '../run/figures.js';
-import type { CheckSummary, RunSummary, ScenarioSummary } from '../run/summary.js';
+import { LATENCY_SWEEP_KEYS } from '../summary/figures.js';
+import type { CheckSummary, RunSummary, ScenarioSummary } from '../summary/summary.js';
 import type { LoadedRun, LoadedScenario } from './load.js';
 import { safeJoin } from './load.js';
 import { excerpt, LogCache, type TimedLine } from './logs.js';

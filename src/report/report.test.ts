@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAmchaosError } from '../errors/index.js';
-import type { RunSummary, ScenarioSummary } from '../run/summary.js';
+import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 import { esc, jsonScript, shellQuote } from './html.js';
 import { loadRun, parseHistory, splitScenarios } from './load.js';
 import { excerpt, lineTime, parseLog } from './logs.js';

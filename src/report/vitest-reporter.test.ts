@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../history/types.js';
-import type { RunSummary } from '../run/summary.js';
+import type { RunSummary } from '../summary/summary.js';
 
 /**
  * The reporter inside a real `vitest run`: a throw-away project whose tests attach fixture

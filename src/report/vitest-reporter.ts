@@ -5,7 +5,7 @@ import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/no
 import type { SerializedError } from 'vitest';
 import { runOutcome, verdictOf } from '../checkers/outcome.js';
 import type { HistoryEvent } from '../history/types.js';
-import type { RunSummary, ScenarioSummary } from '../run/summary.js';
+import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 import { safeJoin } from './load.js';
 import { renderRunIndex, renderRunReport } from './render.js';
 
@@ -25,7 +25,7 @@ import { renderRunIndex, renderRunReport } from './render.js';
  */
 
 export interface AmchaosTaskMeta {
-  /** The scenario's result, exactly as summary.json holds it (src/run/summary.ts). */
+  /** The scenario's result, exactly as summary.json holds it (src/summary/summary.ts). */
   scenario: ScenarioSummary;
   /** Absolute path of the history.jsonl holding this scenario's events (seqs as in scenario.historyRange and evidence). */
   historyFile: string;

@@ -8,7 +8,7 @@ import type { HistoryEvent } from '../history/types.js';
 import { packageRoot } from '../util/paths.js';
 import { SUITES } from '../../suites/index.js';
 import { checkCommand } from './check.js';
-import type { RunSummary } from './summary.js';
+import type { RunSummary } from '../summary/summary.js';
 
 const A = { alertname: 'A' };
 

@@ -5,10 +5,9 @@ import { isCheckerName, type CheckerName } from '../checkers/index.js';
 import { AmchaosError } from '../errors/index.js';
 import { parseHistory, readSummary, splitScenarios } from '../report/load.js';
 import { evaluateClaim } from '../claims/evaluate.js';
-import { summariseCheck, summariseClaim } from './scenario.js';
-import { judge } from './session.js';
+import { judge, summariseCheck, summariseClaim } from './session.js';
 import type { SuiteDefinition } from './suite.js';
-import type { RunSummary, ScenarioSummary } from './summary.js';
+import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 
 export interface CheckCommandResult {
   runDir: string;

@@ -14,7 +14,7 @@ import { defaultCacheDir } from '../util/fs.js';
 import { resolveVersion } from '../versions/index.js';
 import type { ResolvedVersion } from '../versions/types.js';
 import { nodeSpecs, resourceLabel, type ScenarioPlan } from './session.js';
-import type { RunSummary, ScenarioSummary } from './summary.js';
+import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 import { sweepEverything } from './sweep.js';
 import { createRunWorkDir, newRunId, removeRunWorkDir } from './workdir.js';
 

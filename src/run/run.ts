@@ -10,7 +10,7 @@ import { getRuntime } from './runtime-registry.js';
 import { assertRuntimeFits, runScenario } from './scenario.js';
 import type { ScenarioPlan } from './session.js';
 import type { SuiteDefinition } from './suite.js';
-import type { RunSummary, ScenarioSummary } from './summary.js';
+import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 import { newRunId } from './workdir.js';
 import { seedFor } from './seed.js';
 import { shardSlice, type Shard } from './shard.js';

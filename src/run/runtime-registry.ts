@@ -3,7 +3,7 @@ import { ProcessRuntime } from '../runtime/process/process-runtime.js';
 import type { Runtime, RuntimeName } from '../runtime/types.js';
 import { isRoot } from '../util/fs.js';
 
-/** Runtimes by name. netns is loaded lazily: it needs root and the network tools. */
+/** Runtimes by name. netns and docker are loaded lazily: they need root or a Docker engine. */
 export async function getRuntime(name: RuntimeName): Promise<Runtime> {
   switch (name) {
     case 'process':
@@ -12,9 +12,13 @@ export async function getRuntime(name: RuntimeName): Promise<Runtime> {
       const { NetnsRuntime } = await import('../runtime/netns/index.js');
       return new NetnsRuntime();
     }
+    case 'docker': {
+      const { DockerRuntime } = await import('../runtime/docker/index.js');
+      return new DockerRuntime();
+    }
     default:
       throw new AmchaosError('AMCHAOS_RUNTIME_UNSUPPORTED', `the ${name} runtime is not available in this build`, {
-        hint: 'Use --runtime process (any machine) or --runtime netns (root; every link faultable).',
+        hint: 'Use --runtime process (any machine), --runtime netns (root) or --runtime docker (a Docker engine); netns and docker fault every link.',
       });
   }
 }
@@ -28,6 +32,11 @@ export function runtimeSweeps(): Array<() => Promise<string[]>> {
       if (!isRoot()) return [];
       const { sweepNetns } = await import('../runtime/netns/index.js');
       return sweepNetns();
+    },
+    async () => {
+      // Containers, networks and dangling images of dead runs (none when no engine answers).
+      const { sweepDocker } = await import('../runtime/docker/index.js');
+      return sweepDocker();
     },
   ];
 }

@@ -1,10 +1,14 @@
+import { evaluateClaim } from '../claims/evaluate.js';
+import type { ClaimSummary } from '../claims/types.js';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runChecks } from '../checkers/index.js';
 import { applyKnownBehaviours } from '../checkers/expectations.js';
 import { observationHorizon } from '../checkers/horizons.js';
+import { scenarioOutcome, verdictOf } from '../checkers/outcome.js';
 import type { CheckResult } from '../checkers/types.js';
+import type { CheckSummary, ScenarioSummary } from '../summary/summary.js';
 import type { CaptureReceiver } from '../capture/capture.js';
 import { AlertmanagerClient } from '../client/client.js';
 import type { History } from '../history/history.js';
@@ -96,6 +100,19 @@ export async function quiesce(events: () => readonly HistoryEvent[], now: () => 
   return now() - start;
 }
 
+// The report highlights every piece of evidence on the timeline, so summary.json keeps nearly all of it.
+const EVIDENCE_IN_SUMMARY = 1_000;
+
+export function summariseCheck(c: CheckResult): CheckSummary {
+  return { ...c, evidenceCount: c.evidence.length, evidence: c.evidence.slice(0, EVIDENCE_IN_SUMMARY) };
+}
+
+/** A claim as summary.json keeps it: its evidence capped (the history holds the rest). */
+export function summariseClaim(c: ClaimSummary): ClaimSummary {
+  const cap = (d: ClaimSummary['fault']) => ({ ...d, evidence: d.evidence.slice(0, 100) });
+  return { ...c, fault: cap(c.fault), control: cap(c.control) };
+}
+
 /**
  * The suite's checkers over a scenario's history, then the known behaviours: the suite's own
  * (faults it injected, decided from the evidence) and those of any config (timer overlap, version
@@ -115,6 +132,8 @@ export function judge(suite: Pick<SuiteDefinition, 'checks' | 'checkOptions' | '
  */
 export class ScenarioSession {
   readonly firstSeq: number;
+  readonly startedAt = new Date();
+  private readonly t0 = performance.now();
   readonly workDir: string;
   readonly figures: Record<string, unknown> = {};
   /** Node descriptors, once the cluster exists. */
@@ -265,6 +284,42 @@ export class ScenarioSession {
   /** The suite's checks (or the given ones) over this scenario's history so far. */
   judge(suite: Pick<SuiteDefinition, 'checks' | 'checkOptions' | 'knownBehaviours'> = this.plan.suite): CheckResult[] {
     return judge(suite, this.events());
+  }
+
+  /**
+   * The scenario as summary.json holds it, once stopped: its checks (judged by the caller), the
+   * outcome the one rule gives them, and what the session recorded (nodes, logs, figures, range).
+   */
+  summary(checks: readonly CheckResult[], error?: ScenarioSummary['error']): ScenarioSummary {
+    const plan = this.plan;
+    const outcome = scenarioOutcome(checks, error);
+    const expected = outcome === 'expected-failure' ? [...new Set(checks.filter((c) => c.expectedFailure).map((c) => c.expectedFailure!))] : [];
+    const events = this.events();
+    this.figures['notifications'] = events.filter((e) => e.type === 'notification').length;
+    // The suite's upstream claim, beside the checks: a finding that never enters the outcome.
+    const claim = plan.suite.claim ? evaluateClaim(plan.suite.claim, events, checks, error) : undefined;
+    if (claim) this.log(`claim ${claim.mode.id}: ${claim.result.toUpperCase()} — ${claim.summary}`);
+    return {
+      id: plan.id,
+      suite: plan.suite.name,
+      versions: plan.versions.map((v) => v.requested),
+      runtime: plan.runtime.name,
+      clustered: plan.clustered,
+      seed: plan.seed,
+      outcome,
+      verdict: verdictOf(outcome),
+      ...(expected.length > 0 ? { expectedFailure: expected.join('; ') } : {}),
+      nodes: this.nodes,
+      timers: plan.timers,
+      checks: checks.map(summariseCheck),
+      startedAt: this.startedAt.toISOString(),
+      durationMs: Math.round(performance.now() - this.t0),
+      historyRange: [this.firstSeq, this.env.history.all().length - 1],
+      logs: this.logs,
+      figures: this.figures,
+      ...(error ? { error } : {}),
+      ...(claim ? { claim: summariseClaim(claim) } : {}),
+    };
   }
 
   /** Tears down whatever start() got to: faults, sampler, nodes, clients; copies the node logs. */

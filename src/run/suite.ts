@@ -18,7 +18,7 @@ import type { ResolvedVersion } from '../versions/types.js';
  */
 /**
  * `F` is the suite's figures record, exported beside it (e.g. LatencySweepFigures): what it writes
- * into `ctx.figures` is type-checked, and the report reads figure contracts from src/run/figures.ts.
+ * into `ctx.figures` is type-checked, and the report reads figure contracts from src/summary/figures.ts.
  */
 export interface SuiteDefinition<F extends object = Record<string, unknown>> {
   name: string;

@@ -1,11 +1,11 @@
-import type { Fabric } from '../fabric/fabric.js';
+import type { LinkControl } from '../fabric/link-control.js';
 import type { NodeId, Timers } from '../history/types.js';
 import type { ResolvedVersion } from '../versions/types.js';
 
 /**
  * A runtime is where nodes live: `process` (loopback, rootless), `netns` (one network namespace and
- * IP per node, root), `docker` (containers). Runtimes start and stop nodes and give each node an
- * identity; they never decide verdicts. The core (run/, nemesis/) talks only to these interfaces.
+ * IP per node, root), `docker` (containers in pods, no host root). Runtimes start and stop nodes and give each node an identity; they never
+ * decide verdicts. The core (run/, nemesis/) talks only to these interfaces.
  */
 export type RuntimeName = 'process' | 'netns' | 'docker';
 
@@ -16,6 +16,22 @@ export interface RuntimeCapabilities {
   pause: boolean;
   /** RuntimeNode.respec: a stopped node starts next as another version or with other flags (upgrades, flag faults). */
   respec?: boolean;
+  /** Taking a node off its network and back (docker network disconnect/connect): RuntimeNode.disconnect/reconnect. */
+  disconnect?: boolean;
+}
+
+/**
+ * What the runtime observed that proves a node operation took effect (the nemesis records it):
+ * `verification` says how it was seen, the rest what was seen. Operations resolve only once the
+ * proof is in, the way testcontainers' StartedTestContainer offers operations rather than pids.
+ */
+export interface NodeProof {
+  verification: string;
+  pid?: number;
+  /** The process state letter from the kernel (T = stopped), where that is the proof. */
+  procState?: string;
+  exit?: { code: number | null; signal: string | null };
+  [more: string]: unknown;
 }
 
 /** What a node runs next time it starts, when a fault changes it (RuntimeNode.respec). */
@@ -73,12 +89,18 @@ export interface RuntimeNode {
 
   /** Starts the process (again). Resolves once the web API answers; cluster readiness is the core's job. */
   start(): Promise<void>;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves after the process has exited. */
-  stop(opts?: { graceMs?: number }): Promise<void>;
-  /** SIGKILL; resolves after exit. */
-  kill(): Promise<void>;
-  pause(): Promise<void>;
-  resume(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the runtime has seen the node exit. */
+  stop(opts?: { graceMs?: number }): Promise<NodeProof>;
+  /** SIGKILL; resolves once the runtime has seen the node exit. */
+  kill(): Promise<NodeProof>;
+  /** Freezes the node; resolves once the runtime has verified it is frozen (throws FAULT_NOT_VERIFIED otherwise). */
+  pause(): Promise<NodeProof>;
+  /** Thaws it; resolves once verified running again. */
+  resume(): Promise<NodeProof>;
+  /** Takes the node off the cluster network; resolves once verified (only where capabilities.disconnect). */
+  disconnect?(): Promise<NodeProof>;
+  /** Puts it back at its own address; resolves once verified. */
+  reconnect?(): Promise<NodeProof>;
   /** Deletes the node's storage (for restart-with-wiped-storage). Only while stopped. */
   wipeStorage(): Promise<void>;
   /**
@@ -97,10 +119,16 @@ export interface RuntimeCluster {
   readonly capabilities: RuntimeCapabilities;
   readonly nodes: RuntimeNode[];
   /**
-   * The fault fabric (one proxy per directed link, counters, toxics, a Toxiproxy-compatible API).
-   * Present exactly when capabilities.linkFaults is true (netns).
+   * The fault fabric (one proxy per directed link, counters, toxics, a Toxiproxy-compatible API),
+   * as the nemesis drives it. Present exactly when capabilities.linkFaults is true (netns, docker).
    */
-  readonly fabric?: Fabric;
+  readonly fabric?: LinkControl;
+  /**
+   * Proves that gossip goes only through the fabric (where there is one): every node advertises and
+   * is reached at the address the fabric controls, and nothing tried to skip the proxies. The link
+   * fault package calls it before its first fault. Throws FAULT_NOT_VERIFIED otherwise.
+   */
+  verifyRouting?(): Promise<Record<string, unknown>>;
   /** Starts every node (in index order, so ULID names sort by position on old versions). */
   startAll(): Promise<void>;
   /** Stops every node and removes everything this cluster created (processes, namespaces, rules). */

@@ -23,6 +23,12 @@ export interface ResolvedVersion {
   source: string;
   /** Extra flags the implementation needs (e.g. tsam fault switches). */
   extraArgs: string[];
+  /**
+   * A container image that holds this build (`image:REF`): it runs only on the docker runtime, whose
+   * node containers start the image's own entrypoint. Host builds (no `image`) are packed into an
+   * image there.
+   */
+  image?: string;
   /** What this build's command line supports (flags differ across versions). */
   features: { peerName: boolean; clusterLabel: boolean };
 }

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Toxiproxy, ToxiproxyError } from 'toxiproxy-node-client';
 import { ProxyServer } from '../server.js';
-import { connectTcp, portOf, startTcpEcho, tcpRoundTrip, type TcpEcho } from '../test-support.js';
+import { connectTcp, portOf, startTcpEcho, tcpRoundTrip, type TcpEcho } from '../../../test/support/proxy/sockets.js';
 
 let server: ProxyServer;
 let echo: TcpEcho;
@@ -48,7 +48,7 @@ async function expectStatus(p: Promise<unknown>, status: number): Promise<void> 
 describe('toxiproxy-node-client 4.1.0 against ProxyServer', () => {
   it('getVersion returns the raw version text', async () => {
     const text = await client.getVersion();
-    expect(JSON.parse(text)).toEqual({ version: '2.12.0-amchaos' });
+    expect(JSON.parse(text)).toEqual({ version: '2.12.0', server: 'amchaos' });
     expect(text.endsWith('\n')).toBe(true);
   });
 

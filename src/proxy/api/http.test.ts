@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProxyServer } from '../server.js';
-import { startTcpEcho, type TcpEcho } from '../test-support.js';
+import { startTcpEcho, type TcpEcho } from '../../../test/support/proxy/sockets.js';
 
 let server: ProxyServer;
 let base: string;
@@ -69,8 +69,11 @@ describe('transport conventions', () => {
   it('/version: exact body and content type', async () => {
     const r = await call('GET', '/version');
     expect(r.status).toBe(200);
-    expect(r.text).toBe('{"version": "2.12.0-amchaos"}\n');
+    // Toxiproxy 2.12.0's exact text, so clients comparing versions accept us; `server` says who answers.
+    expect(r.text).toBe('{"version": "2.12.0", "server": "amchaos"}\n');
     expect(r.headers.get('content-type')).toBe('application/json;charset=utf-8');
+    // Whole, not chunked, as Go's net/http sends a small answer.
+    expect(r.headers.get('content-length')).toBe(String(r.text.length));
     expect(r.headers.get('x-toxiproxy-request-id')).toMatch(/^[0-9a-f]{20}$/);
   });
 
@@ -79,6 +82,7 @@ describe('transport conventions', () => {
       const r = await call('GET', path);
       expect(r.status, path).toBe(404);
       expect(r.text).toBe('404 page not found\n');
+      expect(r.headers.get('content-length')).toBe('19');
     }
   });
 

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AmchaosError } from '../../errors/index.js';
 import { badRequest, httpStatusOf } from '../errors.js';
-import type { ProxyServer } from '../server.js';
-import { API_VERSION } from '../version.js';
+import type { ProxyCollection } from '../collection.js';
+import { VERSION_BODY } from '../version.js';
 import type { CreateProxyInput, CreateToxicInput, UpdateProxyInput, UpdateToxicInput } from '../types.js';
 import { matchRoute, type RouteMatch } from './routes.js';
 
@@ -11,7 +11,7 @@ import { matchRoute, type RouteMatch } from './routes.js';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Starts the Toxiproxy-compatible HTTP API for `proxies` on host:port; resolves with the bound port. */
-export function startApiServer(proxies: ProxyServer, host: string, port: number): Promise<{ server: Server; port: number }> {
+export function startApiServer(proxies: ProxyCollection, host: string, port: number): Promise<{ server: Server; port: number }> {
   const server = http.createServer((req, res) => {
     handle(proxies, req, res).catch((err: unknown) => {
       // handle() answers every error itself; this is only for a failure while answering.
@@ -41,12 +41,11 @@ export function startApiServer(proxies: ProxyServer, host: string, port: number)
   });
 }
 
-async function handle(proxies: ProxyServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(proxies: ProxyCollection, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const match = matchRoute(url.pathname);
   if (match === null) {
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
-    res.end('404 page not found\n');
+    sendText(res, 404, '404 page not found\n', { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
     return;
   }
   const method = req.method ?? 'GET';
@@ -58,8 +57,7 @@ async function handle(proxies: ProxyServer, req: IncomingMessage, res: ServerRes
   res.setHeader('X-Toxiproxy-Request-Id', randomBytes(10).toString('hex'));
   // Toxiproxy refuses browsers, so a web page cannot drive the API through DNS rebinding.
   if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/')) {
-    res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
-    res.end('User agent not allowed\n');
+    sendText(res, 403, 'User agent not allowed\n', { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
     return;
   }
   try {
@@ -77,7 +75,7 @@ async function handle(proxies: ProxyServer, req: IncomingMessage, res: ServerRes
 }
 
 async function dispatch(
-  proxies: ProxyServer,
+  proxies: ProxyCollection,
   m: RouteMatch,
   method: string,
   req: IncomingMessage,
@@ -87,8 +85,7 @@ async function dispatch(
   const toxicName = m.toxic ?? '';
   switch (m.route) {
     case 'version':
-      res.writeHead(200, { 'Content-Type': 'application/json;charset=utf-8' });
-      res.end(`{"version": "${API_VERSION}"}\n`);
+      sendText(res, 200, VERSION_BODY, { 'Content-Type': 'application/json;charset=utf-8' });
       return;
     case 'proxies':
       if (method === 'GET') return sendJson(res, 200, proxies.listProxies());
@@ -177,6 +174,12 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** A whole body with its length, as Go's net/http sends a small response (not chunked). */
+function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 

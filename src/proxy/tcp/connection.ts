@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { StreamDirection, TcpDirectionStats } from '../types.js';
 import type { Toxic } from '../toxics/toxic.js';
 import { TcpLink, type LinkOwner } from './link.js';
+import type { SocketReader } from './reader.js';
 
 // How long a graceful close waits for our FIN to be flushed before the socket is destroyed anyway
 // (a peer that never reads must not keep a closed connection's memory alive).
@@ -21,15 +22,18 @@ export class TcpConnection implements LinkOwner {
   private done = false;
   private closedSockets = 0;
 
+  /** `client` and `server` read through their readers (see reader.ts); `client` is still paused. */
   constructor(
     private readonly client: Socket,
+    clientReader: SocketReader,
     private readonly server: Socket,
+    serverReader: SocketReader,
     counters: { upstream: TcpDirectionStats; downstream: TcpDirectionStats },
     toxics: { upstream: readonly Toxic[]; downstream: readonly Toxic[] },
     private readonly onClosed: (c: TcpConnection) => void,
   ) {
-    this.up = new TcpLink(client, server, counters.upstream, this, toxics.upstream);
-    this.down = new TcpLink(server, client, counters.downstream, this, toxics.downstream);
+    this.up = new TcpLink(client, clientReader, server, counters.upstream, this, toxics.upstream);
+    this.down = new TcpLink(server, serverReader, client, counters.downstream, this, toxics.downstream);
   }
 
   start(): void {
@@ -86,8 +90,7 @@ export class TcpConnection implements LinkOwner {
     this.finish();
     for (const sock of [this.client, this.server]) {
       if (sock.destroyed) continue;
-      // Keep reading (and discarding) so unread input does not turn our close into an RST.
-      sock.on('data', discard);
+      // Keep reading (the disposed links discard it) so unread input does not turn our close into an RST.
       sock.resume();
       sock.end();
       const t = setTimeout(() => sock.destroy(), CLOSE_GRACE_MS);
@@ -117,8 +120,6 @@ export class TcpConnection implements LinkOwner {
     this.server.destroy();
   }
 }
-
-function discard(): void {}
 
 function resetSocket(sock: Socket): void {
   if (sock.destroyed) return;

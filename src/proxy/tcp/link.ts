@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ChunkSink, EndKind, StageHost, TcpStage } from '../toxics/stage.js';
-import type { Toxic } from '../toxics/toxic.js';
+import type { ChunkSink, EndKind, StageHost, TcpStage, Toxic } from '../toxics/toxic.js';
 import type { TcpDirectionStats } from '../types.js';
+import type { SocketReader } from './reader.js';
 
 /** What a link needs from the connection that owns it. */
 export interface LinkOwner {
@@ -17,15 +17,19 @@ export interface LinkOwner {
 const MIN_HIGH_WATER = 64 * 1024;
 
 /**
- * One direction of one TCP connection: reads `src`, writes `dst`.
+ * One direction of one TCP connection: reads `src` (through its SocketReader), writes `dst`.
  *
- * Fast path: with no TCP toxic in this direction a read is written straight to the destination (the
- * same work as `src.pipe(dst)`, plus counters), which is what keeps the added latency of an idle proxy
- * in the tens of microseconds. With toxics, reads enter the stage chain (toxics/stage.ts) whose last
- * stage writes to the destination. Switching is safe on a live connection: adding a toxic only affects
- * reads that come after it; removing one flushes what it held straight into its successor before it is
- * unlinked, so bytes stay in order and none are lost. The chain is empty again when the last toxic is
- * removed, and everything it held has been written by then, so the fast path resumes behind it.
+ * Fast path: with no TCP toxic in this direction each read is written straight from the read buffer to
+ * the destination, and the buffer is read into again once the write has completed, which it almost
+ * always has by the time write() returns (the kernel took the bytes). Only a write left pending (the
+ * destination's socket buffer is full) keeps the buffer, and then the reader moves to a fresh one. So
+ * an idle proxy adds one read, one write and a few counters per chunk: no Buffer, no stream event.
+ * With toxics, each read is copied into a chunk (or, when it fills most of the buffer, the buffer is
+ * handed over and renewed) and enters the stage chain (toxics/stage.ts), whose last stage writes to the
+ * destination. Switching is safe on a live connection: adding a toxic only affects reads that come after
+ * it; removing one flushes what it held straight into its successor before it is unlinked, so bytes
+ * stay in order and none are lost. The chain is empty again when the last toxic is removed, and
+ * everything it held has been written by then, so the fast path resumes behind it.
  *
  * Backpressure: the source is paused when the destination's write buffer is full, or when stages hold
  * more than the chain's buffer limit, and resumed when both have drained.
@@ -41,6 +45,7 @@ export class TcpLink implements StageHost {
 
   constructor(
     private readonly src: Socket,
+    private readonly reader: SocketReader,
     private readonly dst: Socket,
     private readonly counters: TcpDirectionStats,
     private readonly owner: LinkOwner,
@@ -54,26 +59,42 @@ export class TcpLink implements StageHost {
   }
 
   start(): void {
-    this.src.on('data', this.onData);
+    this.reader.attach(this.onRead);
     this.src.on('end', this.onEnd);
     this.dst.on('drain', this.onDrain);
   }
 
-  private readonly onData = (data: Buffer): void => {
-    this.counters.bytes_received += data.length;
+  private readonly onRead = (n: number, buf: Buffer): void => {
+    const counters = this.counters;
+    counters.bytes_received += n;
     const head = this.stages[0];
     if (head === undefined) {
-      if (this.outputEnded || this.dst.destroyed) {
-        this.counters.bytes_dropped += data.length;
+      const dst = this.dst;
+      if (this.outputEnded || dst.destroyed) {
+        counters.bytes_dropped += n;
         return;
       }
-      this.counters.bytes_sent += data.length;
-      if (!this.dst.write(data)) this.pause();
+      counters.bytes_sent += n;
+      const whole = dst.write(this.reader.viewOf(buf, n));
+      // Not written through yet: the write still points into the read buffer.
+      if (dst.writableLength !== 0) this.reader.renew();
+      if (!whole) this.pause();
       return;
     }
-    head.push({ data, t: performance.now() });
+    head.push({ data: this.takeChunk(n, buf), t: performance.now() });
     if (this.held > this.highWater || this.dst.writableNeedDrain) this.pause();
   };
+
+  /** The read's bytes for a stage to keep: a copy, or for a large read the buffer itself (renewed). */
+  private takeChunk(n: number, buf: Buffer): Buffer {
+    if (n * 2 >= buf.length) {
+      this.reader.renew();
+      return buf.subarray(0, n);
+    }
+    const copy = Buffer.allocUnsafe(n);
+    buf.copy(copy, 0, 0, n);
+    return copy;
+  }
 
   private readonly onEnd = (): void => {
     const head = this.stages[0];
@@ -175,7 +196,7 @@ export class TcpLink implements StageHost {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.src.off('data', this.onData);
+    this.reader.detach();
     this.src.off('end', this.onEnd);
     this.dst.off('drain', this.onDrain);
     for (const s of this.stages) s.dispose();

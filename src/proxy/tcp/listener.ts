@@ -5,6 +5,7 @@ import { proxyError } from '../errors.js';
 import type { Toxic } from '../toxics/toxic.js';
 import type { ProxyStats, StreamDirection } from '../types.js';
 import { TcpConnection } from './connection.js';
+import { adoptAccepted, SocketReader } from './reader.js';
 
 /** What the TCP side needs from its proxy. Read on every accept, so changes apply to new connections. */
 export interface TcpProxyContext {
@@ -55,17 +56,20 @@ export class TcpListener {
     });
   }
 
-  private accept(client: Socket): void {
+  private accept(accepted: Socket): void {
     const { stats } = this.ctx;
     stats.tcp.connections_total++;
     stats.tcp.connections_active++;
     if (this.closed) {
-      client.destroy();
+      accepted.destroy();
       stats.tcp.connections_active--;
       return;
     }
+    const clientReader = new SocketReader();
+    const client = adoptAccepted(accepted, clientReader, true);
+    const upstreamReader = new SocketReader();
     const { host, port } = this.ctx.upstreamAddress;
-    const upstream = net.connect({ host, port, noDelay: true, allowHalfOpen: true });
+    const upstream = net.connect({ host, port, noDelay: true, allowHalfOpen: true, onread: upstreamReader.onread });
     const pending = { client, upstream };
     this.dialing.add(pending);
     upstream.setTimeout(DIAL_TIMEOUT_MS, () => upstream.destroy(new Error(`dial ${host}:${port} timed out`)));
@@ -82,7 +86,9 @@ export class TcpListener {
       cleanupDial();
       const conn = new TcpConnection(
         client,
+        clientReader,
         upstream,
+        upstreamReader,
         stats.tcp,
         { upstream: this.ctx.tcpToxics('upstream'), downstream: this.ctx.tcpToxics('downstream') },
         (c) => {

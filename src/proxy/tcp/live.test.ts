@@ -3,10 +3,11 @@
  * connections, and switching between the no-toxic fast path and the toxic chain must never lose,
  * duplicate or reorder a byte.
  */
+import { randomBytes } from 'node:crypto';
 import net, { type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProxyServer } from '../server.js';
-import { connectTcp, portOf, readFrom, sleep, startTcpEcho, tcpRoundTrip, type TcpEcho } from '../test-support.js';
+import { connectTcp, portOf, readFrom, sleep, startTcpEcho, tcpRoundTrip, type TcpEcho } from '../../../test/support/proxy/sockets.js';
 
 let server: ProxyServer;
 let echo: TcpEcho;
@@ -246,6 +247,63 @@ describe('backpressure', () => {
       const until = Date.now() + 20_000;
       while (n < 64 * 1024 * 1024 && Date.now() < until) await sleep(20);
       expect(n).toBe(64 * 1024 * 1024);
+    });
+  }
+
+  // The no-toxic path writes straight from its read buffer and must not read into it again while a
+  // write is still pending; the chain path hands large reads over to the stages. A destination that
+  // reads in bursts makes writes stay pending again and again: any reuse of a kept buffer would show up
+  // as changed bytes.
+  for (const [mode, piece] of [
+    ['fast path, large writes', 1024 * 1024],
+    // Small reads whose writes stay pending while write() still returns true (under the 16 KiB
+    // high-water mark): the reader must move to a fresh buffer, since it keeps reading.
+    ['fast path, small writes', 4 * 1024],
+    ['noop toxic', 1024 * 1024],
+    ['latency toxic', 1024 * 1024],
+  ] as const) {
+    it(`bytes arrive intact through a destination that reads in bursts (${mode})`, { timeout: 60_000 }, async () => {
+      const got: Buffer[] = [];
+      let received = 0;
+      const timers: NodeJS.Timeout[] = [];
+      await setup((sock) => {
+        sock.on('data', (d: Buffer) => {
+          got.push(d);
+          received += d.length;
+        });
+        // Long pauses, short reads: the kernel's buffers toward it fill, and the proxy's writes stay pending.
+        const cycle = (): void => {
+          sock.pause();
+          timers.push(
+            setTimeout(() => {
+              sock.resume();
+              timers.push(setTimeout(cycle, 10));
+            }, 60),
+          );
+        };
+        cycle();
+      });
+      try {
+        if (mode === 'noop toxic') await server.addToxic('p', { type: 'noop', stream: 'upstream' });
+        if (mode === 'latency toxic') await server.addToxic('p', { type: 'latency', stream: 'upstream', attributes: { latency: 5 } });
+        const s = await client();
+        const payload = randomBytes(32 * 1024 * 1024);
+        for (let off = 0; off < payload.length; off += piece) {
+          s.write(payload.subarray(off, off + piece));
+          // Small pieces one by one, so that the proxy reads them as small reads.
+          if (piece < 64 * 1024) await new Promise((r) => setImmediate(r));
+        }
+        const until = Date.now() + 45_000;
+        while (received < payload.length && Date.now() < until) await sleep(20);
+        expect(received).toBe(payload.length);
+        expect(Buffer.concat(got).equals(payload)).toBe(true);
+        const st = server.stats('p').tcp.upstream;
+        expect(st.bytes_received).toBe(payload.length);
+        expect(st.bytes_sent).toBe(payload.length);
+        expect(st.bytes_dropped).toBe(0);
+      } finally {
+        for (const t of timers) clearTimeout(t);
+      }
     });
   }
 });

@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { ToxicDefinition } from './definition.js';
 import { PacedStage } from './paced.js';
-import type { Chunk } from './stage.js';
+import type { Chunk, ToxicDefinition } from './toxic.js';
 
 /**
  * Limits one link to `rate` KB/s (1 KB = 1000 bytes, as in Toxiproxy). Each piece is released when the

@@ -13,7 +13,7 @@ import {
   startTcpEcho,
   tcpRoundTrip,
   type TcpEcho,
-} from '../test-support.js';
+} from '../../../test/support/proxy/sockets.js';
 import type { CreateToxicInput } from '../types.js';
 
 let server: ProxyServer;
@@ -57,7 +57,9 @@ describe('no toxics', () => {
     expect(st.tcp.connections_active).toBe(1);
     s.end();
     await readFrom(s, { timeoutMs: 2000 });
-    await sleep(50);
+    // The proxy closes its two sockets once both directions ended; wait for it, not a fixed time.
+    const until = Date.now() + 3000;
+    while (server.stats('p').tcp.connections_active > 0 && Date.now() < until) await sleep(10);
     expect(server.stats('p').tcp.connections_active).toBe(0);
   });
 
@@ -82,7 +84,9 @@ describe('no toxics', () => {
     });
     const s = await client();
     s.write('x');
-    await sleep(100);
+    // The proxy has dialled the upstream and relayed the byte (so both sockets are connected).
+    const until = Date.now() + 3000;
+    while ((serverSide === undefined || server.stats('p').tcp.upstream.bytes_sent < 1) && Date.now() < until) await sleep(10);
     const seen = readFrom(serverSide as Socket, { timeoutMs: 3000 });
     s.resetAndDestroy();
     expect((await seen).how).toBe('reset');
@@ -236,8 +240,13 @@ describe('slicer', () => {
     await add({ type: 'slicer', stream: 'upstream', attributes: { average_size: 10, size_variation: 3, delay: 2000 } });
     const s = await client();
     s.write(Buffer.alloc(200, 1));
-    await sleep(500);
-    expect(reads.reduce((a, b) => a + b, 0)).toBe(200);
+    // About 20 slices 2 ms apart; wait for all of them rather than a fixed time (a loaded machine
+    // stretches timers).
+    const total = (): number => reads.reduce((a, b) => a + b, 0);
+    const until = Date.now() + 5000;
+    while (total() < 200 && Date.now() < until) await sleep(20);
+    await sleep(50); // nothing more may follow
+    expect(total()).toBe(200);
     expect(reads.length).toBeGreaterThanOrEqual(5);
     expect(Math.max(...reads)).toBeLessThan(200);
   });

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { MAX_TIMER_MS, drawDelay, type ToxicDefinition } from './definition.js';
-import { HeldQueue, TcpStage, type Chunk, type EndKind } from './stage.js';
+import { BaseTcpStage, HeldQueue } from './stage.js';
+import { MAX_TIMER_MS, drawDelay, type Chunk, type EndKind, type ToxicDefinition } from './toxic.js';
 
 /**
  * Delays every chunk by latency ± jitter, counted from when the proxy read it (so a chunk that waited
@@ -8,7 +8,7 @@ import { HeldQueue, TcpStage, type Chunk, type EndKind } from './stage.js';
  * chunk is released its timestamp moves to the release time, so two latency toxics add up, as in
  * Toxiproxy.
  */
-class LatencyStage extends TcpStage {
+class LatencyStage extends BaseTcpStage {
   private readonly queue = new HeldQueue(this.host);
   private timer: NodeJS.Timeout | null = null;
   /** Release time of the queue head, drawn once per chunk. */

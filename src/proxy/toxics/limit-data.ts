@@ -1,5 +1,5 @@
-import type { ToxicDefinition } from './definition.js';
-import { TcpStage, type Chunk } from './stage.js';
+import { BaseTcpStage } from './stage.js';
+import type { Chunk, ToxicDefinition } from './toxic.js';
 
 /**
  * Lets `bytes` bytes through this link, cuts the chunk that crosses the limit, then closes the
@@ -7,7 +7,7 @@ import { TcpStage, type Chunk } from './stage.js';
  * the toxic reaches the link; it survives updates, so lowering `bytes` below what already passed closes
  * on the next data. bytes = 0 closes on the first data, not at once (Toxiproxy).
  */
-class LimitDataStage extends TcpStage {
+class LimitDataStage extends BaseTcpStage {
   private passed = 0;
   private closed = false;
 

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { HeldQueue, TcpStage, type Chunk, type EndKind } from './stage.js';
+import { BaseTcpStage, HeldQueue } from './stage.js';
+import type { Chunk, EndKind } from './toxic.js';
 
 /**
  * A stage that holds chunks and releases them on a schedule (bandwidth, slicer). The queue, the
@@ -7,7 +8,7 @@ import { HeldQueue, TcpStage, type Chunk, type EndKind } from './stage.js';
  * disposal do are the same for every paced toxic; a subclass says only how chunks are queued
  * (`process`) and when the next piece is due (`pump`).
  */
-export abstract class PacedStage extends TcpStage {
+export abstract class PacedStage extends BaseTcpStage {
   protected readonly queue = new HeldQueue(this.host);
   protected timer: NodeJS.Timeout | null = null;
   /** When the schedule allows the next piece. */

@@ -1,8 +1,8 @@
-import { DROP, type ToxicDefinition } from './definition.js';
-import { TcpStage, type Chunk } from './stage.js';
+import { BaseTcpStage } from './stage.js';
+import { DROP, type Chunk, type ToxicDefinition } from './toxic.js';
 import { TimeoutStage } from './timeout.js';
 
-class NoopStage extends TcpStage {
+class NoopStage extends BaseTcpStage {
   protected process(chunk: Chunk): void {
     this.next.push(chunk);
   }

@@ -1,7 +1,6 @@
 import { badRequest } from '../errors.js';
 import type { Transport } from '../types.js';
 import { bandwidthToxic } from './bandwidth.js';
-import type { ToxicDefinition } from './definition.js';
 import { latencyToxic } from './latency.js';
 import { limitDataToxic } from './limit-data.js';
 import { blackholeToxic, lossToxic, noopToxic } from './passthrough.js';
@@ -9,6 +8,7 @@ import { resetPeerToxic } from './reset-peer.js';
 import { slicerToxic } from './slicer.js';
 import { slowCloseToxic } from './slow-close.js';
 import { timeoutToxic } from './timeout.js';
+import type { ToxicDefinition } from './toxic.js';
 
 /** Toxiproxy 2.12's types (including its registered `noop`), then amchaos's UDP-oriented extensions. */
 const DEFINITIONS: readonly ToxicDefinition[] = [

@@ -1,5 +1,5 @@
-import { MAX_TIMER_MS, type ToxicDefinition } from './definition.js';
-import { TcpStage, type Chunk, type EndKind } from './stage.js';
+import { BaseTcpStage } from './stage.js';
+import { MAX_TIMER_MS, type Chunk, type EndKind, type ToxicDefinition } from './toxic.js';
 
 /**
  * When the first chunk (or the end of stream) reaches it, waits `timeout` ms, drops what arrived, and
@@ -7,7 +7,7 @@ import { TcpStage, type Chunk, type EndKind } from './stage.js';
  * accepted while the toxic already existed (and FIN on older ones, and RST on every close when
  * toxicity is 0, issue #603), this always resets, and only when the toxic applies.
  */
-class ResetPeerStage extends TcpStage {
+class ResetPeerStage extends BaseTcpStage {
   private timer: NodeJS.Timeout | null = null;
 
   private trigger(): void {

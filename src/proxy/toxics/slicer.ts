@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { ToxicDefinition } from './definition.js';
 import { PacedStage } from './paced.js';
-import type { Chunk } from './stage.js';
+import type { Chunk, ToxicDefinition } from './toxic.js';
 
 /**
  * Splits a chunk's length into pieces the way Toxiproxy does: cut each span at its midpoint moved by

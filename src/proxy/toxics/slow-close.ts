@@ -1,8 +1,8 @@
-import { MAX_TIMER_MS, type ToxicDefinition } from './definition.js';
-import { TcpStage, type Chunk, type EndKind } from './stage.js';
+import { BaseTcpStage } from './stage.js';
+import { MAX_TIMER_MS, type Chunk, type EndKind, type ToxicDefinition } from './toxic.js';
 
 /** Data passes unchanged; the end of the stream (FIN) is held back for `delay` ms. */
-class SlowCloseStage extends TcpStage {
+class SlowCloseStage extends BaseTcpStage {
   private timer: NodeJS.Timeout | null = null;
   private pendingEnd: EndKind | null = null;
 

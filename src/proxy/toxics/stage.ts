@@ -1,52 +1,11 @@
-import type { Toxic } from './toxic.js';
+import { rollToxicity, type Chunk, type ChunkSink, type EndKind, type StageHost, type TcpStage, type Toxic } from './toxic.js';
 
 /**
- * The TCP toxic chain. One direction of one connection (a "link") runs its data through a chain of
- * stages, one per toxic, in the order the toxics were added; the last stage feeds the link's output
- * (the destination socket). Unlike Toxiproxy (a goroutine per stage joined by channels) the stages here
- * are synchronous objects driven by socket events and timers: a stage either forwards a chunk at once,
- * or holds it and forwards it later from a timer. That keeps the no-toxic path free of any chain at all
- * and lets a toxic be spliced in or out between two events without interrupting anything.
+ * The base every TCP toxic stage extends (the contract is `TcpStage` in toxic.ts): toxicity rolled per
+ * link, pass-through while unaffected, and the hooks a type overrides. Also `HeldQueue`, the byte-counted
+ * FIFO of the stages that hold data.
  */
-
-/** A piece of one direction's byte stream, as one socket read delivered it. */
-export interface Chunk {
-  data: Buffer;
-  /** performance.now() when the proxy read it; latency stages move it forward as they delay it. */
-  t: number;
-}
-
-/**
- * `eof`: the source half-closed; pass the FIN on once everything before it is delivered.
- * `close`: a toxic ended the link; once everything before it is delivered the whole connection is torn
- * down (Toxiproxy semantics: closing a link closes both sockets).
- */
-export type EndKind = 'eof' | 'close';
-
-export interface ChunkSink {
-  push(chunk: Chunk): void;
-  end(kind: EndKind): void;
-}
-
-/** What a stage may ask of the link it runs in. */
-export interface StageHost {
-  /** Bytes held inside stages changed by `delta`; the link pauses/resumes its source on this. */
-  addBuffered(delta: number): void;
-  /** A toxic dropped these bytes on purpose. */
-  dropped(bytes: number): void;
-  /** Tear the whole connection down with TCP RST on both sockets. */
-  resetConnection(): void;
-  /** Close the whole connection now (FIN on both sockets); held data is dropped. */
-  closeConnection(): void;
-}
-
-export function rollToxicity(toxicity: number): boolean {
-  // Toxiproxy: the toxic applies when rand < toxicity. Math.random() is in [0, 1), so 1 always applies
-  // and 0 never does.
-  return Math.random() < toxicity;
-}
-
-export abstract class TcpStage implements ChunkSink {
+export abstract class BaseTcpStage implements TcpStage {
   /** Where this stage's output goes: the next stage or the link output. Re-pointed when the chain changes. */
   next: ChunkSink;
   /** Whether this link drew "affected" on the toxicity dice; an unaffected stage is a pass-through. */

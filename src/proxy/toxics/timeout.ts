@@ -1,6 +1,5 @@
-import { DROP, MAX_TIMER_MS, type ToxicDefinition } from './definition.js';
-import { TcpStage, type Chunk, type ChunkSink, type EndKind, type StageHost } from './stage.js';
-import type { Toxic } from './toxic.js';
+import { BaseTcpStage } from './stage.js';
+import { DROP, MAX_TIMER_MS, type Chunk, type ChunkSink, type EndKind, type StageHost, type Toxic, type ToxicDefinition } from './toxic.js';
 
 /**
  * Drops every byte in its direction. With timeout > 0 the connection is closed after that many ms
@@ -8,7 +7,7 @@ import type { Toxic } from './toxic.js';
  * toxic closes the connection even where toxicity left it unaffected (Toxiproxy's Cleanup), because the
  * stream has lost bytes and must not be handed on as if intact.
  */
-export class TimeoutStage extends TcpStage {
+export class TimeoutStage extends BaseTcpStage {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 

@@ -15,7 +15,7 @@ import {
   type TcpEcho,
   type UdpClient,
   type UdpEcho,
-} from '../test-support.js';
+} from '../../../test/support/proxy/sockets.js';
 
 let server: ProxyServer;
 let udpEcho: UdpEcho;

@@ -4,9 +4,7 @@ import { isIP } from 'node:net';
 import type { HostPort } from '../address.js';
 import { formatHostPort } from '../address.js';
 import { proxyError } from '../errors.js';
-import { DROP } from '../toxics/definition.js';
-import { rollToxicity } from '../toxics/stage.js';
-import type { Toxic } from '../toxics/toxic.js';
+import { DROP, rollToxicity, type Toxic } from '../toxics/toxic.js';
 import type { ProxyStats, StreamDirection, UdpDirectionStats } from '../types.js';
 
 export interface UdpProxyContext {

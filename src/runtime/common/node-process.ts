@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { AmchaosError } from '../../errors/index.js';
@@ -82,35 +82,44 @@ export class NodeProcess {
     return this.exited ?? Promise.resolve({ code: null, signal: null });
   }
 
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves after the process has exited. */
-  async stop(graceMs = 10_000): Promise<void> {
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit once the process has exited. */
+  async stop(graceMs = 10_000): Promise<ExitInfo | undefined> {
     const child = this.child;
-    if (!child || !this.running) return;
+    if (!child || !this.running) return undefined;
     // A stopped process cannot handle SIGTERM: continue it first so it shuts down gracefully.
-    if (this.paused) this.resume();
+    if (this.paused) this.signalResume();
     child.kill('SIGTERM');
     const timer = sleep(graceMs).then(() => 'timeout' as const);
-    if ((await Promise.race([this.exited!, timer])) === 'timeout') {
-      child.kill('SIGKILL');
-      await this.exited;
-    }
-  }
-
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || !this.running) return;
+    const first = await Promise.race([this.exited!, timer]);
+    if (first !== 'timeout') return first;
     child.kill('SIGKILL');
-    await this.exited;
+    return this.exited!;
   }
 
-  pause(): void {
+  /** SIGKILL; resolves with the exit once the process has exited. */
+  async kill(): Promise<ExitInfo | undefined> {
+    const child = this.child;
+    if (!child || !this.running) return undefined;
+    child.kill('SIGKILL');
+    return this.exited!;
+  }
+
+  /** SIGSTOP, then waits until the kernel shows the process stopped; returns the state letter seen. */
+  async pause(): Promise<string | undefined> {
     if (!this.running) throw new AmchaosError('AMCHAOS_INTERNAL', `node ${this.nodeId} is not running; cannot pause it`);
     this.child!.kill('SIGSTOP');
     this.paused = true;
+    return waitProcState(this.pid, isStoppedState);
   }
 
-  resume(): void {
-    if (!this.running) return;
+  /** SIGCONT, then waits until the kernel shows the process no longer stopped. */
+  async resume(): Promise<string | undefined> {
+    if (!this.running) return undefined;
+    this.signalResume();
+    return waitProcState(this.pid, (s) => !isStoppedState(s));
+  }
+
+  private signalResume(): void {
     this.child!.kill('SIGCONT');
     this.paused = false;
   }
@@ -145,4 +154,22 @@ export async function waitWebHealthy(apiURL: string, proc: NodeProcess, timeoutM
     await sleep(25);
   }
   return 'timeout';
+}
+
+/** T (stopped by a signal) or t (stopped by a tracer). */
+export function isStoppedState(state: string | undefined): boolean {
+  return state === 'T' || state === 't';
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, D, T, t, Z, ...), polled until `want` holds or 2 s pass. */
+export async function waitProcState(pid: number | undefined, want: (s: string) => boolean): Promise<string | undefined> {
+  if (pid === undefined) return undefined;
+  let state: string | undefined;
+  for (let i = 0; i < 40; i++) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    state = stat?.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === undefined || want(state)) return state;
+    await sleep(50);
+  }
+  return state;
 }

@@ -6,7 +6,7 @@ import { resolveVersion } from '../../versions/index.js';
 import { NetnsRuntime, requireRoot, visibleNetnsResources, type NetnsCluster } from './netns-runtime.js';
 import { StateDir, DEFAULT_STATE_DIR } from './state.js';
 import { run } from './commands.js';
-import { clusterStatus, peerCounts, testCluster, waitFor, type TestCluster } from './test-support.js';
+import { clusterStatus, peerCounts, testCluster, waitFor, type TestCluster } from '../../../test/support/runtime/clusters.js';
 
 const root = isRoot();
 const versions = ['0.25.0', '0.28.1', '0.33.1'];

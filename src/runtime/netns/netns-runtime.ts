@@ -1,13 +1,12 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AmchaosError } from '../../errors/index.js';
 import { Fabric, receiverBaseURL } from '../../fabric/fabric.js';
 import { isRoot, which } from '../../util/fs.js';
 import { nodeArgs, type NodeAddresses } from '../common/args.js';
-import { NodeProcess, waitWebHealthy, type ExitInfo } from '../common/node-process.js';
+import { LocalNode, requireHostBuild } from '../common/local-node.js';
 import { templatesPlan, withPdeathsig, withTemplates, type TemplatesPlan } from '../common/templates.js';
-import type { ClusterSpec, NodeRespec, NodeSpec, Runtime, RuntimeCluster, RuntimeNode } from '../types.js';
+import type { ClusterSpec, NodeSpec, Runtime, RuntimeCluster } from '../types.js';
 import { inNetns, run } from './commands.js';
 import { cidrContains, cidrOverlaps, cidrSize, formatCidr, intToIp, ipToInt, parseCidr, type Cidr } from './ipv4.js';
 import { ClusterNetwork, type NetworkPlan } from './network.js';
@@ -15,6 +14,7 @@ import { clusterNames, newClusterTag, tagOfLink } from './names.js';
 import { DEFAULT_STATE_DIR, processStartTime, StateDir, type ClusterRecord } from './state.js';
 import { sweepNetns } from './sweep.js';
 import { startInPositionOrder } from '../common/start-order.js';
+import { verifyRouting } from '../common/routing.js';
 
 /** Avoids Docker's 172.17.0.0/16 and its 172.16/12 and 192.168/16 address pools. */
 export const DEFAULT_SUBNET_POOL = '10.213.0.0/16';
@@ -89,6 +89,7 @@ export class NetnsRuntime implements Runtime {
       if (ids.has(n.id)) throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `node id ${n.id} appears twice`, { hint: 'Give every node its own id.' });
       ids.add(n.id);
       clusterNames('000000', spec.runId, spec.scenarioId).netns(n.id); // validates the id
+      requireHostBuild(n, 'netns');
       await templatesPlan(n);
     }
     const receiver = ipToInt(this.receiverIP);
@@ -281,6 +282,10 @@ export class NetnsCluster implements RuntimeCluster {
     return this.network.bypassCounters();
   }
 
+  async verifyRouting(): Promise<Record<string, unknown>> {
+    return { ...(await verifyRouting(this.nodes, () => this.bypassCounters())) };
+  }
+
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
@@ -297,16 +302,9 @@ export class NetnsCluster implements RuntimeCluster {
   }
 }
 
-export class NetnsNode implements RuntimeNode {
-  readonly id: string;
-  readonly logFile: string;
-  readonly storageDir: string;
-  private readonly configFile: string;
-  private peers: string[] = [];
-  private readonly proc: NodeProcess;
-
+export class NetnsNode extends LocalNode {
   constructor(
-    public spec: NodeSpec,
+    spec: NodeSpec,
     cluster: ClusterSpec,
     /** The node's network namespace (`ip netns exec <netns> ...` reaches it). */
     readonly netns: string,
@@ -318,13 +316,13 @@ export class NetnsNode implements RuntimeNode {
     private readonly setpriv: string | undefined,
     private readonly startTimeoutMs: number,
   ) {
-    this.id = spec.id;
-    const dir = join(cluster.workDir, spec.id);
-    this.storageDir = join(dir, 'data');
-    this.configFile = join(dir, 'alertmanager.yml');
-    this.logFile = join(dir, 'node.log');
-    this.proc = new NodeProcess(spec.id, this.logFile);
+    super(spec, cluster);
   }
+  /** An upgrade may bring another version's templates (Debian builds): plan them for the new spec. */
+  protected override async respecced(spec: NodeSpec): Promise<void> {
+    this.templates = await templatesPlan(spec);
+  }
+
 
   /** The node's API without the proxy (the runtime's own health checks use it). */
   get directURL(): string {
@@ -335,16 +333,6 @@ export class NetnsNode implements RuntimeNode {
   }
   get clusterAddress(): string {
     return `${this.ip}:${NETNS_CLUSTER_PORT}`;
-  }
-  get pid(): number | undefined {
-    return this.proc.pid;
-  }
-  get running(): boolean {
-    return this.proc.running;
-  }
-
-  setPeers(peers: string[]): void {
-    this.peers = peers;
   }
 
   private argv(): string[] {
@@ -362,69 +350,10 @@ export class NetnsNode implements RuntimeNode {
 
   async start(): Promise<void> {
     if (this.running) return;
-    await mkdir(this.storageDir, { recursive: true });
-    await writeFile(this.configFile, this.spec.config);
-    const argv = this.argv();
-    await this.proc.spawn(argv);
+    await this.prepare();
     // Health is checked directly, not through the client link: a faulted link must not make a
     // restart look failed.
-    const outcome = await waitWebHealthy(this.directURL, this.proc, this.startTimeoutMs);
-    if (outcome === 'healthy') return;
-    const tail = await this.logTail(15);
-    if (outcome === 'exited') {
-      const exit = await this.proc.waitExit();
-      throw new AmchaosError('AMCHAOS_NODE_START_FAILED', `node ${this.id} (${this.spec.version.requested}) exited during start (code ${exit.code}, signal ${exit.signal})`, {
-        hint: 'The last log lines above say why; the whole log is ' + this.logFile,
-        details: { logTail: tail, command: argv },
-      });
-    }
-    await this.kill();
-    throw new AmchaosError('AMCHAOS_NODE_START_FAILED', `node ${this.id}: the web API did not answer within ${this.startTimeoutMs} ms`, {
-      hint: 'See the node log: ' + this.logFile,
-      details: { logTail: tail, command: argv },
-    });
-  }
-
-  stop(opts: { graceMs?: number } = {}): Promise<void> {
-    return this.proc.stop(opts.graceMs ?? 10_000);
-  }
-
-  kill(): Promise<void> {
-    return this.proc.kill();
-  }
-
-  async pause(): Promise<void> {
-    this.proc.pause();
-  }
-
-  async resume(): Promise<void> {
-    this.proc.resume();
-  }
-
-  get paused(): boolean {
-    return this.proc.isPaused;
-  }
-
-  async respec(change: NodeRespec): Promise<void> {
-    if (this.running) throw new AmchaosError('AMCHAOS_INTERNAL', `node ${this.id}: stop it before changing what it runs`);
-    const spec: NodeSpec = { ...this.spec, ...(change.version ? { version: change.version } : {}), ...(change.extraArgs ? { extraArgs: [...change.extraArgs] } : {}) };
-    // Another version may need its own templates (Debian builds): plan them for the new spec.
-    this.templates = await templatesPlan(spec);
-    this.spec = spec;
-  }
-
-  async wipeStorage(): Promise<void> {
-    if (this.running) throw new AmchaosError('AMCHAOS_INTERNAL', `node ${this.id}: stop it before wiping its storage`);
-    await rm(this.storageDir, { recursive: true, force: true });
-    await mkdir(this.storageDir, { recursive: true });
-  }
-
-  onExit(listener: (exit: ExitInfo) => void): () => void {
-    return this.proc.onExit(listener);
-  }
-
-  logTail(n: number): Promise<string[]> {
-    return this.proc.logTail(n);
+    await this.spawnHealthy(this.argv(), this.directURL, this.startTimeoutMs);
   }
 }
 

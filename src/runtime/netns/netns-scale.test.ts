@@ -2,7 +2,7 @@ import { afterEach, expect, it } from 'vitest';
 import { isRoot } from '../../util/fs.js';
 import { resolveVersion } from '../../versions/index.js';
 import { NetnsRuntime, visibleNetnsResources, type NetnsCluster } from './netns-runtime.js';
-import { clusterStatus, testCluster, waitFor, type TestCluster } from './test-support.js';
+import { clusterStatus, testCluster, waitFor, type TestCluster } from '../../../test/support/runtime/clusters.js';
 
 /**
  * The largest cluster the suite forms by default: 9 × 0.25.0, every one of the 72 peer links

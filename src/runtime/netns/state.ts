@@ -1,5 +1,4 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -23,16 +22,8 @@ export interface ClusterRecord {
   createdAt: string;
 }
 
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses: split after its last ")".
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19];
-  } catch {
-    return undefined;
-  }
-}
+export { processStartTime } from '../common/owner.js';
+import { processStartTime } from '../common/owner.js';
 
 export function ownerAlive(r: Pick<ClusterRecord, 'pid' | 'pidStart'>): boolean {
   return processStartTime(r.pid) === r.pidStart;

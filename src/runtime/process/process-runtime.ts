@@ -1,13 +1,12 @@
-import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { appendFile } from 'node:fs/promises';
 import { AmchaosError } from '../../errors/index.js';
 import { which } from '../../util/fs.js';
 import { nodeArgs, type NodeAddresses } from '../common/args.js';
 import { isBindFailure } from '../common/logs.js';
-import { NodeProcess, waitWebHealthy, type ExitInfo } from '../common/node-process.js';
+import { LocalNode, requireHostBuild } from '../common/local-node.js';
 import { freePort, releasePort } from '../common/ports.js';
 import { templatesPlan, withPdeathsig, withTemplates, type TemplatesPlan } from '../common/templates.js';
-import type { ClusterSpec, NodeRespec, NodeSpec, Runtime, RuntimeCluster, RuntimeNode } from '../types.js';
+import type { ClusterSpec, NodeSpec, Runtime, RuntimeCluster } from '../types.js';
 import { startInPositionOrder } from '../common/start-order.js';
 
 const HOST = '127.0.0.1';
@@ -22,7 +21,10 @@ export class ProcessRuntime implements Runtime {
   readonly capabilities = { linkFaults: false, pause: true, respec: true };
 
   async preflight(spec: ClusterSpec): Promise<void> {
-    for (const n of spec.nodes) await templatesPlan(n);
+    for (const n of spec.nodes) {
+      requireHostBuild(n, 'process');
+      await templatesPlan(n);
+    }
   }
 
   async createCluster(spec: ClusterSpec): Promise<RuntimeCluster> {
@@ -72,30 +74,24 @@ class ProcessCluster implements RuntimeCluster {
   }
 }
 
-class ProcessNode implements RuntimeNode {
-  readonly id: string;
-  readonly logFile: string;
-  readonly storageDir: string;
-  private readonly configFile: string;
+class ProcessNode extends LocalNode {
   private ports: { web: number; cluster: number };
-  private peers: string[] = [];
-  private readonly proc: NodeProcess;
 
   constructor(
-    public spec: NodeSpec,
+    spec: NodeSpec,
     cluster: ClusterSpec,
     ports: { web: number; cluster: number },
     private templates: TemplatesPlan,
     private readonly setpriv: string | undefined,
   ) {
-    this.id = spec.id;
+    super(spec, cluster);
     this.ports = ports;
-    const dir = join(cluster.workDir, spec.id);
-    this.storageDir = join(dir, 'data');
-    this.configFile = join(dir, 'alertmanager.yml');
-    this.logFile = join(dir, 'node.log');
-    this.proc = new NodeProcess(spec.id, this.logFile);
   }
+  /** An upgrade may bring another version's templates (Debian builds): plan them for the new spec. */
+  protected override async respecced(spec: NodeSpec): Promise<void> {
+    this.templates = await templatesPlan(spec);
+  }
+
 
   get apiURL(): string {
     return `http://${HOST}:${this.ports.web}`;
@@ -105,16 +101,6 @@ class ProcessNode implements RuntimeNode {
   }
   get clusterAddress(): string {
     return `${HOST}:${this.ports.cluster}`;
-  }
-  get pid(): number | undefined {
-    return this.proc.pid;
-  }
-  get running(): boolean {
-    return this.proc.running;
-  }
-
-  setPeers(peers: string[]): void {
-    this.peers = peers;
   }
 
   releasePorts(): void {
@@ -134,8 +120,7 @@ class ProcessNode implements RuntimeNode {
 
   async start(): Promise<void> {
     if (this.running) return;
-    await mkdir(this.storageDir, { recursive: true });
-    await writeFile(this.configFile, this.spec.config);
+    await this.prepare();
     // A lost port race shows as a bind failure in the log: pick new ports and try again.
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.spawnOnce();
@@ -156,63 +141,11 @@ class ProcessNode implements RuntimeNode {
     }
   }
 
-  private async spawnOnce(): Promise<'started' | 'bind-failed-web' | 'bind-failed-cluster'> {
-    const argv = this.argv();
-    await this.proc.spawn(argv);
-    const outcome = await waitWebHealthy(this.apiURL, this.proc, 30_000);
-    if (outcome === 'healthy') return 'started';
-    const tail = await this.logTail(15);
-    if (outcome === 'exited') {
+  private spawnOnce(): Promise<'started' | 'bind-failed-web' | 'bind-failed-cluster'> {
+    return this.spawnHealthy(this.argv(), this.apiURL, 30_000, (tail) => {
       const bind = tail.find(isBindFailure);
-      if (bind) return bind.includes(`:${this.ports.web}`) ? 'bind-failed-web' : 'bind-failed-cluster';
-      const exit = await this.proc.waitExit();
-      throw new AmchaosError('AMCHAOS_NODE_START_FAILED', `node ${this.id} (${this.spec.version.requested}) exited during start (code ${exit.code}, signal ${exit.signal})`, {
-        hint: 'The last log lines above say why; the whole log is ' + this.logFile,
-        details: { logTail: tail, command: argv },
-      });
-    }
-    await this.kill();
-    throw new AmchaosError('AMCHAOS_NODE_START_FAILED', `node ${this.id}: the web API did not answer within 30 s`, {
-      hint: 'See the node log: ' + this.logFile,
-      details: { logTail: tail },
+      if (!bind) return undefined;
+      return bind.includes(`:${this.ports.web}`) ? ('bind-failed-web' as const) : ('bind-failed-cluster' as const);
     });
-  }
-
-  stop(opts: { graceMs?: number } = {}): Promise<void> {
-    return this.proc.stop(opts.graceMs ?? 10_000);
-  }
-
-  kill(): Promise<void> {
-    return this.proc.kill();
-  }
-
-  async pause(): Promise<void> {
-    this.proc.pause();
-  }
-
-  async resume(): Promise<void> {
-    this.proc.resume();
-  }
-
-  async respec(change: NodeRespec): Promise<void> {
-    if (this.running) throw new AmchaosError('AMCHAOS_INTERNAL', `node ${this.id}: stop it before changing what it runs`);
-    const spec: NodeSpec = { ...this.spec, ...(change.version ? { version: change.version } : {}), ...(change.extraArgs ? { extraArgs: [...change.extraArgs] } : {}) };
-    // Another version may need its own templates (Debian builds): plan them for the new spec.
-    this.templates = await templatesPlan(spec);
-    this.spec = spec;
-  }
-
-  async wipeStorage(): Promise<void> {
-    if (this.running) throw new AmchaosError('AMCHAOS_INTERNAL', `node ${this.id}: stop it before wiping its storage`);
-    await rm(this.storageDir, { recursive: true, force: true });
-    await mkdir(this.storageDir, { recursive: true });
-  }
-
-  onExit(listener: (exit: ExitInfo) => void): () => void {
-    return this.proc.onExit(listener);
-  }
-
-  logTail(n: number): Promise<string[]> {
-    return this.proc.logTail(n);
   }
 }

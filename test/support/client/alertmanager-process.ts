@@ -1,35 +1,21 @@
 /**
- * Test support only (client/, workload/ and capture/ tests): starts one real Alertmanager binary on
- * free loopback ports with a given config, clustering off unless asked, in its own temp dir, and
- * removes everything on stop(). The harness's real node management lives in src/runtime/; this is
- * the smallest thing that lets unit tests talk to a real node.
+ * Test support for client/, workload/ and capture/ tests: one real Alertmanager binary on free
+ * loopback ports with a given config, clustering off unless asked, in its own temp dir, removed on
+ * stop(). A thin face of test/support/alertmanager/real.ts, the one starter every test uses.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { freePort as allocatePort } from '../../../src/runtime/common/ports.js';
+import { launchAlertmanager } from '../alertmanager/real.js';
 import { findRealAlertmanager, realBinaryEnvVar } from '../versions/real-binary.js';
-
 
 /** The env variable that points tests at a binary of `version`, e.g. AMCHAOS_AM_0_33_1. */
 export const binaryEnvVar = realBinaryEnvVar;
 
-/** The binary for `version` (see src/versions/testing.ts); undefined makes tests skip. */
+/** The binary for `version` (see test/support/versions/real-binary.ts); undefined makes tests skip. */
 export const findAlertmanagerBinary = findRealAlertmanager;
 
-/** A free TCP port on 127.0.0.1 (closed again before returning; the usual small race applies). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
+/** A loopback port (TCP and UDP) not handed out before in this process: concurrent tests never share one. */
+export function freePort(): Promise<number> {
+  return allocatePort('127.0.0.1', { udp: true });
 }
 
 export interface TestAlertmanagerOptions {
@@ -53,95 +39,35 @@ export interface TestAlertmanager {
   readonly dir: string;
   readonly configFile: string;
   logTail(n?: number): Promise<string>;
-  /** Kills the process (SIGTERM, SIGKILL after 3 s), waits for it to exit, removes the temp dir. */
+  /** Stops the process (SIGTERM, SIGKILL after 3 s), waits for it to exit, removes the temp dir. */
   stop(): Promise<void>;
 }
 
-// Safety net: if a test process dies without running afterAll, do not leave binaries running.
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
-});
-
+/** One real binary on loopback (test/support/alertmanager/real.ts does the work). */
 export async function startTestAlertmanager(opts: TestAlertmanagerOptions): Promise<TestAlertmanager> {
-  const dir = await mkdtemp(join(tmpdir(), 'amchaos-test-am-'));
-  const configFile = join(dir, 'alertmanager.yml');
-  const logFile = join(dir, 'alertmanager.log');
-  await writeFile(configFile, opts.config);
-  const port = await freePort();
-  const prefix = opts.routePrefix ?? '';
-  const externalURL = `http://127.0.0.1:${port}${prefix}`;
-  const args = [
-    `--config.file=${configFile}`,
-    `--storage.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    `--web.external-url=${externalURL}`,
-    '--log.level=debug',
-  ];
-  if (opts.cluster) {
-    args.push(`--cluster.listen-address=127.0.0.1:${opts.cluster.port}`);
-    for (const p of opts.cluster.peers) args.push(`--cluster.peer=${p}`);
-    args.push(...(opts.cluster.extraArgs ?? []));
-  } else {
-    args.push('--cluster.listen-address=');
-  }
-  args.push(...(opts.extraArgs ?? []));
-
-  const fd = openSync(logFile, 'a');
-  const child = spawn(opts.binary, args, { stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  live.add(child);
-  let exited: { code: number | null; signal: string | null } | undefined;
-  const exitPromise = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      live.delete(child);
-      resolve();
-    });
-    child.once('error', () => {
-      exited = { code: null, signal: null };
-      live.delete(child);
-      resolve();
-    });
+  const am = await launchAlertmanager({
+    version: opts.binary,
+    config: opts.config,
+    ...(opts.routePrefix ? { routePrefix: opts.routePrefix } : {}),
+    ...(opts.cluster ? { cluster: { port: opts.cluster.port, peers: opts.cluster.peers } } : {}),
+    extraArgs: [...(opts.cluster?.extraArgs ?? []), ...(opts.extraArgs ?? [])],
+    ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
   });
-
-  const logTail = async (n = 20): Promise<string> => {
-    const text = await readFile(logFile, 'utf8').catch(() => '');
-    return text.trimEnd().split('\n').slice(-n).join('\n');
+  return {
+    port: am.webPort,
+    apiURL: am.apiURL,
+    externalURL: am.externalURL,
+    get pid() {
+      return am.pid;
+    },
+    dir: am.dir,
+    configFile: am.configFile,
+    logTail: (n) => am.logTail(n),
+    stop: async () => {
+      await am.stop(3_000);
+      await am.destroy();
+    },
   };
-  const stop = async (): Promise<void> => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exitPromise;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
-  for (;;) {
-    if (exited) {
-      const tail = await logTail();
-      await stop();
-      throw new Error(`test alertmanager ${opts.binary} exited during start-up (${JSON.stringify(exited)}):\n${tail}`);
-    }
-    try {
-      const res = await fetch(`${externalURL}/-/ready`, { signal: AbortSignal.timeout(1000) });
-      await res.body?.cancel();
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      const tail = await logTail();
-      await stop();
-      throw new Error(`test alertmanager ${opts.binary} not ready on ${externalURL} in time:\n${tail}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-
-  return { port, apiURL: externalURL, externalURL, pid: child.pid, dir, configFile, logTail, stop };
 }
 
 /** A config whose single receiver posts every notification to `webhookURL`. */

@@ -13,7 +13,7 @@ import type {
   Timers,
 } from '../../../src/history/types.js';
 import { labelKey } from '../../../src/history/types.js';
-import type { CheckSummary, RunSummary, ScenarioSummary } from '../../../src/run/summary.js';
+import type { CheckSummary, RunSummary, ScenarioSummary } from '../../../src/summary/summary.js';
 
 /**
  * Realistic run directories for the report's tests, until real runs exist: summary.json,

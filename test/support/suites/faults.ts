@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect } from 'vitest';
 import type { RunResult } from '../../../src/run/run.js';
-import type { CheckSummary, ScenarioSummary } from '../../../src/run/summary.js';
+import type { CheckSummary, ScenarioSummary } from '../../../src/summary/summary.js';
 import { resourceLabel } from '../../../src/run/session.js';
 import type { RuntimeName } from '../../../src/runtime/types.js';
 import { isRoot } from '../../../src/util/fs.js';

@@ -4,21 +4,19 @@
  * messages the interop tests exchange with them. Every process and temp dir is tracked and
  * removed by `stopAllRealAlertmanagers()` (and, as a last resort, when the test process exits).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import protobuf from 'protobufjs';
 
 import { findRealAlertmanager, realBinaryEnvVar, realBinarySkipReason } from '../versions/real-binary.js';
 import { freePort as freePortOnLoopback } from '../../../src/runtime/common/ports.js';
+import { launchAlertmanager, type LaunchedAlertmanager } from '../alertmanager/real.js';
 
 export const TARGET_VERSIONS = ['0.25.0', '0.28.1', '0.33.1'] as const;
 export type TargetVersion = (typeof TARGET_VERSIONS)[number];
 
 export const envVarFor = realBinaryEnvVar;
 
-/** The binary for `version` (see src/versions/testing.ts); undefined makes tests skip. */
+/** The binary for `version` (see test/support/versions/real-binary.ts); undefined makes tests skip. */
 export function findAlertmanager(version: TargetVersion): Promise<string | undefined> {
   return findRealAlertmanager(version);
 }
@@ -27,7 +25,6 @@ export function skipReason(version: string): string {
   return realBinarySkipReason(version);
 }
 
-/** A port free for both TCP and UDP on 127.0.0.1 (memberlist needs both on one number). */
 /** A loopback port (TCP and UDP) not handed out before in this process: concurrent tests never share one. */
 export function freePort(): Promise<number> {
   return freePortOnLoopback('127.0.0.1', { udp: true });
@@ -45,21 +42,20 @@ receivers:
 export interface RealAlertmanager {
   version: string;
   bin: string;
+  /** The node's directory (data/ holds its storage). */
   dir: string;
   webPort: number;
   clusterPort: number;
   clusterAddress: string;
   webUrl: string;
-  logs: string[];
-  proc: ChildProcess | undefined;
+  /** Every log line so far. */
+  readonly logs: string[];
+  readonly running: boolean;
+  /** The node under it (test/support/alertmanager/real.ts). */
+  node: LaunchedAlertmanager;
 }
 
 const running = new Set<RealAlertmanager>();
-const tempDirs = new Set<string>();
-
-process.once('exit', () => {
-  for (const am of running) am.proc?.kill('SIGKILL');
-});
 
 export interface StartOptions {
   bin: string;
@@ -70,53 +66,41 @@ export interface StartOptions {
   extraArgs?: string[];
 }
 
+/** The interop tests' cluster flags: fast gossip, no settle wait, the peer timeout the harness uses. */
+const CLUSTER_FLAGS = ['--cluster.settle-timeout=0s', '--cluster.peer-timeout=2s', '--cluster.gossip-interval=200ms'];
+
 export async function startRealAlertmanager(o: StartOptions): Promise<RealAlertmanager> {
-  let am: RealAlertmanager;
-  if (o.reuse) {
-    am = o.reuse;
-    am.logs.push('--- restart ---');
+  let am = o.reuse;
+  if (am) {
+    // Same ports, same storage; the log file keeps the previous run's lines and the restart appends to it.
+    await am.node.start();
   } else {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'tsam-interop-'));
-    tempDirs.add(dir);
-    await writeFile(path.join(dir, 'alertmanager.yml'), CONFIG);
-    const webPort = await freePort();
-    const clusterPort = await freePort();
+    const node = await launchAlertmanager({
+      version: o.bin,
+      config: CONFIG,
+      cluster: { peers: o.peers ?? [] },
+      extraArgs: [...CLUSTER_FLAGS, ...(o.extraArgs ?? [])],
+    }).catch((e: unknown) => {
+      throw new Error(`${o.version} did not start: ${(e as Error).message}`);
+    });
     am = {
       version: o.version,
       bin: o.bin,
-      dir,
-      webPort,
-      clusterPort,
-      clusterAddress: `127.0.0.1:${clusterPort}`,
-      webUrl: `http://127.0.0.1:${webPort}`,
-      logs: [],
-      proc: undefined,
+      dir: node.dir,
+      webPort: node.webPort,
+      clusterPort: node.clusterPort,
+      clusterAddress: node.clusterAddress,
+      webUrl: node.apiURL,
+      get logs() {
+        return node.logLines();
+      },
+      get running() {
+        return node.running;
+      },
+      node,
     };
   }
-  const args = [
-    `--config.file=${path.join(am.dir, 'alertmanager.yml')}`,
-    `--storage.path=${path.join(am.dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${am.webPort}`,
-    `--cluster.listen-address=${am.clusterAddress}`,
-    '--cluster.settle-timeout=0s',
-    '--cluster.peer-timeout=2s',
-    '--cluster.gossip-interval=200ms',
-    '--log.level=debug',
-    ...(o.peers ?? []).map((p) => `--cluster.peer=${p}`),
-    ...(o.extraArgs ?? []),
-  ];
-  const proc = spawn(am.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  am.proc = proc;
   running.add(am);
-  const onLine = (chunk: Buffer): void => {
-    for (const l of chunk.toString('utf8').split('\n')) if (l !== '') am.logs.push(l);
-    if (am.logs.length > 20000) am.logs.splice(0, am.logs.length - 20000);
-  };
-  proc.stdout?.on('data', onLine);
-  proc.stderr?.on('data', onLine);
-  proc.once('exit', () => {
-    if (am.proc === proc) am.proc = undefined;
-  });
   try {
     await waitFor(async () => (await fetchJson(`${am.webUrl}/api/v2/status`)) !== undefined, 20_000, `${o.version} to serve /api/v2/status`);
   } catch (e) {
@@ -126,37 +110,20 @@ export async function startRealAlertmanager(o: StartOptions): Promise<RealAlertm
 }
 
 export async function stopRealAlertmanager(am: RealAlertmanager, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  const proc = am.proc;
-  if (!proc || proc.exitCode !== null) {
-    am.proc = undefined;
-    return;
-  }
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  proc.kill(signal);
-  const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(t);
-  am.proc = undefined;
+  if (signal === 'SIGKILL') await am.node.kill();
+  else await am.node.stop(5_000);
 }
 
 /** Kills the real nodes this module started (only those of one version, if given) and removes their dirs. */
 export async function stopAllRealAlertmanagers(version?: string): Promise<void> {
   const mine = [...running].filter((am) => version === undefined || am.version === version);
-  await Promise.all(mine.map((am) => stopRealAlertmanager(am, 'SIGKILL')));
-  for (const am of mine) {
-    running.delete(am);
-    tempDirs.delete(am.dir);
-  }
-  await Promise.all(mine.map((am) => rm(am.dir, { recursive: true, force: true })));
-  if (version === undefined) {
-    await Promise.all([...tempDirs].map((d) => rm(d, { recursive: true, force: true })));
-    tempDirs.clear();
-  }
+  for (const am of mine) running.delete(am);
+  await Promise.all(mine.map((am) => am.node.destroy()));
 }
 
 /** Real Alertmanager processes this module started that are still running. */
 export function runningRealAlertmanagers(): number {
-  return [...running].filter((am) => am.proc !== undefined).length;
+  return [...running].filter((am) => am.running).length;
 }
 
 export async function fetchJson(url: string, init?: RequestInit): Promise<unknown> {

@@ -4,7 +4,6 @@
  * capturing webhook receiver, and temp dirs. Everything started here is stopped by the caller's
  * afterEach/afterAll through the returned handles.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +13,7 @@ import { findRealAlertmanager as findReal, realBinarySkipReason } from '../versi
 import { App } from '../../../src/tsam/app/app.js';
 import { parseFlags } from '../../../src/tsam/flags/flags.js';
 import { freePort as freePortOnLoopback } from '../../../src/runtime/common/ports.js';
+import { launchAlertmanager } from '../alertmanager/real.js';
 
 /** The real binary for a version (see src/versions/testing.ts); undefined makes tests skip. */
 export function findRealAlertmanager(version: string): Promise<string | undefined> {
@@ -85,56 +85,32 @@ export async function captureServer(respond: (n: number) => number = () => 200):
 
 export interface RealNode {
   url: string;
-  proc: ChildProcess;
+  /** The node's log so far. */
   log: () => string;
   /** SIGTERM and wait for exit (graceful: writes snapshots). */
   stop: () => Promise<void>;
 }
 
-/** Starts a real binary on 127.0.0.1 with clustering disabled and waits for its API. */
+/**
+ * Starts a real binary on 127.0.0.1 with clustering disabled (unless `extraArgs` sets a cluster
+ * listener) and waits for its API; its storage is `storageDir` itself, so tsam can start on the same
+ * snapshots afterwards. test/support/alertmanager/real.ts does the work.
+ */
 export async function startReal(binary: string, configText: string, storageDir: string, extraArgs: string[] = []): Promise<RealNode> {
-  const port = await freePort();
-  const cfg = path.join(storageDir, 'alertmanager.yml');
-  await writeFile(cfg, configText);
-  const proc = spawn(
-    binary,
-    [
-      `--config.file=${cfg}`,
-      `--storage.path=${storageDir}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      // Clustering off unless the caller sets it (kingpin rejects a repeated flag).
-      ...(extraArgs.some((a) => a.startsWith('--cluster.listen-address')) ? [] : ['--cluster.listen-address=']),
-      ...extraArgs,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const node: RealNode = {
-    url: `http://127.0.0.1:${port}`,
-    proc,
-    log: () => out,
-    stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      await exited;
-    },
+  const external = extraArgs.find((a) => a.startsWith('--web.external-url='));
+  const am = await launchAlertmanager({
+    version: binary,
+    config: configText,
+    dir: storageDir,
+    storagePath: storageDir,
+    extraArgs: extraArgs.filter((a) => a !== external),
+    ...(external ? { externalURL: external.slice('--web.external-url='.length) } : {}),
+  });
+  return {
+    url: am.apiURL,
+    log: () => am.logLines().join('\n'),
+    stop: () => am.stop(10_000),
   };
-  const end = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const r = await fetch(`${node.url}/api/v2/status`);
-      if (r.ok) return node;
-    } catch {
-      // not up yet
-    }
-    if (proc.exitCode !== null || Date.now() > end) {
-      await node.stop();
-      throw new Error(`real alertmanager did not come up:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 export interface TsamNode {

@@ -1,6 +1,6 @@
 /**
- * Real-socket helpers for the proxy's tests and benchmark: loopback echo servers (TCP and UDP) and
- * small readers. Not part of the public API (index.ts does not export it).
+ * Real-socket helpers for the link proxy's tests (the *.test.ts files under src/proxy): loopback echo
+ * servers (TCP and UDP), a TCP connect, and small readers that say how reading stopped.
  */
 import dgram, { type RemoteInfo } from 'node:dgram';
 import net, { type Socket } from 'node:net';

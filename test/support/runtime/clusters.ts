@@ -1,19 +1,19 @@
 /**
- * Helpers for tests that run real clusters (netns runtime and nemesis tests). Not part of the
- * public API (index.ts does not export it).
+ * Real clusters for the runtime and nemesis tests: a capture, a config pointing at it through the
+ * runtime's receiver address, a cluster of any runtime (not started), and status polling.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { CaptureReceiver } from '../../capture/index.js';
-import { History } from '../../history/history.js';
-import type { Timers } from '../../history/types.js';
-import { defaultConfig } from '../../topology/config.js';
-import { DEFAULT_TIMERS } from '../../topology/timers.js';
-import type { ResolvedVersion } from '../../versions/types.js';
-import type { ClusterSpec, Runtime, RuntimeCluster } from '../types.js';
+import { CaptureReceiver } from '../../../src/capture/index.js';
+import { History } from '../../../src/history/history.js';
+import type { Timers } from '../../../src/history/types.js';
+import { defaultConfig } from '../../../src/topology/config.js';
+import { DEFAULT_TIMERS } from '../../../src/topology/timers.js';
+import type { ResolvedVersion } from '../../../src/versions/types.js';
+import type { ClusterSpec, Runtime, RuntimeCluster } from '../../../src/runtime/types.js';
 
 export interface ClusterStatus {
   status: string;
@@ -67,7 +67,7 @@ export async function testCluster(
   const history = new History();
   const capture = new CaptureReceiver({ history });
   const addr = await capture.start();
-  const work = await mkdtemp(join(tmpdir(), 'amchaos-netns-test-'));
+  const work = await mkdtemp(join(tmpdir(), 'amchaos-runtime-test-'));
   const timers = opts.timers ?? DEFAULT_TIMERS;
   const base = runtime.receiverBaseURL ? runtime.receiverBaseURL(addr) : addr.url;
   const cfg = defaultConfig(base, timers);
