@@ -1,6 +1,6 @@
 import { evidenceSpan, type KnownBehaviour } from '../src/checkers/expectations.js';
 import { deriveWindows } from '../src/checkers/scenario.js';
-import { duplicates, FAILURE_MODES, phaseClaim } from '../src/claims/index.js';
+import { duplicates, either, FAILURE_MODES, phaseClaim, staleFiring } from '../src/claims/index.js';
 import type { LabelSet } from '../src/history/types.js';
 import type { SuiteDefinition } from '../src/run/suite.js';
 import { awaitDeliveries, ClusterWatch, firePhase, holdFiringSince, mark, newAlertSource, phaseRoutesConfig, settleMarginMs, windows, type Phase } from '../src/steps/index.js';
@@ -64,7 +64,7 @@ export const rollingUpgrade: SuiteDefinition<RollingUpgradeFigures> = {
   name: 'rolling-upgrade',
   summary: 'a cluster upgraded node by node (--upgrade-to B) while alerts fire and resolve, with labels that build group keys differently across versions: duplicates and loss per step; control: before and after',
   checks: ['no-loss', 'exactly-once', 'validity'],
-  config: (t) => phaseRoutesConfig(t, ['before', 'step-1', 'step-2', 'step-3', 'step-4', 'step-5', 'after'].map((phase) => ({ phase, groupBy: UPGRADE_GROUP_BY }))),
+  config: (t, n) => phaseRoutesConfig(t, ['before', ...Array.from({ length: n }, (_, i) => `step-${i + 1}`), 'after'].map((phase) => ({ phase, groupBy: UPGRADE_GROUP_BY }))),
   unsupported: (_versions, { upgradeTo }) => (upgradeTo ? undefined : 'it needs the version to upgrade to: --upgrade-to VERSION (e.g. --versions 0.25.0 --upgrade-to 0.33.1)'),
   catalogue: {
     upgradeTo: (v) => (v === '0.33.1' ? 'tsam' : v.startsWith('tsam') ? '0.33.1' : '0.33.1'),
@@ -72,11 +72,11 @@ export const rollingUpgrade: SuiteDefinition<RollingUpgradeFigures> = {
   knownBehaviours: [duringUpgrade],
   claim: phaseClaim({
     mode: FAILURE_MODES.rollingUpgrade,
-    statement: 'while a cluster is upgraded node by node, a group transition is delivered more than once',
+    statement: 'while a cluster is upgraded node by node, a group transition is delivered more than once, or a state is notified after a newer one (conflicting notifications)',
     control: 'the same alerts before the first step (all nodes on the old version) and after the last (all on the new one): each transition once',
-    faultPhases: ['step-1', 'step-2', 'step-3', 'step-4', 'step-5'],
+    faultPhases: (view) => view.nodeIds.map((_, i) => `step-${i + 1}`),
     controlPhases: ['before', 'after'],
-    predicate: duplicates({ what: 'nodes of two versions' }),
+    predicate: either(duplicates({ what: 'nodes of two versions' }), staleFiring()),
   }),
   async drive(ctx) {
     const watch = new ClusterWatch(ctx);

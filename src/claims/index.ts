@@ -7,6 +7,7 @@ export {
   combineDecisions,
   decision,
   duplicates,
+  either,
   fewerNotificationsThanRoutes,
   firstFaultAt,
   laterPositionRepeats,

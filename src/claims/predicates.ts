@@ -295,6 +295,11 @@ export function notifiedWhileSilenced(o: { graceMs?: (view: ScenarioView) => num
   };
 }
 
+/** Either predicate holding reproduces; both must decide not-reproduced for a not. */
+export function either(a: Predicate, b: Predicate): Predicate {
+  return (view, phase) => combineDecisions([{ phase: `${phase} (a)`, d: a(view, phase) }, { phase: `${phase} (b)`, d: b(view, phase) }]);
+}
+
 /**
  * Combines per-phase decisions: reproduced if any phase reproduced; not reproduced if every phase
  * decided not reproduced; otherwise unknown (naming the phases that could not decide).
@@ -314,13 +319,23 @@ export function combineDecisions(parts: readonly { phase: string; d: ClaimDecisi
  * The usual claim: one predicate decided on the phases that inject the condition and on the
  * control phases (same predicate, safe condition).
  */
-export function phaseClaim(o: { mode: FailureMode; statement: string; control: string; faultPhases: readonly string[]; controlPhases: readonly string[]; predicate: Predicate; controlPredicate?: Predicate }): Claim {
+export function phaseClaim(o: {
+  mode: FailureMode;
+  statement: string;
+  control: string;
+  /** The phases that inject the condition (or, from the view, e.g. one per node). */
+  faultPhases: readonly string[] | ((view: ScenarioView) => readonly string[]);
+  controlPhases: readonly string[];
+  predicate: Predicate;
+  controlPredicate?: Predicate;
+}): Claim {
   return {
     mode: o.mode,
     statement: o.statement,
     control: o.control,
     decide({ view }) {
-      const fault = combineDecisions(o.faultPhases.map((phase) => ({ phase, d: o.predicate(view, phase) })));
+      const faultPhases = typeof o.faultPhases === 'function' ? o.faultPhases(view) : o.faultPhases;
+      const fault = combineDecisions(faultPhases.map((phase) => ({ phase, d: o.predicate(view, phase) })));
       const cp = o.controlPredicate ?? o.predicate;
       const control = combineDecisions(o.controlPhases.map((phase) => ({ phase, d: cp(view, phase) })));
       return { fault, control };
