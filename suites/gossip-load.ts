@@ -10,8 +10,12 @@ import type { ScenarioContext, SuiteDefinition } from '../src/run/suite.js';
 import { formatGoDuration } from '../src/topology/timers.js';
 import { countDuplicates, mark, phaseAlerts, phaseRoutesConfig, windows } from '../src/steps/index.js';
 
-/** The load steps (alerts fired in each, kept firing: the load accumulates); the first is the control. */
-export const LOAD_STEPS = [100, 1_000, 10_000] as const;
+/**
+ * The load steps (alerts fired in each, kept firing: the load accumulates); the first is the
+ * control. Measured on 0.25.0: 100 alerts in 10 groups flushed at once already had 3 groups notified
+ * twice (the last position found no entry 4 s later), so the control is one group.
+ */
+export const LOAD_STEPS = [10, 100, 1_000, 10_000] as const;
 /** Alerts per group: 10,000 alerts are 1,000 groups. */
 export const ALERTS_PER_GROUP = 10;
 /** The resend interval of the bulk source (endsAt = 4 × it): posting 11,100 alerts to three nodes takes a while. */
@@ -190,8 +194,8 @@ class BulkSource {
 /**
  * gossip-load (reference §3 row 12): thousands of alerts in thousands of groups with a short
  * repeat_interval: every notification is an nflog entry broadcast to every peer, every repeat
- * another. Steps of 100 (the control), 1,000 and 10,000 alerts (groups of 10; the load
- * accumulates: 11,100 alerts in 1,110 groups at the end), each watched through a repeat_interval
+ * another. Steps of 10 (the control: one group), 100, 1,000 and 10,000 alerts (groups of 10; the
+ * load accumulates: 11,110 alerts in 1,111 groups at the end), each watched through a repeat_interval
  * (2 × group_interval). After each step every node's queue metrics are read from /metrics
  * (`alertmanager_cluster_messages_queued`, pruned, oversized — what the version exposes) and the
  * logs are searched for "dropping messages because too many are queued". Memberlist prunes its
@@ -214,7 +218,7 @@ export interface GossipLoadFigures {
 
 export const gossipLoad: SuiteDefinition<GossipLoadFigures> = {
   name: 'gossip-load',
-  summary: 'thousands of alerts and groups (100 → 1,000 → 10,000 alerts) with a short repeat_interval: queue metrics, duplicates and loss per step, the largest load that stays exactly-once',
+  summary: 'thousands of alerts and groups (10 → 100 → 1,000 → 10,000 alerts) with a short repeat_interval: queue metrics, duplicates and loss per step, the largest load that stays exactly-once',
   checks: ['no-loss', 'exactly-once', 'validity'],
   timers: { resendIntervalMs: LOAD_RESEND_MS },
   config: (t) => phaseRoutesConfig(t, LOAD_STEPS.map((n) => ({ phase: loadPhase(n), repeatIntervalMs: 2 * t.groupIntervalMs }))),

@@ -101,6 +101,8 @@ export interface FaultOptions {
   description?: string;
   components?: NodeId[][];
   nodes?: NodeId[];
+  /** The fault's spec, recorded with a `requested` event at t (as the nemesis does). */
+  spec?: Record<string, unknown>;
 }
 
 type Pending = { t: number; order: number; event: NewEvent };
@@ -333,6 +335,7 @@ export class HistoryBuilder {
       ...(o.components ? { components: o.components } : {}),
       ...(o.nodes ? { nodes: o.nodes } : {}),
     };
+    if (o.spec) this.push(o.t, { ...base, state: 'requested', detail: { spec: { kind, ...o.spec } } });
     this.push(o.t, { ...base, state: 'applied' });
     if (o.until !== undefined) this.push(o.until, { ...base, state: 'removed' });
     return this;
