@@ -41,7 +41,7 @@ export function phaseRoutesConfig(timers: Timers, routes: readonly PhaseRoute[])
       repeat_interval: ms(timers.repeatIntervalMs),
       routes: routes.map((r) => ({
         matchers: [r.regex ? `${PHASE_LABEL}=~"${r.phase}"` : phaseMatcher(r.phase), ...(r.matchers ?? [])],
-        ...(r.groupBy ? { group_by: r.groupBy } : {}),
+        ...(r.groupBy ? { group_by: [...r.groupBy] } : {}),
         ...(r.groupWaitMs !== undefined ? { group_wait: ms(r.groupWaitMs) } : {}),
         ...(r.groupIntervalMs !== undefined ? { group_interval: ms(r.groupIntervalMs) } : {}),
         ...(r.repeatIntervalMs !== undefined ? { repeat_interval: ms(r.repeatIntervalMs) } : {}),
@@ -50,5 +50,7 @@ export function phaseRoutesConfig(timers: Timers, routes: readonly PhaseRoute[])
     },
     receivers: [{ name: DEFAULT_RECEIVER, webhook_configs: [{ url: 'http://127.0.0.1:9/replaced-by-the-capture', send_resolved: true }] }],
   };
-  return stringify(doc);
+  // No anchors and aliases for repeated lists: plain YAML every implementation reads (tsam's parser
+  // refused `group_by: *a1`).
+  return stringify(doc, { aliasDuplicateObjects: false });
 }
