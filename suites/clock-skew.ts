@@ -40,11 +40,12 @@ export interface ClockSkewFigures {
 }
 
 function clockSkewClaim(): Claim {
-  const sil = notifiedWhileSilenced();
+  // The suite fires only once every node lists the silence: no propagation grace is needed.
+  const sil = notifiedWhileSilenced({ graceMs: () => 0 });
   const stale = staleFiring();
   // The control's alerts keep firing past the skew (the silenced ones): judge them until it starts.
   const beforeSkew = firstFaultAt(['node-flags']);
-  const silControl = notifiedWhileSilenced({ until: beforeSkew });
+  const silControl = notifiedWhileSilenced({ graceMs: () => 0, until: beforeSkew });
   const staleControl = staleFiring({ until: beforeSkew });
   return {
     mode: FAILURE_MODES.clockSkew,
@@ -66,12 +67,12 @@ function clockSkewClaim(): Claim {
 }
 
 /** One round: a silence made on `silencer` for the silence phase, both phases fired, the resolve phase resolved and watched. */
-async function round(ctx: ScenarioContext<ClockSkewFigures>, source: AlertSource, ops: SilenceOps, silencer: string, suffix: 'plain' | 'skewed'): Promise<Phase[]> {
+async function round(ctx: ScenarioContext<ClockSkewFigures>, source: AlertSource, ops: SilenceOps, watch: ClusterWatch, silencer: string, suffix: 'plain' | 'skewed'): Promise<Phase[]> {
   const w = windows(ctx);
   const silPhase = `silence-${suffix}`;
-  await ops.create(silencer, { matchers: [{ name: PHASE_LABEL, value: silPhase, isRegex: false, isEqual: true }] });
+  const id = await ops.create(silencer, { matchers: [{ name: PHASE_LABEL, value: silPhase, isRegex: false, isEqual: true }] });
   // Listed everywhere before the alerts arrive: any notification is then despite the silence.
-  await ctx.sleep(ctx.timers.silencePropagationMs);
+  await ctx.waitUntil(() => ctx.nodes.every((n) => watch.activeSilences(n.id)?.has(id) === true), ctx.timers.silencePropagationMs);
   const silenced = await firePhase(ctx, source, { name: silPhase, wait: false });
   const resolving = await firePhase(ctx, source, { name: `resolve-${suffix}` });
   await holdFiringSince(ctx, resolving.firedAt);
@@ -112,11 +113,11 @@ export const clockSkew: SuiteDefinition<ClockSkewFigures> = {
       const silencer = ctx.nodes[1]!.id;
       ctx.figures['skewMs'] = CLOCK_SKEW_MS;
       ctx.figures['skewedNode'] = skewed;
-      await round(ctx, source, ops, silencer, 'plain');
+      await round(ctx, source, ops, watch, silencer, 'plain');
       const fault = await ctx.nemesis.apply({ kind: 'node-flags', node: skewed, flags: [`--tsam.fault=clock-skew=${CLOCK_SKEW_MS}ms`] });
       await watch.waitFormed(30_000);
       mark(ctx, `${skewed} restarted with its wall clock ${-CLOCK_SKEW_MS / 1000} s behind`);
-      await round(ctx, source, ops, silencer, 'skewed');
+      await round(ctx, source, ops, watch, silencer, 'skewed');
       // The clock right again; the silenced alerts keep firing under their hour-long silences.
       await ctx.nemesis.remove(fault);
       await watch.waitFormed(30_000);

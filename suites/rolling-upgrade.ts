@@ -1,6 +1,6 @@
 import { evidenceSpan, type KnownBehaviour } from '../src/checkers/expectations.js';
 import { deriveWindows } from '../src/checkers/scenario.js';
-import { duplicates, either, FAILURE_MODES, phaseClaim, staleFiring } from '../src/claims/index.js';
+import { duplicates, either, FAILURE_MODES, firstFaultAt, phaseClaim, staleFiring } from '../src/claims/index.js';
 import type { LabelSet } from '../src/history/types.js';
 import type { SuiteDefinition } from '../src/run/suite.js';
 import { awaitDeliveries, ClusterWatch, firePhase, holdFiringSince, mark, newAlertSource, phaseRoutesConfig, settleMarginMs, windows, type Phase } from '../src/steps/index.js';
@@ -77,6 +77,9 @@ export const rollingUpgrade: SuiteDefinition<RollingUpgradeFigures> = {
     faultPhases: (view) => view.nodeIds.map((_, i) => `step-${i + 1}`),
     controlPhases: ['before', 'after'],
     predicate: either(duplicates({ what: 'nodes of two versions' }), staleFiring()),
+    // `before` is resolved during the first step (a transition of the upgrade): judged until it begins.
+    controlPredicate: (view, phase) =>
+      phase === 'before' ? duplicates({ until: firstFaultAt(['upgrade']) })(view, phase) : either(duplicates(), staleFiring())(view, phase),
   }),
   async drive(ctx) {
     const watch = new ClusterWatch(ctx);

@@ -1,6 +1,7 @@
 import { fromInjectedNode } from '../src/checkers/expectations.js';
 import { combineDecisions, FAILURE_MODES, notifiedWhileSilenced, PHASE_LABEL, type Claim } from '../src/claims/index.js';
 import type { SuiteDefinition, ScenarioContext } from '../src/run/suite.js';
+import type { ScenarioView } from '../src/checkers/scenario.js';
 import { awaitDeliveries, ClusterWatch, firePhase, holdFiringSince, mark, newAlertSource, windows } from '../src/steps/index.js';
 import { SilenceOps } from '../src/workload/silences.js';
 import type { AlertSource } from '../src/workload/alert-source.js';
@@ -35,17 +36,30 @@ export interface SilenceRestartFigures {
   listedAfterRestart: Record<string, Record<string, boolean>>;
 }
 
+/**
+ * A round's alerts keep firing through the later rounds (which lose silences on purpose): each is
+ * judged until the next round's restart begins, i.e. the first restart fault after its alerts fired.
+ */
+export function untilNextRestart(phase: string): (view: ScenarioView) => number | undefined {
+  return (view) => {
+    const fired = view.intents.find((e) => e.type === 'alert.fire' && e.labels[PHASE_LABEL] === phase)?.t;
+    if (fired === undefined) return undefined;
+    const next = view.faults.filter((f) => f.kind === 'restart' && f.start > fired).map((f) => f.start);
+    return next.length > 0 ? Math.min(...next) : undefined;
+  };
+}
+
 function silenceRestartClaim(): Claim {
   // The suite fires only once every node listed the silence: no propagation grace is needed.
-  const p = notifiedWhileSilenced({ graceMs: () => 0 });
+  const judge = (view: ScenarioView, phase: string) => notifiedWhileSilenced({ graceMs: () => 0, until: untilNextRestart(phase) })(view, phase);
   return {
     mode: FAILURE_MODES.silenceRestart,
     statement: 'after a restart of every node with SIGKILL (storage kept) or without storage, a silence made before it no longer mutes its alerts',
     control: 'the same restart with SIGTERM and storage kept: the silence is listed everywhere and its alerts stay silent',
     decide({ view }) {
       return {
-        fault: combineDecisions(SILENCE_RESTARTS.filter((r) => r.phase !== 'term-kept').map((r) => ({ phase: r.phase, d: p(view, r.phase) }))),
-        control: p(view, 'term-kept'),
+        fault: combineDecisions(SILENCE_RESTARTS.filter((r) => r.phase !== 'term-kept').map((r) => ({ phase: r.phase, d: judge(view, r.phase) }))),
+        control: judge(view, 'term-kept'),
       };
     },
   };
@@ -57,7 +71,7 @@ async function restartEverything(ctx: ScenarioContext, signal: 'SIGTERM' | 'SIGK
   for (const f of faults) await ctx.nemesis.remove(f);
 }
 
-async function round(ctx: ScenarioContext<SilenceRestartFigures>, source: AlertSource, ops: SilenceOps, watch: ClusterWatch, r: (typeof SILENCE_RESTARTS)[number]): Promise<void> {
+async function round(ctx: ScenarioContext<SilenceRestartFigures>, source: AlertSource, ops: SilenceOps, watch: ClusterWatch, r: (typeof SILENCE_RESTARTS)[number]): Promise<string[]> {
   const w = windows(ctx);
   const maker = ctx.nodes[0]!.id;
   const id = await ops.create(maker, { matchers: [{ name: PHASE_LABEL, value: r.phase, isRegex: false, isEqual: true }] });
@@ -71,11 +85,11 @@ async function round(ctx: ScenarioContext<SilenceRestartFigures>, source: AlertS
   for (const n of ctx.nodes) after[n.id] = watch.activeSilences(n.id)?.has(id) === true;
   (ctx.figures['listedAfterRestart'] ??= {})[r.phase] = after;
   mark(ctx, `${r.phase}: after the restart${formedAt === undefined ? ' (cluster not formed within 30 s)' : ''} the silence is listed by ${Object.entries(after).filter(([, v]) => v).map(([k]) => k).join(', ') || 'no node'}`);
+  // Fired, and watched through their first flush and every position's wait. They keep firing: the
+  // claim judges each round's alerts until the next round's restart.
   const phase = await firePhase(ctx, source, { name: r.phase, wait: false });
   await ctx.sleep(w.firstDelivery + w.duplicateWindow);
-  // Resolved before the next restart, so a later round's loss is not counted against this one.
-  await source.resolve(phase.keys);
-  await ctx.sleep(w.resolveDelivery + w.duplicateWindow);
+  return phase.keys;
 }
 
 export const silenceRestart: SuiteDefinition<SilenceRestartFigures> = {
@@ -101,10 +115,13 @@ export const silenceRestart: SuiteDefinition<SilenceRestartFigures> = {
       const w = windows(ctx);
       const baseline = await firePhase(ctx, source, { name: 'baseline' });
       await holdFiringSince(ctx, baseline.firedAt);
+      const keys = [...baseline.keys];
+      for (const r of SILENCE_RESTARTS) keys.push(...(await round(ctx, source, ops, watch, r)));
+      // Everything resolved at the end; what was notified owes its resolution.
       const resolvedAt = ctx.history.clock.now();
-      await source.resolve(baseline.keys);
-      await awaitDeliveries(ctx, baseline.keys, 'resolved', { since: resolvedAt, windowMs: w.resolveDelivery });
-      for (const r of SILENCE_RESTARTS) await round(ctx, source, ops, watch, r);
+      await source.resolve();
+      const notified = keys.filter((k) => ctx.notifications().some((n) => n.delivered && n.alerts.some((a) => a.key === k)));
+      await awaitDeliveries(ctx, notified, 'resolved', { since: resolvedAt, windowMs: w.resolveDelivery });
     } finally {
       watch.close();
       await ops.stop({ abort: true });
