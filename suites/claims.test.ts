@@ -155,6 +155,22 @@ describe('flapping and rolling-upgrade: firing after resolved while the alert st
     expect(result(rollingUpgrade.claim, upgrade(true))).toBe('reproduced');
     expect(result(rollingUpgrade.claim, upgrade(false))).toBe('not-reproduced');
   });
+
+  it('rolling-upgrade: `before` is judged until the first step (its resolution is part of the upgrade)', () => {
+    const b = base();
+    fired(b, A('before'), 1_000, [['n1', 2_000]]);
+    b.fault({ t: 9_000, kind: 'upgrade', nodes: ['n3'] });
+    resolved(b, A('before'), 10_000, [['n3', 11_000], ['n1', 13_000]]);
+    let t = 10_000;
+    for (const p of ['step-1', 'step-2', 'step-3', 'after']) {
+      fired(b, A(p), t, [['n1', t + 1_000]]);
+      resolved(b, A(p), t + 8_000, [['n1', t + 9_000]]);
+      t += 10_000;
+    }
+    const r = evaluateClaim(rollingUpgrade.claim!, b.end(t + 20_000).build(), PASSING);
+    expect(r.control.result).toBe('not-reproduced');
+    expect(r.result).toBe('not-reproduced');
+  });
 });
 
 describe('resolved-dropped: a resolution never notified', () => {

@@ -121,6 +121,9 @@ export function duplicates(o: { minCopies?: number; what?: string; from?: (view:
     const ts = transitionsOf(view, p.ns.filter((n) => n.t < until)).filter((t) => t.copies[t.copies.length - 1]!.t >= from);
     const dup = ts.filter((t) => t.copies.length >= minCopies);
     const figures = { transitions: ts.length, duplicated: dup.length, maxCopies: Math.max(0, ...ts.map((t) => t.copies.length)) };
+    if (dup.length === 0 && ts.length === 0 && Number.isFinite(from)) {
+      return decision('not-reproduced', `no transition of phase "${phase}" was delivered again from t=${(from / 1000).toFixed(1)}s on${o.what ? ` (${o.what})` : ''}`, [], figures);
+    }
     if (dup.length === 0) return decision('not-reproduced', `each of ${ts.length} transition(s) of phase "${phase}" was delivered once${o.what ? ` (${o.what})` : ''}`, [], figures);
     const ev = dup.slice(0, 20).map((t) => notifEvidence('copies', `${t.copies.length} copies of one transition: ${senders(t.copies)}`, t.copies, { group: t.group }));
     return decision('reproduced', `${dup.length} of ${ts.length} transition(s) of phase "${phase}" delivered ${figures.maxCopies === minCopies ? minCopies : `up to ${figures.maxCopies}`} times${o.what ? ` (${o.what})` : ''}`, ev, figures);
