@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AM_DEFAULTS } from '../src/checkers/scenario.js';
 import { AlertmanagerClient } from '../src/client/client.js';
 import { waitClusterReady } from '../src/run/ready.js';
 import { runSuite, type RunResult } from '../src/run/run.js';
@@ -86,14 +87,16 @@ export async function readyTimes(log: (l: string) => void, versions: string[], s
  * fire for a whole flush window (max(group_wait, group_interval) + the checker's margin) so that no
  * loss can be judged, and every later position must have had its turn ((N−1) × peer_timeout) after
  * the first delivery; the resolution is flushed at the group's next tick (group_wait + k ×
- * group_interval), and again every position needs its turn.
+ * group_interval), and then the last transition must be watched to its horizon — every position's
+ * turn plus one retry and the margin (src/checkers/scenario.ts transitionHorizon) — or the verdict
+ * could not be earned.
  */
 export function exactlyOnceMinimumMs(nodes: number): number {
   const t = timersFor(nodes);
   const positions = (nodes - 1) * t.peerTimeoutMs;
   const resolveAt = Math.max(t.groupWaitMs + positions, Math.max(t.groupWaitMs, t.groupIntervalMs) + FLUSH_MARGIN_MS);
   const ticks = Math.ceil((resolveAt - t.groupWaitMs) / t.groupIntervalMs);
-  return t.groupWaitMs + ticks * t.groupIntervalMs + positions;
+  return t.groupWaitMs + ticks * t.groupIntervalMs + positions + AM_DEFAULTS.firstRetryMs + FLUSH_MARGIN_MS;
 }
 
 /** One quiet exactly-once run of `nodes` × `version` with the default timers, as the CLI would do it. */
@@ -127,10 +130,11 @@ export async function suiteOverhead(log: (l: string) => void, version: string): 
       out[`suite.exactly-once.${version}.n${nodes}.minimum_ms`] = minimum;
       out[`suite.exactly-once.${version}.n${nodes}.ratio`] = Number(ratio.toFixed(3));
       out[`suite.exactly-once.${version}.n${nodes}.teardown_ms`] = phases.teardown;
+      out[`suite.exactly-once.${version}.n${nodes}.quiesce_ms`] = phases.quiesce;
       log(
-        `suite exactly-once ${version} N=${nodes}: wall ${s.durationMs} ms = start ${phases.start} + drive ${phases.drive} + teardown ${phases.teardown} ms; ` +
-          `timer-bound minimum ${minimum} ms, ratio ${ratio.toFixed(3)} (overhead ${((ratio - 1) * 100).toFixed(1)} %, of which ${slack} ms is the ` +
-          `observation slack after the last position's turn), verdict ${s.verdict}`,
+        `suite exactly-once ${version} N=${nodes}: wall ${s.durationMs} ms = start ${phases.start} + drive ${phases.drive} + quiesce ${phases.quiesce} + teardown ${phases.teardown} ms; ` +
+          `timer-bound minimum ${minimum} ms (to the last transition's horizon), ratio ${ratio.toFixed(3)} (overhead ${((ratio - 1) * 100).toFixed(1)} %; the suite's own ` +
+          `duplicate window adds ${slack} ms of slack after the last position's turn), verdict ${s.verdict}`,
       );
     }
   } finally {
@@ -139,8 +143,8 @@ export async function suiteOverhead(log: (l: string) => void, version: string): 
   return out;
 }
 
-/** Milliseconds from the scenario's start to its drive phase, of the drive, and of the teardown (history phases). */
-async function phaseTimes(historyFile: string): Promise<{ start: number; drive: number; teardown: number }> {
+/** Milliseconds of each phase of the scenario: start (to drive), drive, quiesce (heal + horizons), teardown (history phases). */
+async function phaseTimes(historyFile: string): Promise<{ start: number; drive: number; quiesce: number; teardown: number }> {
   const at: Record<string, number> = {};
   for (const line of (await readFile(historyFile, 'utf8')).split('\n')) {
     if (!line) continue;
@@ -148,5 +152,5 @@ async function phaseTimes(historyFile: string): Promise<{ start: number; drive: 
     if (e.type === 'phase' && e.phase && at[e.phase] === undefined) at[e.phase] = e.t;
   }
   const ms = (a: string, b: string) => Math.round((at[b] ?? NaN) - (at[a] ?? NaN));
-  return { start: ms('start', 'drive'), drive: ms('drive', 'quiesce'), teardown: ms('teardown', 'check') };
+  return { start: ms('start', 'drive'), drive: ms('drive', 'quiesce'), quiesce: ms('quiesce', 'teardown'), teardown: ms('teardown', 'check') };
 }

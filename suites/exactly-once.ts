@@ -18,12 +18,17 @@ export const exactlyOnce: SuiteDefinition = {
       const w = windows(ctx);
       const firedAt = ctx.history.clock.now();
       await source.fire(ctx.alerts.map((labels) => ({ labels })));
-      ctx.log(`fired ${keys.length} alerts at ${ctx.nodes.length} nodes; waiting for deliveries and the duplicate window (${w.duplicateWindow} ms)`);
+      // The duplicate window with its parts, as README and `amchaos run --help` explain it.
+      const n = ctx.nodes.length;
+      ctx.log(
+        `fired ${keys.length} alerts at ${n} nodes; waiting for deliveries, then the duplicate window: ` +
+          `(N−1) × peer timeout = ${n - 1} × ${ctx.timers.peerTimeoutMs} ms + ${w.slack} ms slack = ${w.duplicateWindow} ms`,
+      );
       await awaitDeliveries(ctx, keys, 'firing', { windowMs: w.firstDelivery });
       await holdFiringSince(ctx, firedAt);
       const resolvedAt = ctx.history.clock.now();
       await source.resolve();
-      ctx.log('resolved every alert; waiting for resolved notifications and the duplicate window');
+      ctx.log(`resolved every alert; waiting for resolved notifications (group_interval + ${w.slack} ms slack = ${w.resolveDelivery} ms), then the duplicate window (${w.duplicateWindow} ms)`);
       await awaitDeliveries(ctx, keys, 'resolved', { since: resolvedAt, windowMs: w.resolveDelivery });
     } finally {
       await source.stop();

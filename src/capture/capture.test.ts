@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Pool, request } from 'undici';
 import { isAmchaosError } from '../errors/index.js';
 import { History, ofType } from '../history/history.js';
@@ -204,8 +204,8 @@ describe('CaptureReceiver', () => {
     cap.setFault({ kind: 'slow', delayMs: 60_000 });
     const n = cap.notifications().length;
     const held = post(cap.hookURL('hook'), webhookBody({})).catch((x: unknown) => x);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(cap.stats().pending).toBe(1);
+    // The request reaches the capture when it does: wait for it to be held (a fixed 100 ms raced).
+    await vi.waitFor(() => expect(cap.stats().pending).toBe(1), { timeout: 5_000, interval: 10 });
     await cap.down();
     expect(cap.isUp).toBe(false);
     expect(await held).toBeInstanceOf(Error);

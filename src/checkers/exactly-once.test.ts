@@ -296,7 +296,7 @@ describe('exactly-once', () => {
       .build();
     const r = checkExactlyOnce(h);
     expect(r.verdict).toBe('unknown');
-    expect(r.summary).toContain('none of the 1 transition');
+    expect(r.summary).toContain('none of the 1 group transition');
   });
 
   it('is unknown without notifications, without readiness, and for a multi-scenario history', () => {
@@ -342,6 +342,24 @@ describe('exactly-once', () => {
     expect(r.verdict).toBe('unknown');
     // first + (N−1) × 2 s + max(group_interval, 10 s) + 0.5 s
     expect(r.figures['latestHorizon']).toBe(2_600 + 4_000 + 10_000 + 500);
+  });
+
+  it('summaries count group transitions and name what the nodes were: healthy cluster, or not clustered (the --no-cluster control)', () => {
+    const b = () => historyBuilder().start({ nodes: 3 }).ready(0).fire(A, 1_000);
+    const pass = checkExactlyOnce(b().notify({ t: 2_100, sender: 'n1', firing: [A] }).end(12_000).build());
+    expect(pass.summary).toMatch(/^1 group transition\(s\) while the cluster was healthy, each notified exactly once/);
+    const control = b()
+      .statusSample('n1', 500, [], 'disabled')
+      .statusSample('n2', 500, [], 'disabled')
+      .statusSample('n3', 500, [], 'disabled')
+      .notify({ t: 2_100, sender: 'n1', firing: [A] })
+      .notify({ t: 2_110, sender: 'n2', firing: [A] })
+      .end(12_000)
+      .build();
+    const r = checkExactlyOnce(control);
+    expect(r.verdict).toBe('fail');
+    expect(r.summary).toContain('1 duplicate notification(s) in 1 of 1 group transition(s) with the nodes not clustered');
+    expect(r.summary).not.toContain('healthy');
   });
 
   it('counts a copy that arrives after teardown began, as healthy time (no fault was active)', () => {

@@ -222,12 +222,16 @@ export function checkExactlyOnce(history: readonly HistoryEvent[], options: Exac
   const { evidence, truncated } = capEvidence([...failEvidence, ...unwatchedEvidence, ...configEvidence, ...faultEvidence], options.maxEvidence ?? 100);
   if (truncated > 0) figures['evidenceTruncated'] = truncated;
 
+  // The --no-cluster control: every node says "disabled". Its nodes were not a healthy cluster but
+  // no cluster at all, and the summary must say so (its duplicates are the point of the control).
+  const unclustered = view.statusSamples.length > 0 && view.statusSamples.every((s) => s.clusterStatus === 'disabled');
+  const when = unclustered ? 'with the nodes not clustered (cluster status "disabled")' : 'while the cluster was healthy';
   if (duplicates > 0) {
     return {
       name: EXACTLY_ONCE,
       verdict: 'fail',
       summary:
-        `${duplicates} duplicate notification(s) in ${failEvidence.length} transition(s) while the cluster was healthy (max ${maxCopies} copies of one transition)` +
+        `${duplicates} duplicate notification(s) in ${failEvidence.length} of ${healthyTransitions} group transition(s) ${when} (up to ${maxCopies} notifications of one transition)` +
         (duplicatesDuringFaults > 0 ? `; ${duplicatesDuringFaults} more during faults` : ''),
       figures,
       evidence,
@@ -238,7 +242,7 @@ export function checkExactlyOnce(history: readonly HistoryEvent[], options: Exac
       EXACTLY_ONCE,
       transitions === 0
         ? 'no delivered notification: no transition to check'
-        : `none of the ${transitions} transition(s) happened while the cluster was healthy and unambiguous`,
+        : `none of the ${transitions} group transition(s) happened while the cluster was healthy and unambiguous`,
       evidence,
       figures,
     );
@@ -246,7 +250,7 @@ export function checkExactlyOnce(history: readonly HistoryEvent[], options: Exac
   if (unwatched > 0) {
     return unknownResult(
       EXACTLY_ONCE,
-      `no duplicate seen, but ${unwatched} of ${healthyTransitions} healthy transition(s) were not watched until the last position could have sent a copy (latest horizon ${fmtT(latestHorizon)}, watched until ${fmtT(watchedUntil)})`,
+      `no duplicate seen, but ${unwatched} of ${healthyTransitions} healthy group transition(s) were not watched until the last position could have sent a copy (latest horizon ${fmtT(latestHorizon)}, watched until ${fmtT(watchedUntil)})`,
       evidence,
       figures,
     );
@@ -255,7 +259,7 @@ export function checkExactlyOnce(history: readonly HistoryEvent[], options: Exac
     name: EXACTLY_ONCE,
     verdict: 'pass',
     summary:
-      `${healthyTransitions} transition(s) while healthy, each delivered exactly once` +
+      `${healthyTransitions} group transition(s) ${when}, each notified exactly once (a group's notification carries all its alerts)` +
       (duplicatesDuringFaults > 0 ? `; ${duplicatesDuringFaults} duplicate(s) during injected faults (judged by the fault's own checks)` : ''),
     figures,
     evidence,

@@ -48,6 +48,25 @@ describe('no-loss', () => {
     expect(ev.data!['deadline']).toBe(18_000);
   });
 
+  it('summaries count alerts (per receiver and alert), not notifications: one notification carries a group', () => {
+    const AB = historyBuilder()
+      .start()
+      .ready(0)
+      .fire(A, 1_000)
+      .fire(B, 1_000)
+      .notify({ t: 2_100, sender: 'n1', firing: [A, B] })
+      .resolve(A, 10_000)
+      .resolve(B, 10_000)
+      .notify({ t: 12_100, sender: 'n1', resolved: [A, B] })
+      .note(60_000, 'end')
+      .build();
+    const r = checkNoLoss(AB);
+    expect(r.verdict).toBe('pass');
+    expect(r.summary).toContain('2 alert(s) as firing and 2 as resolved, counted per receiver and alert (one notification carries a whole group)');
+    const lost = checkNoLoss(historyBuilder().start().ready(0).fire(A, 1_000).note(60_000, 'end').build());
+    expect(lost.summary).toMatch(/^1 alert\(s\) never notified as firing and 0 never notified as resolved/);
+  });
+
   it('does not count a notification that arrived before the alert was fired', () => {
     const h = historyBuilder()
       .start()

@@ -395,9 +395,12 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
     return {
       name: NO_LOSS,
       verdict: 'fail',
+      // Obligations are per (receiver, alert): count alerts, not notifications (one carries a group).
       summary:
-        `${counts.lostFiring} firing and ${counts.lostResolved} resolved notification(s) lost` +
-        (late > 0 ? `, ${counts.lateFiring} firing and ${counts.lateResolved} resolved delivered after their deadline` : ''),
+        `${counts.lostFiring} alert(s) never notified as firing and ${counts.lostResolved} never notified as resolved (per receiver and alert)` +
+        (late > 0
+          ? `; ${counts.lateFiring} alert(s) notified as firing and ${counts.lateResolved} as resolved only after their deadline (firing ${figures['fireDeadlineMs']} ms, resolved ${figures['resolveDeadlineMs']} ms, for the slowest route)`
+          : ''),
       figures,
       evidence,
     };
@@ -405,7 +408,7 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
   if (counts.pending + counts.uncertain > 0) {
     return unknownResult(
       NO_LOSS,
-      `nothing provably lost, but ${counts.pending} delivery(ies) were still due when the history ended and ${counts.uncertain} could not be judged`,
+      `nothing provably lost, but ${counts.pending} alert notification(s) were still due when the history ended and ${counts.uncertain} could not be judged`,
       evidence,
       figures,
     );
@@ -416,7 +419,7 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
   return {
     name: NO_LOSS,
     verdict: 'pass',
-    summary: `every notification that was owed arrived in time: ${counts.firingObligations} firing (per receiver and alert) and ${counts.resolveObligations} resolved`,
+    summary: `every alert owed a notification got it in time: ${counts.firingObligations} alert(s) as firing and ${counts.resolveObligations} as resolved, counted per receiver and alert (one notification carries a whole group)`,
     figures,
     evidence,
   };

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFixtureRun } from '../../test/support/report/fixture-run.js';
+import { replayCommand } from '../run/run.js';
 import { packageRoot } from '../util/paths.js';
 import { resolveVersion } from '../versions/index.js';
 
@@ -23,6 +24,7 @@ interface Result {
 function amchaos(args: string[], opts: { env?: NodeJS.ProcessEnv; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('error', () => undefined);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -119,6 +121,96 @@ describe('amchaos CLI: bad input stops before anything starts, exit 254', () => 
   });
 });
 
+describe('the replay command', () => {
+  it('pins the seed and leaves --out and --force out: pasted, it writes a new run directory', () => {
+    expect(replayCommand(['run', '--suite', 'x', '--out', 'reports/r1', '--force', '--seed', '7', '--versions', '0.33.1'], 42)).toEqual([
+      'npx', 'amchaos', 'run', '--suite', 'x', '--versions', '0.33.1', '--seed', '42',
+    ]);
+    expect(replayCommand(['run', '--suite', 'x', '--out=reports/r1', '--seed=7'], 9)).toEqual(['npx', 'amchaos', 'run', '--suite', 'x', '--seed', '9']);
+  });
+});
+
+describe('amchaos CLI: --out', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'amchaos-cli-out-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--out at an existing file exits 254 with a hint, no stack trace, and leaves the file alone', async () => {
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'mine\n');
+    const r = await amchaos(['run', '--suite', 'exactly-once', '--versions', 'tsam', '--out', file]);
+    expect(r.code).toBe(254);
+    expect(r.stderr).toContain('AMCHAOS_BAD_ARGUMENT');
+    expect(r.stderr).toContain('is not a directory');
+    expect(r.stderr).toContain('hint:');
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(await readFile(file, 'utf8')).toBe('mine\n');
+  });
+
+  it('--out at an earlier run refuses without --force and touches nothing; a folder that is not a run is refused even with --force', async () => {
+    const old = join(dir, 'old-run');
+    await mkdir(join(old, 'logs'), { recursive: true });
+    await writeFile(join(old, 'summary.json'), '{}');
+    await writeFile(join(old, 'logs', 'n9.log'), 'old log\n');
+    const r = await amchaos(['run', '--suite', 'exactly-once', '--versions', 'tsam', '--out', old]);
+    expect(r.code).toBe(254);
+    expect(r.stderr).toContain('AMCHAOS_OUT_DIR_EXISTS');
+    expect(r.stderr).toContain('--force');
+    expect((await readdir(old)).sort()).toEqual(['logs', 'summary.json']);
+    const other = join(dir, 'photos');
+    await mkdir(other);
+    await writeFile(join(other, 'cat.jpg'), 'x');
+    const r2 = await amchaos(['run', '--suite', 'exactly-once', '--versions', 'tsam', '--out', other, '--force']);
+    expect(r2.code).toBe(254);
+    expect(r2.stderr).toContain('not a run directory');
+    expect(await readdir(other)).toEqual(['cat.jpg']);
+  });
+});
+
+describe('amchaos CLI: help, version, suites, versions', () => {
+  const commands = ['run', 'suites', 'versions', 'check', 'report', 'proxy', 'sweep', 'tsam'];
+
+  it('every command\'s --help has examples, each an amchaos command', async () => {
+    for (const c of [...commands, '']) {
+      const r = await amchaos(c ? [c, '--help'] : ['--help']);
+      expect(r.code, c).toBe(0);
+      const examples = r.stdout.slice(r.stdout.indexOf('Examples:'));
+      expect(r.stdout, c).toContain('Examples:');
+      expect(examples.split('\n').filter((l) => l.startsWith('  amchaos ')).length, c).toBeGreaterThan(0);
+    }
+  });
+
+  it('run --help marks --suite required and gives the default of every timer flag, saying how group_interval depends on N', async () => {
+    const r = await amchaos(['run', '--help']);
+    const flat = r.stdout.replace(/\s+/g, ' ');
+    expect(flat).toMatch(/--suite <name> \(required\)/);
+    for (const flag of ['peer-timeout', 'gossip-interval', 'pushpull-interval', 'settle-timeout', 'group-wait', 'group-interval', 'repeat-interval', 'resend-interval', 'silence-propagation']) {
+      expect(flat, flag).toMatch(new RegExp(`--${flag} <duration> [^]*?\\(default: [^)]+\\)`));
+    }
+    expect(flat).toContain('--peer-timeout <duration> --cluster.peer-timeout of every node (default: 2s)');
+    expect(flat).toContain('(default: N × --peer-timeout, at least 2s: 6s for 3 nodes, 10s for 5 nodes)');
+    expect(flat).toContain('duplicate window 2 × 2s + 500ms = 4500ms');
+  });
+
+  it('--version prints the package version; suites says which need netns (root); versions says which 0.25.0 run uses', async () => {
+    const pkg = JSON.parse(await readFile(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+    const v = await amchaos(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toBe(pkg.version);
+    const s = await amchaos(['suites']);
+    expect(s.stdout).toMatch(/^split-brain +netns \(root\) or docker/m);
+    expect(s.stdout).toMatch(/^exactly-once +any \(process: no root\)/m);
+    const l = await amchaos(['versions', '--offline']);
+    expect(l.code).toBe(0);
+    expect(l.stdout).toContain('--versions');
+  });
+});
+
 describe('amchaos report', () => {
   it('re-renders an old run from summary.json and history.jsonl; the exit code follows its verdict; a bad dir is 254', { timeout: 60_000 }, async () => {
     const reports = await mkdtemp(join(tmpdir(), 'amchaos-cli-report-'));
@@ -143,22 +235,34 @@ describe('amchaos report', () => {
 });
 
 describe('amchaos CLI: nothing is left behind', () => {
-  it.skipIf(!have0331)('Ctrl-C (SIGINT) during a run stops every node, removes the work dir, exits 130', { timeout: 60_000 }, async () => {
+  it.skipIf(!have0331)('Ctrl-C (SIGINT) during a run stops every node, removes the work dir, writes the partial report, says where, exits 130', { timeout: 60_000 }, async ({ onTestFinished }) => {
     const workDir = await mkdtemp(join(tmpdir(), 'amchaos-cli-work-'));
+    onTestFinished(() => rm(workDir, { recursive: true, force: true }));
     const out = join(workDir, 'out');
+    // --force over an earlier run: its files are gone before the new run writes.
+    await mkdir(join(out, 'logs', 'old'), { recursive: true });
+    await writeFile(join(out, 'history.jsonl'), '');
+    await writeFile(join(out, 'logs', 'old', 'n1.log'), 'an old run\n');
     let sent = false;
-    const r = await amchaos(['run', '--suite', 'exactly-once', '--versions', '0.33.1', '--out', out], {
+    const r = await amchaos(['run', '--suite', 'exactly-once', '--versions', '0.33.1', '--out', out, '--force'], {
       env: { AMCHAOS_WORK_DIR: workDir + '/w' },
       onStderr: (text, child) => {
-        // Interrupt once the cluster is up and the suite is driving it.
+        // Interrupt once the cluster is up and the suite is driving it. Ctrl-C in a terminal also
+        // stops whatever reads our stdout (`| tee`, a pager): close it first, as that would.
         if (!sent && text.includes('fired')) {
           sent = true;
+          child.stdout?.destroy();
           child.kill('SIGINT');
         }
       },
     });
     expect(sent).toBe(true);
     expect(r.code).toBe(130);
+    expect(r.stderr).toContain(`--force: removed the previous run in ${out} (history.jsonl, logs)`);
+    expect(r.stderr).toContain(`report: ${join(out, 'index.html')} (partial: interrupted)`);
+    expect(r.stderr).not.toContain('EPIPE');
+    expect((await readdir(out)).sort()).toEqual(['history.jsonl', 'index.html', 'junit.xml', 'logs', 'summary.json']);
+    expect(await readdir(join(out, 'logs'))).not.toContain('old');
     expect(await nodesMentioning(workDir)).toEqual([]);
     expect(await readdir(join(workDir, 'w'))).toEqual([]);
     await rm(workDir, { recursive: true, force: true });

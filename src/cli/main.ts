@@ -4,7 +4,8 @@ import { EXIT } from '../checkers/outcome.js';
 import { listVersions } from '../versions/index.js';
 import { defaultResolveOptions } from '../versions/resolve.js';
 import type { SuiteRegistry } from '../run/suite-source.js';
-import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, RUNTIMES, TIMER_FLAGS, timerOverridesFromFlags } from './options.js';
+import { amchaosVersion, EXAMPLES, examplesText, runHelpText, suitesTable, versionsTable } from './help.js';
+import { parseNodes, parsePort, parseRuntime, parseSeed, parseVersionsList, RUNTIMES, TIMER_FLAGS, timerDefaultText, timerOverridesFromFlags } from './options.js';
 
 /**
  * amchaos's command line. Bad input exits 254 before anything starts; a run exits 0 (pass),
@@ -16,18 +17,21 @@ export type SuiteLoader = () => Promise<SuiteRegistry>;
 export function buildProgram(loadSuites: SuiteLoader): Command {
   const program = new Command('amchaos')
     .description('Chaos and integration tests for Prometheus Alertmanager clusters')
+    .version(amchaosVersion(), '-V, --version', 'print the amchaos version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .showHelpAfterError('(run `amchaos <command> --help` for the options)');
+    .showHelpAfterError('(run `amchaos <command> --help` for the options)')
+    .addHelpText('after', examplesText(EXAMPLES.amchaos));
 
   const run = program
     .command('run')
     .description('start clusters, run a suite against each, check, and write a report')
-    .requiredOption('--suite <name>', 'the suite to run (see `amchaos suites`)')
+    .requiredOption('--suite <name>', '(required) the suite to run: see `amchaos suites`')
     .option('--versions <list>', 'comma-separated clusters; join versions with + for one mixed cluster', '0.33.1')
     .option('--nodes <n>', 'size of each unmixed cluster', '3')
-    .option('--runtime <name>', RUNTIMES.join(' | '), 'process')
-    .option('--out <dir>', 'run directory (default reports/<run-id>)')
+    .option('--runtime <name>', `${RUNTIMES.join(' | ')} (netns needs root, docker a Docker engine)`, 'process')
+    .option('--out <dir>', 'run directory, created (default: reports/<run-id>); an existing run directory needs --force')
+    .option('--force', 'with --out: clear an existing run directory first (it says what it removed)')
     .option('--seed <n>', 'replay a run with its seed')
     .option('--no-cluster', 'start the same nodes without peering (the control that must fail)')
     .option('--config <file>', 'your alertmanager.yml: routing kept, receivers replaced by the capture')
@@ -37,7 +41,8 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
     .option('--log-level <level>', 'node log level: debug | info', 'debug')
     .option('--upgrade-to <version>', 'the version upgrade faults restart nodes with (rolling-upgrade)')
     .option('--shard <i/n>', 'run only the i-th of n stable slices of the clusters (CI; merge with `amchaos report merge`)');
-  for (const [flag, , help] of TIMER_FLAGS) run.addOption(new Option(`--${flag} <duration>`, help));
+  for (const [flag, key, help] of TIMER_FLAGS) run.addOption(new Option(`--${flag} <duration>`, `${help} (default: ${timerDefaultText(key)})`));
+  run.addHelpText('after', runHelpText() + examplesText(EXAMPLES.run));
   run.action(async (flags: Record<string, unknown>) => {
     const [{ runCommand }, { resolveSuite }] = await Promise.all([import('../run/run.js'), import('../run/suite-source.js')]);
     const nodes = parseNodes(String(flags['nodes']));
@@ -55,6 +60,7 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
       clusters: parseVersionsList(String(flags['versions']), nodes),
       runtime: parseRuntime(String(flags['runtime'])),
       ...(flags['out'] ? { outDir: String(flags['out']) } : {}),
+      force: flags['force'] === true,
       ...(flags['seed'] !== undefined ? { seed: parseSeed(String(flags['seed'])) } : {}),
       clustered: flags['cluster'] !== false,
       ...(flags['config'] ? { configFile: String(flags['config']) } : {}),
@@ -90,11 +96,10 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
 
   program
     .command('suites')
-    .description('list the suites')
+    .description('list the suites, what each proves, and which runtime (and so root) each needs')
+    .addHelpText('after', examplesText(EXAMPLES.suites))
     .action(async () => {
-      // Which --runtime each suite takes: link faults need a fabric (netns, docker).
-      const runtimes = (s: { needs?: { linkFaults?: boolean } }) => RUNTIMES.filter((r) => r !== 'process' || !s.needs?.linkFaults).join(',');
-      for (const s of Object.values(await loadSuites())) process.stdout.write(`${s.name.padEnd(18)} ${runtimes(s).padEnd(21)} ${s.summary}\n`);
+      process.stdout.write(suitesTable(Object.values(await loadSuites())));
     });
 
   program
@@ -102,6 +107,7 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
     .description('list the Alertmanager versions that resolve here, and from where')
     .option('--offline', 'do not consider fetching')
     .option('--fetch <list>', 'resolve these versions now (comma-separated), downloading what is missing, and print where each is')
+    .addHelpText('after', examplesText(EXAMPLES.versions))
     .action(async (flags: { offline?: boolean; fetch?: string }) => {
       if (flags.fetch !== undefined) {
         // Set-up scripts call this so a run (or a test) never pays for a download mid-way.
@@ -112,18 +118,14 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
         }
         return;
       }
-      const list = await listVersions(defaultResolveOptions({ fetch: !flags.offline }));
-      const rows = list.map((v) => [v.version, v.provider, v.state, v.where ?? '']);
-      const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 8));
-      process.stdout.write(['VERSION', 'PROVIDER', 'STATE', 'WHERE'].map((h, i) => h.padEnd(widths[i] ?? 0)).join('  ') + '\n');
-      for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd() + '\n');
-      process.stdout.write('\nAlso: any binary by path (/opt/am/alertmanager), upstream:X.Y.Z (release tarball; AMCHAOS_UPSTREAM_URL sets a mirror), image:REF (a container image, --runtime docker).\n');
+      process.stdout.write(versionsTable(await listVersions(defaultResolveOptions({ fetch: !flags.offline }))));
     });
 
   program
     .command('check')
     .description('re-judge a stored run with the current checkers: a fresh summary.json (the old one kept as summary.previous.json) and report')
     .argument('<dir>', 'a run directory (with summary.json and history.jsonl)')
+    .addHelpText('after', examplesText(EXAMPLES.check))
     .action(async (dir: string) => {
       const [{ checkCommand }, { exitCodeOf }] = await Promise.all([import('../run/check.js'), import('../checkers/outcome.js')]);
       const r = await checkCommand(dir, await loadSuites());
@@ -143,6 +145,7 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
     .command('report')
     .description('re-render the HTML report and JUnit XML of a run directory (or of every run in a reports folder)')
     .argument('<dir>', 'a run directory (with summary.json) or a folder of runs')
+    .addHelpText('after', examplesText(EXAMPLES.report))
     .action(async (dir: string) => {
       const { reportCommand } = await import('../report/index.js');
       const { exitCodeOf } = await import('../checkers/outcome.js');
@@ -171,6 +174,7 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
     .description('run the link proxy on its own (Toxiproxy HTTP API, TCP + UDP)')
     .option('--listen <addr>', 'host:port of the HTTP API', '127.0.0.1:8474')
     .option('--config <file>', 'a JSON list of proxies to create at start (as Toxiproxy\'s -config)')
+    .addHelpText('after', examplesText(EXAMPLES.proxy))
     .action(async (flags: { listen: string; config?: string }) => {
       const { runProxyCommand } = await import('../proxy/cli.js');
       await runProxyCommand({ listen: flags.listen, ...(flags.config ? { config: flags.config } : {}) });
@@ -179,6 +183,7 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
   program
     .command('sweep')
     .description('remove what killed runs left behind (processes, namespaces, firewall rules, temp dirs)')
+    .addHelpText('after', examplesText(EXAMPLES.sweep))
     .action(async () => {
       const { sweepEverything } = await import('../run/sweep.js');
       const removed = await sweepEverything();
@@ -191,9 +196,13 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
     .allowUnknownOption()
     .helpOption(false)
     .argument('[flags...]')
+    .addHelpText('after', examplesText(EXAMPLES.tsam))
     .action(async () => {
       const at = process.argv.indexOf('tsam');
-      process.argv = [process.argv[0]!, process.argv[1]!, ...process.argv.slice(at + 1)];
+      const args = process.argv.slice(at + 1);
+      // tsam prints its own (alertmanager's) flags; say first how amchaos runs it, with examples.
+      if (args.includes('--help') || args.includes('-h')) process.stdout.write(`Usage: amchaos tsam [alertmanager flags]\n\nRuns tsam, the TypeScript Alertmanager, in the foreground.\n${examplesText(EXAMPLES.tsam)}\n`);
+      process.argv = [process.argv[0]!, process.argv[1]!, ...args];
       await import('../tsam/main.js');
     });
 

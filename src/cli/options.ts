@@ -1,7 +1,7 @@
 import { AmchaosError } from '../errors/index.js';
 import type { Timers } from '../history/types.js';
 import type { RuntimeName } from '../runtime/types.js';
-import { DEFAULT_TIMERS, parseDuration, validateTimers } from '../topology/timers.js';
+import { DEFAULT_TIMERS, formatGoDuration, parseDuration, timersFor, validateTimers } from '../topology/timers.js';
 
 /** `--versions 0.25.0,0.33.1,0.25.0+0.28.1+0.33.1`: one cluster per item; `+` mixes nodes. */
 export function parseVersionsList(text: string, nodes: number): string[][] {
@@ -76,6 +76,19 @@ export const TIMER_FLAGS: ReadonlyArray<[flag: string, key: keyof Timers, help: 
   ['resend-interval', 'resendIntervalMs', 'how often the alert source re-sends firing alerts'],
   ['silence-propagation', 'silencePropagationMs', 'how long a silence may take to reach every node'],
 ];
+
+/**
+ * The default of a timer flag, as `--help` prints it. Only group_interval depends on the cluster
+ * size N (topology/timers.ts timersFor): N × the peer timeout, so the last position's flush ends
+ * before the next tick.
+ */
+export function timerDefaultText(key: keyof Timers): string {
+  if (key === 'groupIntervalMs') {
+    const ex = [3, 5].map((n) => `${formatGoDuration(timersFor(n).groupIntervalMs)} for ${n} nodes`).join(', ');
+    return `N × --peer-timeout, at least ${formatGoDuration(DEFAULT_TIMERS.groupIntervalMs)}: ${ex}`;
+  }
+  return formatGoDuration(DEFAULT_TIMERS[key]);
+}
 
 /** The timers the user set on the command line (the rest follow from the defaults and N). */
 export function timerOverridesFromFlags(flags: Record<string, unknown>): Partial<Timers> {

@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'AMCHAOS_CONFLICT'
   /** A run directory (summary.json, history.jsonl) the report cannot read. */
   | 'AMCHAOS_INVALID_RUN_DIR'
+  /** `--out` names a directory that holds an earlier run (or other files): refused without --force. */
+  | 'AMCHAOS_OUT_DIR_EXISTS'
   | 'AMCHAOS_INTERNAL';
 
 export class AmchaosError extends Error {
@@ -77,4 +79,5 @@ export const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'AMCHAOS_TEMPLATES_CONFLICT',
   'AMCHAOS_NEEDS_ROOT',
   'AMCHAOS_INVALID_RUN_DIR',
+  'AMCHAOS_OUT_DIR_EXISTS',
 ]);

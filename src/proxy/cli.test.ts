@@ -129,7 +129,8 @@ describe('as a separate process', () => {
         body: JSON.stringify({ name: 'x', listen: '127.0.0.1:0', upstream: '127.0.0.1:9', udp: true }),
       });
       const proxyPort = portOf(((await res.json()) as { listen: string }).listen);
-      const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      // 'close': the streams are drained then, so stderr holds the last line the proxy wrote.
+      const exited = new Promise<number | null>((r) => child.once('close', (c) => r(c)));
       child.kill(sig);
       expect(await exited).toBe(0);
       expect(stderr).toContain(`stopping (${sig})`);

@@ -1,7 +1,7 @@
 /** Counters as the harness uses them: snapshots, deltas, and proving a cut and its removal. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProxyServer, statsDelta } from './index.js';
-import { connectTcp, portOf, sleep, startTcpEcho, startUdpEcho, tcpRoundTrip, udpClient, type TcpEcho, type UdpEcho } from '../../test/support/proxy/sockets.js';
+import { connectTcp, portOf, startTcpEcho, startUdpEcho, tcpRoundTrip, udpClient, type TcpEcho, type UdpEcho } from '../../test/support/proxy/sockets.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -39,11 +39,14 @@ describe('proving a cut with counters', () => {
     const before = server.stats('i->j');
     s.write('tcp offered');
     for (let i = 0; i < 10; i++) c.send('udp offered', port);
-    await sleep(300);
+    // Offered = read by the proxy: wait until it has read all of it (a fixed 300 ms raced the
+    // reads), then nothing of it may have been sent on.
+    await vi.waitFor(() => {
+      const d = statsDelta(before, server.stats('i->j'));
+      expect([d.tcp.upstream.bytes_received, d.udp.upstream.packets_received]).toEqual([11, 10]);
+    }, { timeout: 5_000, interval: 10 });
     const cut = statsDelta(before, server.stats('i->j'));
-    expect(cut.tcp.upstream.bytes_received).toBe(11);
     expect(cut.tcp.upstream.bytes_sent).toBe(0);
-    expect(cut.udp.upstream.packets_received).toBe(10);
     expect(cut.udp.upstream.packets_sent).toBe(0);
 
     await server.removeToxic('i->j', 'cut');

@@ -1,7 +1,7 @@
 import type { HistoryEvent } from '../history/types.js';
 import { loadAssets, sha256Base64 } from './assets.js';
-import type { CheckModel, EvidenceModel, FaultWindow, Finding, LatencySweepModel, RunModel, ScenarioModel, Status } from './model.js';
-import { describeDuplicates, duplicateCounts, MAX_MARKS } from './model.js';
+import type { CheckModel, EvidenceModel, FaultWindow, FigureModel, Finding, LatencySweepModel, RoutesModel, RunModel, ScenarioModel, Status } from './model.js';
+import { describeDuplicates, duplicateCounts, MAX_MARKS, outsideFaults } from './model.js';
 import { claimBlockHtml } from './catalogue-page.js';
 
 /**
@@ -116,41 +116,71 @@ function header(m: RunModel, status: Status): string {
     `${c.pass} passed`,
   ].filter(Boolean);
   const total = m.scenarios.length;
-  const answer = exactlyOnceAnswer(m);
   return `<header class="top s-${status}">
 <div class="verdict-line"><span class="verdict v-${status}" id="verdict">${esc(STATUS_TEXT[status].toUpperCase())}</span>
 <div><h1>amchaos run <span class="mono">${esc(m.runId)}</span></h1>
 <p class="counts">${total} scenario${total === 1 ? '' : 's'}: ${esc(parts.join(' · '))} · started ${esc(fmtWall(m.startedAt))} · took ${esc(fmtDuration(m.durationMs))}</p></div></div>
-<p class="answer">${answer}</p>
+<p class="answer" id="answer">${answer(m)}</p>
 ${m.findings.length ? `<ol class="findings">${m.findings.map(finding).join('')}</ol>` : ''}
+<div class="replay"><span class="k">Replay</span><code class="cmd" id="replay" title="the exact command that replays this run (seed pinned); select to copy">${esc(shellQuote(m.command))}</code><span class="k">seed</span><code>${esc(m.seed)}</code></div>
 ${m.catalogue ? `<p class="answer"><a href="catalogue.html">The failure-mode catalogue</a>: which upstream failure modes reproduced on which version.</p>` : ''}
-<div class="replay"><span class="k">Replay</span><code class="cmd" id="replay">${esc(shellQuote(m.command))}</code><span class="k">seed</span><code>${esc(m.seed)}</code></div>
+<div class="replay"><span class="k">Replay</span><code class="cmd" id="replay" title="the exact command that replays this run (seed pinned); select to copy">${esc(shellQuote(m.command))}</code><span class="k">seed</span><code>${esc(m.seed)}</code></div>
 </header>`;
 }
 
-/** The question people ask first, answered in one sentence. */
-function exactlyOnceAnswer(m: RunModel): string {
-  const eo = m.scenarios.flatMap((s) => s.checks.filter((c) => c.check.name === 'exactly-once').map((c) => ({ s, c })));
-  if (eo.length === 0) return 'No scenario in this run checked exactly-once delivery.';
-  const bad = eo.filter((x) => x.c.status === 'fail');
-  const expected = eo.filter((x) => x.c.status === 'expected');
-  const unknown = eo.filter((x) => x.c.status === 'unknown');
-  const dup = (x: { c: CheckModel; s: ScenarioModel }): string => {
-    const d = duplicateCounts(x.s.summary);
-    return d ? `${d.healthy} duplicate${d.healthy === 1 ? '' : 's'} while healthy${d.duringFaults ? ` (and ${d.duringFaults} during injected faults)` : ''}` : 'duplicates';
-  };
-  if (bad.length > 0)
-    return `<strong>Exactly once: no.</strong> ${bad.map((x) => `${esc(dup(x))} in <a href="#${x.c.anchor}">${esc(x.s.summary.id)}</a>`).join('; ')}.${expected.length ? ` ${expected.length} more scenario${expected.length === 1 ? '' : 's'} failed as expected.` : ''}`;
-  if (unknown.length > 0) return `<strong>Exactly once: undecided</strong> in ${unknown.map((x) => `<a href="#${x.c.anchor}">${esc(x.s.summary.id)}</a>`).join(', ')} (the checker lacked data or crashed).`;
-  if (expected.length > 0) return `<strong>Exactly once: yes, except known upstream behaviour</strong> in ${expected.map((x) => `<a href="#${x.c.anchor}">${esc(x.s.summary.id)}</a>`).join(', ')}.`;
-  const healthy = eo.reduce((n, x) => n + (typeof x.c.check.figures?.['healthyTransitions'] === 'number' ? (x.c.check.figures['healthyTransitions'] as number) : 0), 0);
-  const what = healthy > 0 ? `each of ${healthy} group transitions while the cluster was healthy` : 'every group transition while the cluster was healthy';
-  // Copies during injected faults are real copies: say how many, and whether at most k held.
-  const faulted = eo.map((x) => ({ x, d: duplicateCounts(x.s.summary)! })).filter(({ d }) => d.duringFaults > 0);
-  const copies = faulted.length
-    ? ` During injected faults there were ${faulted.map(({ x, d }) => `${esc(describeDuplicates(d))} in <a href="#${x.c.anchor}">${esc(x.s.summary.id)}</a>`).join('; ')}.`
-    : '';
-  return `<strong>Exactly once: yes.</strong> ${eo.length === 1 ? 'The scenario that checked it' : `All ${eo.length} scenarios that checked it`} delivered ${what} exactly once.${copies}`;
+interface CheckRun {
+  s: ScenarioModel;
+  c: CheckModel;
+}
+
+/**
+ * The answer first: the checks that failed, then the undecided ones (and scenarios that could not
+ * run), then the expected failures, then what held — each naming its scenarios. Statuses come from
+ * the model (src/checkers/outcome.ts decides them); nothing is re-derived here.
+ */
+function answer(m: RunModel): string {
+  const byCheck = new Map<string, Record<Status, CheckRun[]>>();
+  for (const name of m.checkNames) byCheck.set(name, { fail: [], unknown: [], expected: [], pass: [] });
+  for (const s of m.scenarios) for (const c of s.checks) byCheck.get(c.check.name)?.[c.status].push({ s, c });
+  const where = (runs: CheckRun[], note?: (r: CheckRun) => string): string =>
+    runs.map((r) => `<a href="#${r.c.anchor}">${esc(r.s.summary.id)}</a>${note ? esc(note(r)) : ''}`).join(', ');
+  const listOf = (status: Status, note?: (r: CheckRun) => string): string[] =>
+    [...byCheck].filter(([, v]) => v[status].length > 0).map(([name, v]) => `<span class="check-name">${esc(name)}</span> in ${where(v[status], note)}`);
+  const sentences: string[] = [];
+  const failed = listOf('fail', (r) => (r.c.check.name === 'exactly-once' ? ` (${duplicatePhrase(r.s)})` : ''));
+  if (failed.length) sentences.push(`<strong class="t-fail">Failed:</strong> ${failed.join('; ')}.`);
+  const unknown = listOf('unknown');
+  const notRun = m.scenarios.filter((s) => s.summary.error);
+  if (unknown.length) sentences.push(`<strong class="t-unknown">Undecided:</strong> ${unknown.join('; ')} (the check lacked data; see why below).`);
+  if (notRun.length)
+    sentences.push(`<strong class="t-unknown">Could not run:</strong> ${notRun.map((s) => `<a href="#${s.anchor}">${esc(s.summary.id)}</a> (${esc(s.summary.error!.code)})`).join(', ')}.`);
+  const expected = listOf('expected');
+  if (expected.length) sentences.push(`<strong class="t-expected">Failed as expected:</strong> ${expected.join('; ')} (behaviour the suite expects under the faults it injected; the reason is below).`);
+  const held = [...byCheck]
+    .filter(([, v]) => v.pass.length > 0)
+    .map(([name, v]) => {
+      const total = v.fail.length + v.unknown.length + v.expected.length + v.pass.length;
+      const scope = total === v.pass.length ? (total === 1 ? '' : ` in all ${total} scenarios`) : ` in ${v.pass.length} of ${total} scenarios`;
+      return `<span class="check-name">${esc(name)}</span>${scope}${name === 'exactly-once' ? exactlyOnceHeld(v.pass) : ''}`;
+    });
+  if (held.length) sentences.push(`<strong class="t-pass">Held:</strong> ${held.join('; ')}.`);
+  if (sentences.length === 0) return 'No check ran in this run.';
+  return sentences.join(' ');
+}
+
+/** "24 duplicates while healthy (and 4 during injected faults)", or "with the nodes not clustered". */
+function duplicatePhrase(s: ScenarioModel): string {
+  const d = duplicateCounts(s.summary);
+  if (!d) return 'duplicates';
+  return `${d.healthy} duplicate notification${d.healthy === 1 ? '' : 's'} ${outsideFaults(d.clustered)}${d.duringFaults ? `, and ${d.duringFaults} during injected faults` : ''}`;
+}
+
+/** The question people ask first: how many group transitions were notified exactly once, and the copies during faults. */
+function exactlyOnceHeld(passed: CheckRun[]): string {
+  const healthy = passed.reduce((n, x) => n + (typeof x.c.check.figures?.['healthyTransitions'] === 'number' ? (x.c.check.figures['healthyTransitions'] as number) : 0), 0);
+  const faulted = passed.map((x) => ({ x, d: duplicateCounts(x.s.summary)! })).filter(({ d }) => d && d.duringFaults > 0);
+  const copies = faulted.length ? `; during injected faults ${faulted.map(({ x, d }) => `${esc(describeDuplicates(d))} in <a href="#${x.c.anchor}">${esc(x.s.summary.id)}</a>`).join(', ')}` : '';
+  return ` (${healthy > 0 ? `each of ${healthy} group transitions` : 'every group transition'} while the cluster was healthy notified exactly once${copies})`;
 }
 
 function finding(f: Finding): string {
@@ -238,6 +268,7 @@ ${tl.shown < tl.total ? `<p class="cap" id="${s.anchor}-cap">Showing ${esc(tl.sh
 <div class="tl-detail" id="${s.anchor}-detail">Hover a mark for details; click it to keep them here.</div>
 </div>`);
     if (s.faults.length) parts.push(faultTable(s));
+    if (s.routes && s.routes.rows.length > 0) parts.push(routesTable(s, s.routes));
   } else if (!sum.error) {
     parts.push('<p class="dim">No history events for this scenario: the timeline cannot be drawn.</p>');
   }
@@ -258,6 +289,25 @@ function faultTable(s: ScenarioModel): string {
   return `<details class="faults" open><summary>Faults (${s.faults.length})</summary><table><thead><tr><th>#</th><th>kind</th><th>description</th><th>scope</th><th class="num">applied</th><th class="num">removed</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
 }
 
+/**
+ * Notifications per receiver and route: what the config routes to each route (alerts the workload
+ * fired) beside what arrived there, so `continue: true` routing can be checked at a glance.
+ */
+function routesTable(s: ScenarioModel, r: RoutesModel): string {
+  const rows = r.rows.map((row) => {
+    const missing = row.alertsRouted !== undefined && row.alertsNotified < row.alertsRouted;
+    const routeCell = row.route === undefined ? '—' : `<span class="mono" style="padding-left:${row.depth * 14}px">${esc(row.route)}</span>`;
+    const matchers = row.route === undefined ? '—' : row.matchers.length ? `<span class="mono">${esc(row.matchers.join(', '))}</span>` : '<span class="dim">(every alert)</span>';
+    return `<tr${missing ? ' class="warn"' : ''}><td>${routeCell}</td><td class="mono">${esc(row.receiver)}</td><td>${matchers}</td><td>${row.route === undefined ? '—' : row.continue ? '<strong>continue</strong>' : 'stop'}</td><td class="num">${
+      row.alertsRouted === undefined ? '—' : esc(row.alertsRouted)
+    }</td><td class="num">${esc(row.alertsNotified)}</td><td class="num">${esc(row.notifications)}</td><td class="num">${esc(row.firing)}</td><td class="num">${esc(row.resolved)}</td><td class="num">${esc(row.groups)}</td><td class="num${row.undelivered ? ' bad' : ''}">${esc(row.undelivered)}</td></tr>`;
+  });
+  const note = r.recorded
+    ? 'Routes as the cluster ran them (scenario.start.routes), children indented under their parent. An alert goes to the first matching child route, and on to the next ones only while the matched route says <strong>continue</strong>; a route with no matching child takes the alert itself. “Alerts routed here” comes from what the workload fired; “alerts notified here” from what arrived — a row with fewer notified than routed is marked (silenced, inhibited or short-lived alerts are not owed a notification: no-loss judges).'
+    : 'This history did not record its routes: one row per receiver.';
+  return `<details class="routes" open id="${s.anchor}-routes"><summary>Notifications per receiver and route</summary><p class="dim">${note}</p><table class="routes-table"><thead><tr><th>route</th><th>receiver</th><th>matchers</th><th>on match</th><th class="num" title="distinct alerts the workload fired that this route takes">alerts routed here</th><th class="num" title="distinct alerts in delivered notifications of this route">alerts notified here</th><th class="num" title="delivered notifications (2xx)">notifications</th><th class="num">firing</th><th class="num">resolved</th><th class="num" title="distinct group keys">groups</th><th class="num" title="attempts the receiver did not answer 2xx">not delivered</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
+}
+
 export function faultScope(f: FaultWindow): string {
   if (f.components?.length) return f.components.map((c) => c.join(' ')).join(' | ');
   return f.nodes?.join(', ') ?? 'all';
@@ -271,16 +321,12 @@ function nodesTable(s: ScenarioModel): string {
         n.externalURL,
       )}</td><td class="mono">${esc(n.peerName ?? '—')}</td><td class="mono">${esc(n.source ?? '—')}</td><td>${logLink(s, n.id)}</td></tr>`,
   );
-  const timers = Object.entries(s.summary.timers ?? {})
-    .map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(typeof v === 'number' ? fmtMs(v) : v)}</td></tr>`)
-    .join('');
-  const figures = Object.entries(s.summary.figures ?? {})
-    .map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(typeof v === 'object' ? JSON.stringify(v) : v)}</td></tr>`)
-    .join('');
+  const timers = s.timers.map(figureRow).join('');
+  const figures = s.figures.map(figureRow).join('');
   return `<details class="env"><summary>Nodes, timers and figures</summary><div class="env-grid">
 <table><thead><tr><th>node</th><th>asked</th><th>reports</th><th>impl</th><th>external URL</th><th>peer name</th><th>source</th><th>log</th></tr></thead><tbody>${rows.join('')}</tbody></table>
-<table><thead><tr><th>timer</th><th class="num">value</th></tr></thead><tbody>${timers}</tbody></table>
-${figures ? `<table><thead><tr><th>scenario figure</th><th class="num">value</th></tr></thead><tbody>${figures}</tbody></table>` : ''}
+<table class="figures"><thead><tr><th>timer</th><th class="num">value</th><th>key</th></tr></thead><tbody>${timers}</tbody></table>
+${figures ? `<table class="figures"><thead><tr><th>scenario figure</th><th class="num">value</th><th>key in summary.json</th></tr></thead><tbody>${figures}</tbody></table>` : ''}
 </div></details>`;
 }
 
@@ -298,16 +344,21 @@ function check(s: ScenarioModel, c: CheckModel): string {
 <p class="summary">${esc(k.summary)}</p>${k.expectedFailure ? `<p class="expected-reason">Expected failure: ${esc(k.expectedFailure)}</p>` : ''}`);
   if (c.headline.length || c.sweep)
     out.push(
-      `<div class="headline">${c.headline.map(([n, v]) => `<div class="fig${/^(duplicates|lost)$/i.test(n) && v !== '0' ? ' bad' : ''}"><span class="v">${esc(v)}</span><span class="n">${esc(n)}</span></div>`).join('')}${
-        c.sweep ? sweep(c.sweep) : ''
-      }</div>`,
+      `<div class="headline">${c.headline
+        .map((f) => `<div class="fig${f.bad ? ' bad' : ''}" data-key="${esc(f.key)}"${f.help ? ` title="${esc(f.help)}"` : ''}><span class="v">${esc(f.value)}</span><span class="n">${esc(f.label)}</span></div>`)
+        .join('')}${c.sweep ? sweep(c.sweep) : ''}</div>`,
     );
-  if (c.figures.length) out.push(`<table class="figures"><tbody>${c.figures.map(([n, v]) => `<tr><td>${esc(n)}</td><td class="num">${esc(v)}</td></tr>`).join('')}</tbody></table>`);
+  if (c.figures.length)
+    out.push(
+      `<details class="figures-box"${c.headline.length === 0 ? ' open' : ''}><summary>All figures of this check (${c.figures.length + c.headline.length}) <span class="dim">· hover a name for what it means</span></summary><table class="figures"><thead><tr><th>figure</th><th class="num">value</th><th>key in summary.json</th></tr></thead><tbody>${[...c.headline, ...c.figures]
+        .map(figureRow)
+        .join('')}</tbody></table></details>`,
+    );
   c.distributions.forEach((d, i) =>
     out.push(
-      `<div class="dist"><div class="dist-head"><strong>${esc(d.key)}</strong> <span class="dim">n=${esc(d.n)} · min ${esc(round(d.min))} · median ${esc(round(d.p50))} · p95 ${esc(round(d.p95))} · max ${esc(
+      `<div class="dist"><div class="dist-head"><strong${d.help ? ` title="${esc(d.help)}"` : ''}>${esc(d.label)}</strong>${d.unit ? ` <span class="dim">(${esc(d.unit)})</span>` : ''} <span class="dim">n=${esc(d.n)} · min ${esc(round(d.min))} · median ${esc(round(d.p50))} · p95 ${esc(round(d.p95))} · max ${esc(
         round(d.max),
-      )}</span></div><div class="dist-chart" id="${c.anchor}-d${i}" role="img" aria-label="${esc(`Distribution of ${d.key}`)}"></div></div>`,
+      )}</span></div><div class="dist-chart" id="${c.anchor}-d${i}" role="img" aria-label="${esc(`Distribution of ${d.label}`)}"></div></div>`,
     ),
   );
   const total = k.evidenceCount ?? k.evidence?.length ?? 0;
@@ -328,8 +379,13 @@ function check(s: ScenarioModel, c: CheckModel): string {
   return out.join('\n');
 }
 
+/** A figure as a table row: the label (its description on hover), the value with its unit, the raw key. */
+function figureRow(f: FigureModel): string {
+  return `<tr data-key="${esc(f.key)}"${f.bad ? ' class="bad"' : ''}><td${f.help ? ` class="described" title="${esc(f.help)}"` : ''}>${esc(f.label)}</td><td class="num">${esc(f.value)}</td><td class="mono key">${esc(f.key)}</td></tr>`;
+}
+
 function sweep(sw: NonNullable<CheckModel['sweep']>): string {
-  return `<div class="fig sweep"><span class="n">${esc(sw.key)} (threshold ${esc(sw.thresholdKey)} = ${esc(sw.threshold)})</span><span class="chips">${sw.values
+  return `<div class="fig sweep"><span class="n">${esc(sw.label)} (threshold ${esc(sw.thresholdLabel)} = ${esc(sw.threshold)})</span><span class="chips">${sw.values
     .map((v) => `<span class="chip${v >= sw.threshold ? ' over' : ''}" title="${v >= sw.threshold ? 'at or above the threshold' : 'below the threshold'}">${esc(v)}</span>`)
     .join('')}</span></div>`;
 }

@@ -1,11 +1,14 @@
 import { checkOutcome, runOutcome, scenarioOutcome, type CheckVerdict, type Outcome } from '../checkers/outcome.js';
 import type { Evidence } from '../checkers/types.js';
+import { routeOfGroup, routesFor, routeTree } from '../checkers/routes.js';
 import type { FaultEvent, HistoryEvent, NodeId, NotificationEvent } from '../history/types.js';
+import { labelKey } from '../history/types.js';
 import { LATENCY_SWEEP_KEYS } from '../summary/figures.js';
 import type { CheckSummary, RunSummary, ScenarioSummary } from '../summary/summary.js';
 import type { LoadedRun, LoadedScenario } from './load.js';
 import { safeJoin } from './load.js';
 import { excerpt, LogCache, type TimedLine } from './logs.js';
+import { describeFigure, formatFigureValue } from './figures.js';
 
 /**
  * The report's view model: everything the HTML, the JUnit file and the run index show, computed
@@ -103,6 +106,53 @@ export interface ScenarioModel {
   timeline: TimelineData | undefined;
   /** A latency sweep's probes (the latency-sweep suite's `latencySweep` figure), charted. */
   latencySweep: LatencySweepModel | undefined;
+  /** Notifications per receiver and route (continue: true routing at a glance). */
+  routes: RoutesModel | undefined;
+  /** The scenario's own figures (the runner's and the suite's), described. */
+  figures: FigureModel[];
+  /** The scenario's timers, described. */
+  timers: FigureModel[];
+}
+
+/** A figure for a person: label, value with its unit, the one-line description; the raw key kept. */
+export interface FigureModel {
+  key: string;
+  label: string;
+  /** The value with its unit ("4500 ms", "8 notifications", "t=12.3 s"). */
+  value: string;
+  /** One line, shown on hover; undefined for a key no table describes (shown raw). */
+  help: string | undefined;
+  /** A count that should be 0 and is not. */
+  bad: boolean;
+}
+
+/**
+ * One row per route of the config the cluster ran (scenario.start.routes), or per receiver in
+ * histories that did not record routes: what routing sends there and what arrived there.
+ */
+export interface RouteRowModel {
+  /** "root", "root.0", ...; undefined in histories without recorded routes. */
+  route: string | undefined;
+  depth: number;
+  receiver: string;
+  matchers: string[];
+  continue: boolean;
+  /** Distinct alerts the workload fired that the route tree sends to this route. */
+  alertsRouted: number | undefined;
+  /** Distinct alerts that arrived in delivered notifications of this route. */
+  alertsNotified: number;
+  /** Delivered notifications, and of those firing / resolved. */
+  notifications: number;
+  firing: number;
+  resolved: number;
+  /** Attempts the receiver did not answer 2xx. */
+  undelivered: number;
+  groups: number;
+}
+
+export interface RoutesModel {
+  recorded: boolean;
+  rows: RouteRowModel[];
 }
 
 /** Duplicates found at each injected gossip latency, and where they start relative to the peer timeout. */
@@ -121,10 +171,10 @@ export interface CheckModel {
   anchor: string;
   check: CheckSummary;
   status: Status;
-  headline: [string, string][];
-  figures: [string, string][];
+  headline: FigureModel[];
+  figures: FigureModel[];
   distributions: Distribution[];
-  sweep: { key: string; values: number[]; threshold: number; thresholdKey: string } | undefined;
+  sweep: { key: string; label: string; values: number[]; threshold: number; thresholdKey: string; thresholdLabel: string } | undefined;
   evidence: EvidenceModel[];
   /** Evidence items in summary.json beyond those rendered, and beyond summary.json (evidenceCount). */
   evidenceNotShown: number;
@@ -133,6 +183,10 @@ export interface CheckModel {
 
 export interface Distribution {
   key: string;
+  /** The figure's label and unit (the key when no table describes it). */
+  label: string;
+  unit: string;
+  help: string | undefined;
   n: number;
   min: number;
   p50: number;
@@ -199,13 +253,16 @@ export interface TimelineData {
  */
 export interface DuplicateCounts {
   total: number;
+  /** Copies outside faults: while the cluster was healthy, or — the --no-cluster control — with the nodes not clustered. */
   healthy: number;
   duringFaults: number;
+  /** false for the --no-cluster control: its "healthy" copies are the nodes not deduplicating at all. */
+  clustered: boolean;
   /** The at-most-k check's status, when the scenario ran it. */
   atMostK: Status | undefined;
 }
 
-export function duplicateCounts(s: Pick<ScenarioSummary, 'checks'>): DuplicateCounts | undefined {
+export function duplicateCounts(s: Pick<ScenarioSummary, 'checks'> & { clustered?: boolean }): DuplicateCounts | undefined {
   const checks = Array.isArray(s.checks) ? s.checks : [];
   const eo = checks.find((c) => c.name === 'exactly-once');
   if (!eo) return undefined;
@@ -213,14 +270,19 @@ export function duplicateCounts(s: Pick<ScenarioSummary, 'checks'>): DuplicateCo
   const healthy = num('duplicates');
   const duringFaults = num('duplicatesDuringFaults');
   const amk = checks.find((c) => c.name === 'at-most-k');
-  return { total: healthy + duringFaults, healthy, duringFaults, atMostK: amk ? checkStatus(amk) : undefined };
+  return { total: healthy + duringFaults, healthy, duringFaults, clustered: s.clustered !== false, atMostK: amk ? checkStatus(amk) : undefined };
+}
+
+/** What the copies outside faults were sent under: a healthy cluster, or nodes not clustered at all. */
+export function outsideFaults(clustered: boolean): string {
+  return clustered ? 'while healthy' : 'with the nodes not clustered';
 }
 
 /** "4 (0 while healthy, 4 during injected faults, within at most k)" */
 export function describeDuplicates(d: DuplicateCounts): string {
   if (d.total === 0) return '0';
   const k = d.atMostK === 'pass' ? ', within at most k' : d.atMostK === 'fail' ? ', MORE than k' : '';
-  return `${d.total} (${d.healthy} while healthy, ${d.duringFaults} during injected faults${d.duringFaults > 0 ? k : ''})`;
+  return `${d.total} (${d.healthy} ${outsideFaults(d.clustered)}, ${d.duringFaults} during injected faults${d.duringFaults > 0 ? k : ''})`;
 }
 
 /** The report's word for an outcome (src/checkers/outcome.ts decides every outcome). */
@@ -380,7 +442,7 @@ async function buildScenario(runDir: string, sc: LoadedScenario, anchor: string,
       if (full && k < MAX_LOG_EVIDENCE && found.length > 0) model.logs = await logExcerpts(runDir, summary, found, nodeIds, logCache);
       evidence.push(model);
     }
-    const { headline, figures, distributions, sweep } = splitFigures(check.figures ?? {});
+    const { headline, figures, distributions, sweep } = splitFigures(check.figures ?? {}, check.name, t0);
     checks.push({
       anchor: `${anchor}-c${j + 1}`,
       check,
@@ -413,6 +475,71 @@ async function buildScenario(runDir: string, sc: LoadedScenario, anchor: string,
     notificationCount: notifications.length,
     timeline,
     latencySweep: latencySweepOf(anchor, summary),
+    routes: events.length > 0 ? routesOf(sc, notifications) : undefined,
+    figures: describeFigures('scenario', summary.figures ?? {}, t0),
+    timers: describeFigures('timers', (summary.timers ?? {}) as unknown as Record<string, unknown>, t0),
+  };
+}
+
+/** Figures of one source ('scenario', 'timers', a check's name), described, in the order written. */
+export function describeFigures(source: string, fig: Record<string, unknown>, t0: number): FigureModel[] {
+  return Object.entries(fig).map(([k, v]) => figureModel(source, k, v, t0));
+}
+
+function figureModel(source: string, key: string, value: unknown, t0: number): FigureModel {
+  const info = describeFigure(source, key);
+  const bad = info ? info.bad === true && typeof value === 'number' && value > 0 : /^(duplicates|lost)$/i.test(key) && typeof value === 'number' && value > 0;
+  return { key, label: info?.label ?? key, value: info ? formatFigureValue(info, value, t0) : formatFigure(value), help: info?.help, bad };
+}
+
+/**
+ * Notifications per receiver and route: the route tree the cluster ran (scenario.start.routes) with,
+ * per route, the alerts routing sends there (from what the workload fired) and what arrived there
+ * (each delivered notification attributed to its route as the checkers do). A `continue: true`
+ * route shows its alerts on both rows. Histories without recorded routes get one row per receiver.
+ */
+export function routesOf(sc: LoadedScenario, notifications: readonly NotificationEvent[]): RoutesModel | undefined {
+  const start = sc.start;
+  if (!start) return undefined;
+  const tree = routeTree({ start, timers: start.timers });
+  const recorded = tree.recorded;
+  const rows = new Map<string, RouteRowModel & { alertKeys: Set<string>; routedKeys: Set<string>; groupKeys: Set<string> }>();
+  const rowFor = (id: string, init: () => Omit<RouteRowModel, 'alertsRouted' | 'alertsNotified' | 'notifications' | 'firing' | 'resolved' | 'undelivered' | 'groups'>) => {
+    let r = rows.get(id);
+    if (!r) {
+      r = { ...init(), alertsRouted: recorded ? 0 : undefined, alertsNotified: 0, notifications: 0, firing: 0, resolved: 0, undelivered: 0, groups: 0, alertKeys: new Set(), routedKeys: new Set(), groupKeys: new Set() };
+      rows.set(id, r);
+    }
+    return r;
+  };
+  if (recorded) {
+    for (const rec of tree.all) rowFor(rec.id, () => ({ route: rec.id, depth: rec.id.split('.').length - 1, receiver: rec.receiver, matchers: rec.matchers, continue: rec.continue }));
+    const fired = new Map<string, Record<string, string>>();
+    for (const e of sc.events) if (e.type === 'alert.fire') fired.set(e.alert, e.labels);
+    for (const [key, labels] of fired) for (const r of routesFor(tree, labels).routes) rows.get(r.id)?.routedKeys.add(key);
+  }
+  for (const n of notifications) {
+    const row = recorded
+      ? rows.get(routeOfGroup(tree, n).route.id)!
+      : rowFor(`receiver:${n.receiver}`, () => ({ route: undefined, depth: 0, receiver: String(n.receiver), matchers: [], continue: false }));
+    if (!n.delivered) {
+      row.undelivered++;
+      continue;
+    }
+    row.notifications++;
+    if (n.status === 'resolved') row.resolved++;
+    else row.firing++;
+    row.groupKeys.add(n.groupKey);
+    for (const a of n.alerts ?? []) row.alertKeys.add(a.key ?? labelKey(a.labels));
+  }
+  return {
+    recorded,
+    rows: [...rows.values()].map(({ alertKeys, routedKeys, groupKeys, ...r }) => ({
+      ...r,
+      alertsNotified: alertKeys.size,
+      alertsRouted: recorded ? routedKeys.size : undefined,
+      groups: groupKeys.size,
+    })),
   };
 }
 
@@ -479,37 +606,45 @@ export function faultWindows(events: readonly HistoryEvent[], rel: (t: number) =
   return [...byId.values()].sort((a, b) => a.from - b.from);
 }
 
+/** Keys shown large when no table describes them (figures of older runs or a user's suite). */
 const HEADLINE = /^(duplicates|lost|.*threshold.*)$/i;
 
 function formatFigure(v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(3).replace(/\.?0+$/, '');
   if (Array.isArray(v)) return v.map(formatFigure).join(', ');
+  if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
 
-export function splitFigures(fig: Record<string, unknown>): Pick<CheckModel, 'headline' | 'figures' | 'distributions' | 'sweep'> {
-  const headline: [string, string][] = [];
-  const figures: [string, string][] = [];
+/**
+ * A check's figures, described (src/report/figures.ts) and split: the headline ones shown large,
+ * the rest in a table, numeric series of 3 or more as distributions, a sweep with its threshold.
+ */
+export function splitFigures(fig: Record<string, unknown>, source = '', t0 = 0): Pick<CheckModel, 'headline' | 'figures' | 'distributions' | 'sweep'> {
+  const headline: FigureModel[] = [];
+  const figures: FigureModel[] = [];
   const distributions: Distribution[] = [];
   let sweep: CheckModel['sweep'];
   const thresholdKey = Object.keys(fig).find((k) => /threshold/i.test(k) && typeof fig[k] === 'number');
   for (const [k, v] of Object.entries(fig)) {
+    const info = describeFigure(source, k);
     const numeric = Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
     if (numeric && /sweep/i.test(k) && thresholdKey) {
-      sweep = { key: k, values: v as number[], threshold: fig[thresholdKey] as number, thresholdKey };
+      sweep = { key: k, label: info?.label ?? k, values: v as number[], threshold: fig[thresholdKey] as number, thresholdKey, thresholdLabel: describeFigure(source, thresholdKey)?.label ?? thresholdKey };
       continue;
     }
     if (numeric && (v as number[]).length >= 3) {
-      distributions.push(distribution(k, v as number[]));
+      distributions.push(distribution(k, v as number[], info ? { label: info.label, unit: info.unit, help: info.help } : undefined));
       continue;
     }
-    (HEADLINE.test(k) ? headline : figures).push([k, formatFigure(v)]);
+    const model = figureModel(source, k, v, t0);
+    (info ? info.headline === true : HEADLINE.test(k)) ? headline.push(model) : figures.push(model);
   }
   return { headline, figures, distributions, sweep };
 }
 
-export function distribution(key: string, values: number[]): Distribution {
+export function distribution(key: string, values: number[], described?: { label: string; unit: string; help: string }): Distribution {
   const s = [...values].sort((a, b) => a - b);
   const q = (p: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] ?? 0;
   const min = s[0] ?? 0;
@@ -519,7 +654,7 @@ export function distribution(key: string, values: number[]): Distribution {
   const edges = Array.from({ length: bins }, (_, i) => min + i * width);
   const counts = new Array<number>(bins).fill(0);
   for (const x of s) counts[Math.min(bins - 1, Math.floor((x - min) / width))]! += 1;
-  return { key, n: s.length, min, p50: q(0.5), p95: q(0.95), max, edges, counts };
+  return { key, label: described?.label ?? key, unit: described?.unit ?? '', help: described?.help, n: s.length, min, p50: q(0.5), p95: q(0.95), max, edges, counts };
 }
 
 async function logExcerpts(runDir: string, summary: ScenarioSummary, found: HistoryEvent[], all: NodeId[], cache: LogCache): Promise<LogExcerptModel[]> {

@@ -5,6 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderRunIndex, renderRunReport } from './render.js';
 import { writeFixtureRun } from '../../test/support/report/fixture-run.js';
+import { writeJudgedRun } from '../../test/support/report/judged-run.js';
 import { countPixels as countPixelsIn, DUP_RED, haveChromium, launchBrowser, openReport, screenshot, SHOTS, SKIP_REASON, CHROMIUM, type Browser, type Opened } from '../../test/support/report/browser.js';
 
 /**
@@ -35,6 +36,8 @@ describe.skipIf(!haveChromium)(`report in headless Chromium (${haveChromium ? CH
     runs['large'] = await writeFixtureRun(reports, 'large', { startedAt: '2026-01-15T13:00:00.000Z', notifications: 10_000 });
     for (const dir of Object.values(runs)) await renderRunReport(dir);
     await renderRunIndex(reports);
+    // Judged by the real checkers (real figure keys), in a folder of its own.
+    runs['judged'] = await writeJudgedRun(join(root, 'judged'), 'routing-loss');
     browser = await launchBrowser();
     context = browser.context;
   }, 180_000);
@@ -83,6 +86,67 @@ describe.skipIf(!haveChromium)(`report in headless Chromium (${haveChromium ? CH
     expect(after).toBeLessThan(before / 2);
     // The user data in this run is markup; it must show as text and never run.
     expect(await page.evaluate(() => document.body.innerText.includes('DiskFull</script><script>alert('))).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('for a person: the headline names the failed check first, figures have names with units and a description on hover, notifications per receiver and route', { timeout: 60_000 }, async () => {
+    const { page, problems } = await open(join(runs['judged']!, 'index.html'));
+    // The headline: no-loss failed (exactly-once held) — the failed check comes first.
+    const answer = (await page.locator('#answer').innerText()).replace(/\s+/g, ' ');
+    expect(answer).toMatch(/^Failed: no-loss in exactly-once\/0\.33\.1x3\. Held: exactly-once \(each of 6 group transitions while the cluster was healthy notified exactly once\); validity\.$/);
+    await shot(page, 'person-top.png');
+    // Headline figures: a readable name, the value with its unit, the description on hover.
+    // Checks keep their summary.json order in their anchors: no-loss, exactly-once, validity.
+    const noLoss = page.locator('#sc1-c1');
+    expect(await noLoss.locator('h3').innerText()).toMatch(/^FAIL\s+no-loss/);
+    const lost = noLoss.locator('.headline .fig[data-key="lostFiring"]');
+    expect((await lost.innerText()).replace(/\s+/g, ' ')).toBe('1 alert Alerts never notified firing');
+    expect(await lost.getAttribute('class')).toContain('bad');
+    await lost.hover();
+    expect(await lost.getAttribute('title')).toMatch(/^Per receiver and alert: owed a firing notification, and none came before the deadline/);
+    // Every figure, in a table: name (description on hover), value with unit, the raw key of summary.json.
+    await noLoss.locator('details.figures-box summary').click();
+    const deadline = noLoss.locator('table.figures tr[data-key="fireDeadlineMs"]');
+    expect((await deadline.innerText()).split('\t').map((c) => c.trim())).toEqual(['Firing deadline', '20500 ms (20.5 s)', 'fireDeadlineMs']);
+    const label = deadline.locator('td.described');
+    await label.hover();
+    expect(await label.getAttribute('title')).toContain('(N−1) × peer timeout');
+    expect(await noLoss.locator('table.figures tr[data-key="mutedDeliveriesIgnored"] td').first().innerText()).toBe('Deliveries during a silence, not counted');
+    const raw = await noLoss.locator('table.figures td.key').allInnerTexts();
+    const labels = await noLoss.locator('table.figures td:first-child').allInnerTexts();
+    expect(raw.length).toBe(27);
+    expect(labels.filter((l, i) => l === raw[i])).toEqual([]); // no raw key shown as a name
+    expect(await noLoss.locator('table.figures td:first-child:not([title])').count()).toBe(0); // each has its description
+    const eo = page.locator('#sc1-c2');
+    expect(await eo.locator('h3').innerText()).toMatch(/^PASS\s+exactly-once/);
+    await eo.locator('details.figures-box summary').click();
+    // The last transition was first delivered at t=18.12 s: + (3−1) × 2 s + 1 s retry + 0.5 s margin.
+    expect((await eo.locator('tr[data-key="latestHorizon"]').innerText()).split('\t').map((c) => c.trim())).toEqual(['Latest horizon', 't=23.62 s', 'latestHorizon']);
+    await shot(page, 'person-figures.png', '.check.c-fail');
+    // Notifications per receiver and route: continue: true sends Disk to pager AND ops; Mem never reached default.
+    const routes = page.locator('#sc1-routes table.routes-table');
+    expect(await routes.isVisible()).toBe(true);
+    const rows = (await routes.locator('tbody tr').allInnerTexts()).map((r) => r.split('\t').map((c) => c.trim()));
+    expect(rows).toEqual([
+      ['root', 'default', '(every alert)', 'stop', '1', '0', '0', '0', '0', '0', '0'],
+      ['root.0', 'pager', 'severity="critical"', 'continue', '1', '1', '2', '1', '1', '1', '0'],
+      ['root.1', 'ops', 'team="ops"', 'stop', '2', '2', '4', '2', '2', '2', '0'],
+    ]);
+    expect(await routes.locator('tbody tr').first().getAttribute('class')).toBe('warn');
+    await shot(page, 'person-routes.png', '#sc1-routes');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('the replay command is never cut off: it wraps in a narrow window and can be read whole', { timeout: 60_000 }, async () => {
+    const { page, problems } = await open(join(runs['judged']!, 'index.html'), { width: 520, height: 900 });
+    const replay = page.locator('#replay');
+    const box = await replay.evaluate((e) => ({ scroll: e.scrollWidth, client: e.clientWidth, height: e.clientHeight, text: (e as HTMLElement).innerText }));
+    expect(box.scroll).toBeLessThanOrEqual(box.client);
+    expect(box.height).toBeGreaterThan(30); // wrapped onto more than one line
+    expect(box.text).toBe('npx amchaos run --suite exactly-once --versions 0.33.1 --config my-routes.yml --out reports/judged-routing-loss --seed 7');
+    await shot(page, 'replay-narrow.png', 'header.top');
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -38,10 +38,14 @@ function dataBlock(html: string): { timelines: TimelineData[] } {
 const html = (dir: string): Promise<string> => readFile(join(dir, 'index.html'), 'utf8');
 
 describe('run report (index.html)', () => {
-  it('a passing run says PASS and answers the exactly-once question with yes', async () => {
+  it('a passing run says PASS and that every check held, with the exactly-once answer', async () => {
     const h = await html(runs['pass']!);
     expect(h).toContain('id="verdict">PASS<');
-    expect(h).toContain('Exactly once: yes.');
+    const answer = /<p class="answer" id="answer">([\s\S]*?)<\/p>/.exec(h)?.[1] ?? '';
+    expect(answer).toMatch(/^<strong class="t-pass">Held:<\/strong>/);
+    expect(answer).toMatch(/exactly-once<\/span> \((each of \d+|every) group transition/);
+    expect(answer).toContain('while the cluster was healthy notified exactly once');
+    expect(answer).not.toContain('Failed');
     expect(h).toContain('amchaos run --suite exactly-once --seed 42');
     expect(h).not.toContain('class="findings"');
   });
@@ -49,7 +53,13 @@ describe('run report (index.html)', () => {
   it('a failing run says FAIL, lists findings with when, from which node and under which fault', async () => {
     const h = await html(runs['no-cluster']!);
     expect(h).toContain('id="verdict">FAIL<');
-    expect(h).toContain('Exactly once: no.');
+    // The headline names the failed check first (and for the control: not clustered, not "healthy").
+    const answer = /<p class="answer" id="answer">([\s\S]*?)<\/p>/.exec(h)?.[1] ?? '';
+    expect(answer).toMatch(/^<strong class="t-fail">Failed:<\/strong> <span class="check-name">exactly-once<\/span> in <a[^>]*>control\/0\.28\.1x3-no-cluster<\/a> \(24 duplicate notifications with the nodes not clustered\)/);
+    expect(answer.indexOf('Failed:')).toBeLessThan(answer.indexOf('Could not run:'));
+    expect(answer.indexOf('Could not run:')).toBeLessThan(answer.indexOf('Failed as expected:'));
+    expect(answer.indexOf('Failed as expected:')).toBeLessThan(answer.indexOf('Held:'));
+    expect(answer).not.toContain('while healthy in');
     const findings = /<ol class="findings">([\s\S]*?)<\/ol>/.exec(h)?.[1] ?? '';
     // Unexpected failure first, then unknown, then the expected one.
     const order = ['control/0.28.1x3-no-cluster', 'exactly-once/tsamx3', 'exactly-once/0.25.0+0.28.1+0.33.1'].map((id) => findings.indexOf(id));
@@ -299,7 +309,7 @@ describe('reading run directories', () => {
     await writeFile(join(dir, 'summary.json'), JSON.stringify(summary));
     await renderRunReport(dir);
     const h = await html(dir);
-    expect(h).toContain('During injected faults there were 4 (0 while healthy, 4 during injected faults, within at most k)');
+    expect(h).toContain('during injected faults 4 (0 while healthy, 4 during injected faults, within at most k)');
     expect(h).toMatch(/<td class="num" title="4 \(0 while healthy[^"]*">4 \(4 in faults\)<\/td>/);
   });
 

@@ -1,3 +1,4 @@
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { exitCodeOf, EXIT } from '../checkers/outcome.js';
 import { AmchaosError } from '../errors/index.js';
@@ -22,6 +23,8 @@ export interface RunOptions {
   clusters: string[][];
   runtime: RuntimeName;
   outDir?: string;
+  /** With outDir: an existing run directory there is cleared first (refused without it). */
+  force?: boolean;
   seed?: number;
   clustered: boolean;
   configFile?: string;
@@ -59,9 +62,13 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const { summary, runDir } = await runSuite({ ...opts, signal: controller.signal });
-    printSummary(summary, runDir);
-    if (controller.signal.aborted) return EXIT.interrupted;
-    return exitCodeOf(summary.outcome);
+    const code = controller.signal.aborted ? EXIT.interrupted : exitCodeOf(summary.outcome);
+    // Set before printing: should stdout's reader be gone (EPIPE), the CLI exits with this code.
+    process.exitCode = code;
+    // Interrupted, the verdict and the report's path go to stderr, where the progress lines went:
+    // Ctrl-C also stops whatever reads our stdout (`| tee`, a pager).
+    printSummary(summary, runDir, controller.signal.aborted ? process.stderr : process.stdout);
+    return code;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -98,6 +105,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   const runId = newRunId();
   const seed = opts.seed ?? Math.floor(Math.random() * 0xffffffff);
   const runDir = resolve(opts.outDir ?? join('reports', runId));
+  const previousRun = opts.outDir !== undefined ? await checkOutDir(runDir, opts.outDir, opts.force === true) : [];
   const plans: ScenarioPlan[] = shardSlice(opts.clusters, opts.shard).map((names) => {
     const versions = names.map((n) => inputs.versions.get(n)!);
     const label = names.every((v) => v === names[0]) ? `${names[0]}x${versions.length}` : names.join('+');
@@ -121,6 +129,11 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   await preflight(runtime, plans, { runId, runDir, receiverPort: opts.receiverPort, probe: inputs.probe });
 
   // ---- Start: sweep leftovers of killed runs, then capture, then each scenario in turn. ----
+  if (previousRun.length > 0) {
+    // Never mix an old run's logs with this one's: --force empties the directory first.
+    for (const entry of previousRun) await rm(join(runDir, entry), { recursive: true, force: true });
+    log(`--force: removed the previous run in ${runDir} (${previousRun.join(', ')})`);
+  }
   const run = await openRun({ runId, outDir: runDir, receiverPort: opts.receiverPort, log });
   const scenarios: ScenarioSummary[] = [];
   const signal = opts.signal ?? new AbortController().signal;
@@ -139,22 +152,58 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   return { summary, runDir };
 }
 
-/** The command that replays this run: the same arguments with --seed pinned. */
+/**
+ * The command that replays this run: the same arguments with --seed pinned, without --out and
+ * --force — pasted, it writes a new run directory (reports/<run-id>) instead of being refused by,
+ * or clearing, the run it replays.
+ */
 export function replayCommand(argv: string[], seed: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--seed') {
+    if (a === '--seed' || a === '--out') {
       i++;
       continue;
     }
-    if (a.startsWith('--seed=')) continue;
+    if (a.startsWith('--seed=') || a.startsWith('--out=') || a === '--force') continue;
     out.push(a);
   }
   return ['npx', 'amchaos', ...out, '--seed', String(seed)];
 }
 
-function printSummary(summary: RunSummary, runDir: string): void {
+/** Files a run directory has (amchaos run and the vitest reporter write them). */
+const RUN_DIR_MARKERS = ['summary.json', 'history.jsonl'];
+
+/**
+ * --out must be a directory that does not exist, an empty one, or — with --force — an earlier run
+ * directory (summary.json or history.jsonl in it), whose entries are returned to be removed before
+ * this run writes. Anything else is refused before anything starts: a file, an existing run
+ * without --force (its logs would mix with the new ones), a non-empty folder that is not a run.
+ */
+async function checkOutDir(runDir: string, given: string, force: boolean): Promise<string[]> {
+  const st = await stat(runDir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
+  if (st === undefined) return [];
+  if (!st.isDirectory()) {
+    throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `--out ${given}: ${runDir} exists and is not a directory`, {
+      hint: 'Give --out the path of a directory to create (e.g. --out reports/r1), or leave --out out to write reports/<run-id>.',
+    });
+  }
+  const entries = await readdir(runDir);
+  if (entries.length === 0) return [];
+  if (!entries.some((e) => RUN_DIR_MARKERS.includes(e))) {
+    throw new AmchaosError('AMCHAOS_OUT_DIR_EXISTS', `--out ${given}: ${runDir} is a folder with other files in it (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''}), not a run directory`, {
+      hint: 'Give --out a new directory, e.g. --out reports/r2. amchaos clears only its own run directories (with --force).',
+    });
+  }
+  if (!force) {
+    throw new AmchaosError('AMCHAOS_OUT_DIR_EXISTS', `--out ${given}: ${runDir} holds an earlier run`, {
+      hint: `Add --force to replace it (its files are removed first), or give another directory, e.g. --out ${given.replace(/\/+$/, '')}-2.`,
+    });
+  }
+  return entries.sort();
+}
+
+function printSummary(summary: RunSummary, runDir: string, out: NodeJS.WritableStream): void {
   const lines = [`verdict: ${summary.outcome.toUpperCase()}${summary.interrupted ? ' (interrupted)' : ''}  (seed ${summary.seed})`];
   for (const s of summary.scenarios) {
     lines.push(`  ${s.outcome.padEnd(16)} ${s.id}${s.expectedFailure ? `  [${s.expectedFailure}]` : ''}`);
@@ -162,6 +211,6 @@ function printSummary(summary: RunSummary, runDir: string): void {
     if (s.error) lines.push(`           error: ${s.error.message}`);
     if (s.claim) lines.push(`           claim ${s.claim.mode.id}: ${s.claim.result.toUpperCase()} — ${s.claim.summary} (a finding, not a verdict)`);
   }
-  lines.push(`report: ${join(runDir, 'index.html')}`, `replay: ${summary.command.join(' ')}`);
-  process.stdout.write(lines.join('\n') + '\n');
+  lines.push(`report: ${join(runDir, 'index.html')}${summary.interrupted ? ' (partial: interrupted)' : ''}`, `replay: ${summary.command.join(' ')}`);
+  out.write(lines.join('\n') + '\n');
 }

@@ -23,7 +23,9 @@ function run(args: string[]) {
   let out = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  // 'close', not 'exit': at 'exit' the child's stdout/stderr may still hold its last lines (the
+  // error a test then looks for).
+  const exit = new Promise<number | null>((r) => proc.once('close', (code) => r(code)));
   return { proc, out: () => out, exit };
 }
 
@@ -82,7 +84,7 @@ describe.skipIf(!built)('tsam process (drop-in command line)', () => {
     const { silenceID } = (await res.json()) as { silenceID: string };
 
     p.proc.kill('SIGHUP');
-    for (let i = 0; i < 50 && p.out().split('Completed loading of configuration file').length < 3; i++) {
+    for (let i = 0; i < 200 && p.out().split('Completed loading of configuration file').length < 3; i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(p.out().split('Completed loading of configuration file').length).toBe(3);

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isAmchaosError } from '../errors/index.js';
 import { History, ofType } from '../history/history.js';
 import { labelKey } from '../history/types.js';
@@ -193,8 +193,11 @@ describe('AlertSource', () => {
     history = new History();
     e1.delayMs = 5000;
     const s = source({ clients: [c1] });
+    const before = e1.posts.length;
     const fired = s.fire(A);
-    await new Promise((r) => setTimeout(r, 100));
+    // In flight = the endpoint has it and holds the answer: wait for that (a fixed 100 ms could
+    // stop the source before the POST left).
+    await vi.waitFor(() => expect(e1.posts.length).toBe(before + 1), { timeout: 5_000, interval: 10 });
     await s.stop({ abort: true });
     await fired;
     const comp = ofType(history.all(), 'op.complete');
@@ -206,9 +209,10 @@ describe('AlertSource', () => {
   it('start() re-sends on its own every interval; stop() clears the timer', async () => {
     history = new History();
     const s = source({ resendIntervalMs: 100 });
+    const before = e1.posts.length;
     s.start();
     await s.fire(A);
-    while (e1.posts.length < 3) await new Promise((r) => setTimeout(r, 20));
+    await vi.waitFor(() => expect(e1.posts.length).toBeGreaterThanOrEqual(before + 3), { timeout: 10_000, interval: 20 });
     await s.stop();
     const n = e1.posts.length;
     await new Promise((r) => setTimeout(r, 300));

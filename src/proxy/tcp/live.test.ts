@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import net, { type Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProxyServer } from '../server.js';
 import { connectTcp, portOf, readFrom, sleep, startTcpEcho, tcpRoundTrip, type TcpEcho } from '../../../test/support/proxy/sockets.js';
 
@@ -37,17 +37,20 @@ afterEach(async () => {
 
 describe('toxics on live connections', () => {
   it('latency added mid-connection applies to the next round trip; removing it restores', async () => {
+    // "Without the toxic" means: faster than the toxic's latency. A 1 s latency keeps that apart from
+    // a loaded machine's slow round trip (a 250 ms bound failed when the worker was descheduled).
+    const LATENCY = 1000;
     await setup();
     const s = await client();
-    expect((await tcpRoundTrip(s, 'before')) ?? Infinity).toBeLessThan(250);
-    await server.addToxic('p', { type: 'latency', name: 'l', attributes: { latency: 300 } });
-    expect(await tcpRoundTrip(s, 'during')).toBeGreaterThanOrEqual(290);
+    expect((await tcpRoundTrip(s, 'before')) ?? Infinity).toBeLessThan(LATENCY);
+    await server.addToxic('p', { type: 'latency', name: 'l', attributes: { latency: LATENCY } });
+    expect(await tcpRoundTrip(s, 'during')).toBeGreaterThanOrEqual(LATENCY - 10);
     await server.updateToxic('p', 'l', { attributes: { latency: 0 } });
-    expect((await tcpRoundTrip(s, 'updated')) ?? Infinity).toBeLessThan(250);
-    await server.updateToxic('p', 'l', { attributes: { latency: 300 } });
-    expect(await tcpRoundTrip(s, 'again')).toBeGreaterThanOrEqual(290);
+    expect((await tcpRoundTrip(s, 'updated')) ?? Infinity).toBeLessThan(LATENCY);
+    await server.updateToxic('p', 'l', { attributes: { latency: LATENCY } });
+    expect(await tcpRoundTrip(s, 'again')).toBeGreaterThanOrEqual(LATENCY - 10);
     await server.removeToxic('p', 'l');
-    expect((await tcpRoundTrip(s, 'after')) ?? Infinity).toBeLessThan(250);
+    expect((await tcpRoundTrip(s, 'after')) ?? Infinity).toBeLessThan(LATENCY);
   });
 
   it('removing a latency toxic flushes what it holds at once, in order', async () => {
@@ -75,9 +78,11 @@ describe('toxics on live connections', () => {
     const r = readFrom(s, { timeoutMs: 300 });
     s.write('x'.repeat(100));
     expect((await r).data.length).toBe(0);
+    // The proxy counts the bytes when it reads them: wait for that (the 300 ms read window can end
+    // first when the worker was descheduled), then none may have been sent on.
+    await vi.waitFor(() => expect(server.stats('p').tcp.upstream.bytes_dropped - before.upstream.bytes_dropped).toBe(100), { timeout: 5_000, interval: 20 });
     const after = server.stats('p').tcp;
     expect(after.upstream.bytes_sent - before.upstream.bytes_sent).toBe(0);
-    expect(after.upstream.bytes_dropped - before.upstream.bytes_dropped).toBe(100);
   });
 
   it('no byte is lost, duplicated or reordered while toxics come and go mid-stream (cf. Toxiproxy TestNoDataDropped)', { timeout: 60_000 }, async () => {
@@ -235,7 +240,19 @@ describe('backpressure', () => {
       const s = await client();
       const chunk = Buffer.alloc(1024 * 1024);
       for (let i = 0; i < 64; i++) s.write(chunk);
-      await sleep(700);
+      // Wait until the proxy stops reading — its count holds still for 300 ms — instead of reading
+      // it after a fixed 700 ms (too soon on a loaded machine to tell a stall from a slow copy).
+      let last = -1;
+      let still = 0;
+      await vi.waitFor(
+        () => {
+          const now = server.stats('p').tcp.upstream.bytes_received;
+          still = now > 0 && now === last ? still + 1 : 0;
+          last = now;
+          expect(still).toBeGreaterThanOrEqual(3);
+        },
+        { timeout: 20_000, interval: 100 },
+      );
       const received = server.stats('p').tcp.upstream.bytes_received;
       // The kernel buffers a few MiB on each hop; without backpressure the proxy would read all 64 MiB.
       expect(received).toBeLessThan(24 * 1024 * 1024);

@@ -2,7 +2,7 @@
  * UDP relaying on the proxy's TCP listen address: datagrams both ways, per-client upstream sockets,
  * per-direction toxics, enable/disable, idle expiry, and the counters a harness uses to prove a cut.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProxyServer } from '../server.js';
 import {
   connectTcp,
@@ -104,8 +104,8 @@ describe('relaying', () => {
     const c = await client();
     c.send('1', port);
     await c.waitFor(1, 2000);
-    await sleep(500);
-    expect(server.stats('u').udp.sessions_active).toBe(0);
+    // The mapping expires on its own timer (150 ms idle): wait for it rather than for a fixed 500 ms.
+    await vi.waitFor(() => expect(server.stats('u').udp.sessions_active).toBe(0), { timeout: 5_000, interval: 20 });
     c.send('2', port);
     expect(await c.waitFor(2, 2000)).toBe(2);
     expect(server.stats('u').udp.sessions_total).toBe(2);
@@ -130,11 +130,24 @@ describe('UDP toxics', () => {
     const c = await client();
     await server.addToxic('u', { type: 'loss', name: 'loss', stream: 'upstream', attributes: { probability: 1 } });
     for (let i = 0; i < 20; i++) c.send(`x${i}`, port);
-    expect(await c.waitFor(1, 300)).toBe(0);
-    expect(server.stats('u').udp.upstream).toMatchObject({ packets_received: 20, packets_sent: 0, packets_dropped: 20 });
+    // Counted as the proxy reads them: wait for all 20 (not a fixed window), then none came back.
+    await vi.waitFor(() => expect(server.stats('u').udp.upstream).toMatchObject({ packets_received: 20, packets_sent: 0, packets_dropped: 20 }), { timeout: 5_000, interval: 10 });
+    expect(c.inbox).toHaveLength(0);
     await server.updateToxic('u', 'loss', { attributes: { probability: 0.5 } });
     for (let i = 0; i < 400; i++) c.send(`y${i}`, port);
-    await c.waitFor(400, 700);
+    // Every datagram read by the proxy, then the echoes in: wait until the inbox holds still (a
+    // fixed 700 ms counted a loaded machine's late echoes as lost).
+    await vi.waitFor(() => expect(server.stats('u').udp.upstream.packets_received).toBe(420), { timeout: 10_000, interval: 10 });
+    let last = -1;
+    let still = 0;
+    await vi.waitFor(
+      () => {
+        still = c.inbox.length === last ? still + 1 : 0;
+        last = c.inbox.length;
+        expect(still).toBeGreaterThanOrEqual(3);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
     expect(c.inbox.length).toBeGreaterThan(80);
     expect(c.inbox.length).toBeLessThan(320);
   });
@@ -144,10 +157,10 @@ describe('UDP toxics', () => {
     const c = await client();
     await server.addToxic('u', { type: 'blackhole', stream: 'downstream' });
     for (let i = 0; i < 5; i++) c.send('q', port);
-    await sleep(300);
+    // Wait for the five echoes to reach the blackhole (a fixed 300 ms raced them), then none came back.
+    await vi.waitFor(() => expect(server.stats('u').udp.downstream).toMatchObject({ packets_received: 5, packets_sent: 0, packets_dropped: 5 }), { timeout: 5_000, interval: 10 });
     expect(udpEcho.received).toHaveLength(5);
     expect(c.inbox).toHaveLength(0);
-    expect(server.stats('u').udp.downstream).toMatchObject({ packets_received: 5, packets_sent: 0, packets_dropped: 5 });
   });
 
   it('timeout drops every datagram on UDP (there is no connection to close)', async () => {

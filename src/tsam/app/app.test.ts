@@ -111,7 +111,10 @@ describe('tsam end to end (cluster disabled)', () => {
     expect(sres.status).toBe(200);
     const { silenceID } = (await sres.json()) as { silenceID: string };
     await post(node, '/api/v2/alerts', [{ labels: { alertname: 'Quiet' } }, { labels: { alertname: 'Loud' } }]);
-    await sleep(3000);
+    // Wait for Loud (flushed at group_wait), then a group_interval more in which an unsilenced Quiet
+    // — flushed at the same time — would have arrived too. Asserting after a fixed sleep raced Loud.
+    await cap.waitFor(1, 5000);
+    await sleep(1500);
     expect(cap.received.map((c) => (c.body['groupLabels'] as Record<string, string>)['alertname'])).toEqual(['Loud']);
     const listed = (await (await fetch(`${node.url}/api/v2/alerts?filter=alertname%3D%22Quiet%22`)).json()) as {
       status: { state: string; silencedBy: string[] };
@@ -152,9 +155,10 @@ describe('tsam end to end (cluster disabled)', () => {
   it('keeps the nflog empty while the receiver fails (4xx is not retried)', { timeout: 20_000 }, async () => {
     const { cap, node } = await setup(() => 400);
     await post(node, '/api/v2/alerts', [{ labels: { alertname: 'Broken' } }]);
-    await sleep(2500);
-    // One attempt per flush (no retry on 4xx), never logged: each flush tries again.
-    expect(cap.attempts()).toBeGreaterThanOrEqual(2);
+    // One attempt per flush (no retry on 4xx), never logged: each flush tries again. Wait for the
+    // third flush's attempt (a fixed sleep raced the second on a loaded machine): the first two
+    // answers have long been handled by then, so a wrongly logged 400 would show in the nflog.
+    await vi.waitFor(() => expect(cap.attempts()).toBeGreaterThanOrEqual(3), { timeout: 10_000, interval: 50 });
     expect(cap.received).toHaveLength(0);
     expect(node.app.nflog.size()).toBe(0);
   });
@@ -162,8 +166,8 @@ describe('tsam end to end (cluster disabled)', () => {
   it('fault no-dedup notifies on every flush', { timeout: 20_000 }, async () => {
     const { cap, node } = await setup(undefined, ['--tsam.fault=no-dedup']);
     await post(node, '/api/v2/alerts', [{ labels: { alertname: 'Dup' } }]);
-    await sleep(3600);
-    expect(cap.received.length).toBeGreaterThanOrEqual(3);
+    // Three flushes (group_wait 1s, then every 1s): waited for, not assumed done after a fixed sleep.
+    await vi.waitFor(() => expect(cap.received.length).toBeGreaterThanOrEqual(3), { timeout: 10_000, interval: 50 });
   });
 
   it('reloads the config on POST /-/reload and keeps running on a bad one', { timeout: 20_000 }, async () => {

@@ -28,7 +28,7 @@ import { Suspicion, remainingSuspicionTime, suspicionTimeout } from './failure.j
 import { AlertmanagerPeer, createClusterPeer } from './index.js';
 import type { ClusterChannel, ClusterPeerOptions, ClusterState } from './peer-api.js';
 import { TransmitLimitedQueue, retransmitLimit } from './queue.js';
-import { freePort, waitFor } from '../../../test/support/tsam/cluster.js';
+import { waitFor } from '../../../test/support/tsam/cluster.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const b = (s: string): Uint8Array => Buffer.from(s);
@@ -426,9 +426,11 @@ describe('bad input', () => {
   });
 
   it('a taken port is AMCHAOS_PORT_IN_USE', async () => {
-    const port = await freePort();
+    // Hold a port by listening on it (port 0: the kernel picks one no one holds — asking for a free
+    // port first and binding it later could lose it to another process in between).
     const srv = net.createServer();
-    await new Promise<void>((r) => srv.listen(port, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as net.AddressInfo).port;
     try {
       await bad({ listenAddress: `127.0.0.1:${port}` }, 'AMCHAOS_PORT_IN_USE', /cannot bind/);
     } finally {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newAlert, type Alert } from '../alerts/alerts.js';
 import { parseCompat } from '../compat/compat.js';
 import { parseConfig } from '../config/config.js';
@@ -96,8 +96,8 @@ describe('aggregation group timers', () => {
     const t0 = Date.now();
     d.process(alert({ alertname: 'A', i: '1' }));
     d.process(alert({ alertname: 'A', i: '2' }));
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(calls.length).toBeGreaterThanOrEqual(2);
+    // Two flushes: at group_wait, then a group_interval later — waited for, not assumed by a fixed 1 s.
+    await vi.waitFor(() => expect(calls.length).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 20 });
     expect(calls[0]!.at - t0).toBeGreaterThanOrEqual(290);
     expect(calls[0]!.alerts).toHaveLength(2);
     expect(calls[0]!.alerts.every((a) => a.endsAt === 0)).toBe(true); // firing: end hidden
@@ -107,28 +107,36 @@ describe('aggregation group timers', () => {
 
   it('flushes at once for an alert older than group_wait, and drops resolved alerts after success', async () => {
     const calls: Alert[][] = [];
-    const route = Route.fromConfig(parseConfig(TIMERS, c033).route, c033);
+    // A long group_wait, so "at once" is told apart from "after group_wait" by seconds, not by how
+    // soon a loaded machine runs a timer (the 150 ms this waited before raced the flush).
+    const LONG_WAIT = TIMERS.replace('group_wait: 300ms', 'group_wait: 10s');
+    const route = Route.fromConfig(parseConfig(LONG_WAIT, c033).route, c033);
     d = new Dispatcher(route, c033, async (_ctx, alerts) => (calls.push(alerts), true), (g) => g + 10_000, quiet);
     const t0 = Date.now();
     const old = alert({ alertname: 'B' }, t0 - 60_000);
     old.endsAt = t0 - 1; // already resolved
     d.process(old);
-    await new Promise((r) => setTimeout(r, 150));
-    expect(calls).toHaveLength(1); // no 300ms group_wait
-    await new Promise((r) => setTimeout(r, 500));
+    await vi.waitFor(() => expect(calls).toHaveLength(1), { timeout: 5_000, interval: 10 }); // not after the 10 s group_wait
+    await new Promise((r) => setTimeout(r, 1000)); // more than two group intervals
     expect(calls).toHaveLength(1); // resolved alert removed after the successful flush: group empty
   });
 
   it('keeps one pending tick while a flush runs', async () => {
     let n = 0;
+    let running = 0;
+    let mostAtOnce = 0;
     const route = Route.fromConfig(parseConfig(TIMERS, c033).route, c033);
     d = new Dispatcher(route, c033, async () => {
       n++;
+      mostAtOnce = Math.max(mostAtOnce, ++running);
       await new Promise((r) => setTimeout(r, 1000)); // longer than two group intervals
+      running--;
       return true;
     }, (g) => g + 10_000, quiet);
     d.process(alert({ alertname: 'C' }));
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(n).toBe(2); // not 3: ticks during a flush collapse into one
+    // The ticks during the first flush collapse into one pending tick, run after it: a second flush
+    // follows, never beside it. Counted by overlap, not by how many flushes a fixed 1.5 s held.
+    await vi.waitFor(() => expect(n).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 20 });
+    expect(mostAtOnce).toBe(1);
   });
 });

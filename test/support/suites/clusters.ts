@@ -77,6 +77,8 @@ export function runForTest(
     timers: {},
     clustered: true,
     outDir,
+    // Each test writes its own fixed directory: a re-run of the tests replaces the one before.
+    force: true,
     argv: opts.clustered === false ? [...argv, '--no-cluster'] : argv,
     log: () => undefined,
     ...(seedFromEnv() !== undefined ? { seed: seedFromEnv()! } : {}),
