@@ -59,10 +59,11 @@ function neverNotified(view: ScenarioView, phase: string): ClaimDecision {
   const got = new Set<string>();
   for (const n of phaseNotifications(view, phase)) if (n.delivered) for (const a of n.alerts) if (a.status === 'firing') got.add(a.key);
   const missing = [...keys].filter((k) => !got.has(k));
-  const figures = { alerts: keys.size, neverNotified: missing.length };
-  if (missing.length === 0) return decision('not-reproduced', `every one of ${keys.size} alert(s) of phase "${phase}" was notified firing`, [], figures);
+  // A claim's own counts (not scenario figures).
+  const counts = { alerts: keys.size, neverNotified: missing.length };
+  if (missing.length === 0) return decision('not-reproduced', `every one of ${keys.size} alert(s) of phase "${phase}" was notified firing`, [], counts);
   const ev: Evidence[] = [{ kind: 'never-notified', message: `${missing.length} of ${keys.size} alert(s) of phase "${phase}" were never notified firing (first: ${missing[0]})`, events: [], data: { alerts: missing.slice(0, 50) } }];
-  return decision('reproduced', `${missing.length} of ${keys.size} alert(s) never notified firing`, ev, figures);
+  return decision('reproduced', `${missing.length} of ${keys.size} alert(s) never notified firing`, ev, counts);
 }
 
 /** When the first alert of the first step above the control was fired: the control is judged until then. */

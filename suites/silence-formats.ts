@@ -63,10 +63,11 @@ export function silencesListedAsMade(): (view: ScenarioView, phase: string) => C
         });
       }
     }
-    const figures = { silences: made.length, listingsCompared: compared, differing: evidence.length };
-    if (compared === 0) return decision('unknown', `no node listed the silences of phase "${phase}" after they were made`, [], figures);
-    if (evidence.length > 0) return decision('reproduced', `${evidence.length} of ${compared} listing(s) of a silence differ from how it was made`, evidence.slice(0, 20), figures);
-    return decision('not-reproduced', `every node listed each of ${made.length} silence(s) of phase "${phase}" exactly as made (${compared} listing(s))`, [], figures);
+    // A claim's own counts (not scenario figures).
+    const counts = { silences: made.length, listingsCompared: compared, differing: evidence.length };
+    if (compared === 0) return decision('unknown', `no node listed the silences of phase "${phase}" after they were made`, [], counts);
+    if (evidence.length > 0) return decision('reproduced', `${evidence.length} of ${compared} listing(s) of a silence differ from how it was made`, evidence.slice(0, 20), counts);
+    return decision('not-reproduced', `every node listed each of ${made.length} silence(s) of phase "${phase}" exactly as made (${compared} listing(s))`, [], counts);
   };
 }
 

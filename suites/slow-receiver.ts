@@ -89,8 +89,13 @@ export const slowReceiver: SuiteDefinition<SlowReceiverFigures> = {
         await ctx.sleep(delayMs);
         await ctx.nemesis.remove(fault);
         const c = phase.count();
-        ctx.figures[name === 'slow' ? 'duplicatesSlow' : 'duplicatesSlower'] = c.duplicates;
-        ctx.figures[name === 'slow' ? 'maxCopiesSlow' : 'maxCopiesSlower'] = c.maxCopies;
+        if (name === 'slow') {
+          ctx.figures['duplicatesSlow'] = c.duplicates;
+          ctx.figures['maxCopiesSlow'] = c.maxCopies;
+        } else {
+          ctx.figures['duplicatesSlower'] = c.duplicates;
+          ctx.figures['maxCopiesSlower'] = c.maxCopies;
+        }
         mark(ctx, `${name}: ${c.duplicates} duplicate(s) over ${c.transitions} transition(s), up to ${c.maxCopies} copies`);
       }
       ctx.figures['cancelledSends'] = ctx.notifications().filter((n) => n.answered === 'slow').length;

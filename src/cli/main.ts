@@ -82,6 +82,7 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
     .option('--shard <i/n>', 'run only the i-th of n stable slices (CI), merge the shards with `amchaos report merge`')
     .option('--concurrency <n>', 'clusters at once (a suite that loads the machine runs alone)', '3')
     .option('--suites <list>', 'only these suites (comma-separated)')
+    .addHelpText('after', examplesText(EXAMPLES.catalogue))
     .action(async (flags: { versions: string; out?: string; shard?: string; concurrency: string; suites?: string }) => {
       const [{ catalogueCommand, parseCatalogueVersions }, { parseShard }] = await Promise.all([import('../catalogue/catalogue.js'), import('../run/shard.js')]);
       process.exitCode = await catalogueCommand(await loadSuites(), {
@@ -161,6 +162,7 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
     .description('merge run directories (CI shards, catalogue parts) into one run directory: one report, one junit.xml, one matrix')
     .argument('<dirs...>', 'the run directories to merge (each with summary.json)')
     .option('--out <dir>', 'the merged run directory to write (default reports/merged-<time>)')
+    .addHelpText('after', examplesText(EXAMPLES.merge))
     .action(async (dirs: string[], flags: { out?: string }) => {
       const out = flags.out ?? `reports/merged-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
       const [{ mergeRunDirs }, { exitCodeOf }] = await Promise.all([import('../report/merge.js'), import('../checkers/outcome.js')]);
