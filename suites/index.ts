@@ -5,6 +5,18 @@ import { prometheusHa } from './prometheus-ha.js';
 import { receiverOutage } from './receiver-outage.js';
 import { restart } from './restart.js';
 import { silences } from './silences.js';
+import { slowReceiver } from './slow-receiver.js';
+import { repeatInterval } from './repeat-interval.js';
+import { flapping } from './flapping.js';
+import { resolvedDropped } from './resolved-dropped.js';
+import { groupKeyCollision } from './group-key-collision.js';
+import { retention } from './retention.js';
+import { clusterLabel } from './cluster-label.js';
+import { clockSkew } from './clock-skew.js';
+import { silenceRestart } from './silence-restart.js';
+import { silenceFormats } from './silence-formats.js';
+import { rollingUpgrade } from './rolling-upgrade.js';
+import { gossipLoad } from './gossip-load.js';
 import { splitBrain } from './split-brain.js';
 import { udpCut } from './udp-cut.js';
 
@@ -18,4 +30,16 @@ export const SUITES: Readonly<Record<string, SuiteDefinition>> = {
   [receiverOutage.name]: receiverOutage,
   [restart.name]: restart,
   [prometheusHa.name]: prometheusHa,
+  [slowReceiver.name]: slowReceiver,
+  [repeatInterval.name]: repeatInterval,
+  [flapping.name]: flapping,
+  [resolvedDropped.name]: resolvedDropped,
+  [groupKeyCollision.name]: groupKeyCollision,
+  [retention.name]: retention,
+  [clusterLabel.name]: clusterLabel,
+  [clockSkew.name]: clockSkew,
+  [silenceRestart.name]: silenceRestart,
+  [silenceFormats.name]: silenceFormats,
+  [rollingUpgrade.name]: rollingUpgrade,
+  [gossipLoad.name]: gossipLoad,
 };

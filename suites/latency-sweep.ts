@@ -1,3 +1,5 @@
+import { combineDecisions, decision, duplicates, FAILURE_MODES, type Claim } from '../src/claims/index.js';
+import type { ScenarioView } from '../src/checkers/scenario.js';
 import type { LatencyProbe, LatencySweepFigures } from '../src/summary/figures.js';
 import type { SuiteDefinition } from '../src/run/suite.js';
 import { ClusterWatch, firePhase, holdFiringSince, mark, newAlertSource, settleMarginMs, summariseStatus } from '../src/steps/index.js';
@@ -44,11 +46,43 @@ export interface LatencySweepSuiteFigures extends LatencySweepFigures {
  * Which control proves the counting can fail: the sweep itself (probes below the threshold count
  * 0, above it > 0; the vitest file asserts both exist); for no-loss, src/checkers/no-loss.test.ts.
  */
+/** The probes of a sweep as the history recorded them: the i-th latency fault and phase latency-i. */
+export function sweepProbes(view: ScenarioView): { phase: string; latencyMs: number }[] {
+  return view.faults
+    .filter((f) => f.kind === 'latency' && f.applied)
+    .map((f, i) => ({ phase: `latency-${i + 1}`, latencyMs: Number((f.spec as { latencyMs?: unknown } | undefined)?.latencyMs ?? NaN) }))
+    .filter((p) => Number.isFinite(p.latencyMs));
+}
+
+/**
+ * The claim of the sweep: probes at or above the peer timeout have duplicates (fault part); probes
+ * at or below half of it have none (control part). Probes in between are the threshold's search,
+ * judged by neither; a sweep that never probed one side leaves that part unknown.
+ */
+export function latencyClaim(): Claim {
+  const dup = duplicates({ what: 'gossip latency on every peer link' });
+  const part = (view: ScenarioView, keep: (ms: number) => boolean, side: string) => {
+    const probes = sweepProbes(view).filter((p) => keep(p.latencyMs));
+    if (probes.length === 0) return decision('unknown', `the sweep probed no latency ${side}`);
+    return combineDecisions(probes.map((p) => ({ phase: `${p.phase} (${p.latencyMs} ms)`, d: dup(view, p.phase) })));
+  };
+  return {
+    mode: FAILURE_MODES.latency,
+    statement: 'with one-way gossip latency at or above the peer timeout on every peer link, transitions are delivered more than once',
+    control: 'probes of the same sweep at or below half the peer timeout: each transition once',
+    decide({ view }) {
+      const pt = view.timers.peerTimeoutMs;
+      return { fault: part(view, (ms) => ms >= pt, `at or above the peer timeout (${pt} ms)`), control: part(view, (ms) => ms <= pt / 2, `at or below half the peer timeout (${pt / 2} ms)`) };
+    },
+  };
+}
+
 export const latencySweep: SuiteDefinition<LatencySweepSuiteFigures> = {
   name: 'latency-sweep',
   summary: 'bisect the gossip latency (all peer links) at which duplicates start, for the configured peer timeout; none lost',
   checks: ['no-loss', 'validity'],
   needs: { linkFaults: true },
+  claim: latencyClaim(),
   async drive(ctx) {
     const watch = new ClusterWatch(ctx);
     const source = newAlertSource(ctx);

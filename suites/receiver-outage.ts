@@ -1,3 +1,4 @@
+import { duplicates, FAILURE_MODES, phaseClaim } from '../src/claims/index.js';
 import { duringInjectedFault } from '../src/checkers/expectations.js';
 import { deriveWindows } from '../src/checkers/scenario.js';
 import type { SuiteDefinition } from '../src/run/suite.js';
@@ -45,6 +46,14 @@ export const receiverOutage: SuiteDefinition<ReceiverOutageFigures> = {
   name: 'receiver-outage',
   summary: 'the receiver answers 5xx, then is down, longer than the peer timeout, then recovers: every position retries (duplicates counted), none lost',
   checks: ['no-loss', 'exactly-once', 'validity'],
+  claim: phaseClaim({
+    mode: FAILURE_MODES.receiverOutage,
+    statement: 'a receiver failing (5xx, then down) longer than the peer timeout gets more than one copy of a transition once it recovers',
+    control: 'the baseline notified before the outage, with the receiver healthy: each transition once',
+    faultPhases: ['outage'],
+    controlPhases: ['baseline'],
+    predicate: duplicates({ what: 'after the receiver outage' }),
+  }),
   knownBehaviours: [
     duringInjectedFault({
       id: 'receiver-outage',

@@ -1,3 +1,5 @@
+import { duplicates, FAILURE_MODES, phaseClaim } from '../src/claims/index.js';
+import type { ScenarioView } from '../src/checkers/scenario.js';
 import type { NodeId } from '../src/history/types.js';
 import type { FaultSpec } from '../src/nemesis/types.js';
 import { longestRouteTimers, type ScenarioContext, type SuiteDefinition } from '../src/run/suite.js';
@@ -53,6 +55,16 @@ export const restart: SuiteDefinition<RestartFigures> = {
   name: 'restart',
   summary: 'kill and restart a node (storage kept, then wiped), pause one past the suspicion timeout: re-notifications counted, none lost',
   checks: ['no-loss', 'exactly-once', 'validity'],
+  claim: phaseClaim({
+    mode: FAILURE_MODES.restart,
+    statement: 'a node killed (SIGKILL) and restarted, with its storage kept or wiped, notifies again the groups the cluster already notified',
+    control: 'the same groups before the first restart: each transition once',
+    faultPhases: ['steady'],
+    controlPhases: ['steady'],
+    // The kills, up to the pause (a paused node expiring its alerts is another behaviour: the figures count it).
+    predicate: duplicates({ what: 'after a SIGKILL restart', from: (view) => firstKind(view, 'restart'), until: (view) => firstKind(view, 'pause') }),
+    controlPredicate: duplicates({ until: (view) => firstKind(view, 'restart') }),
+  }),
   async drive(ctx) {
     const watch = new ClusterWatch(ctx);
     const source = newAlertSource(ctx);
@@ -129,6 +141,11 @@ export const restart: SuiteDefinition<RestartFigures> = {
     }
   },
 };
+
+function firstKind(view: ScenarioView, kind: string): number | undefined {
+  const starts = view.faults.filter((f) => f.kind === kind && f.applied).map((f) => f.start);
+  return starts.length > 0 ? Math.min(...starts) : undefined;
+}
 
 function renotifications(ctx: ScenarioContext, keys: readonly string[], fault: string, from: number, to: number, backInMs: number | null): RestartPhase {
   const wanted = new Set(keys);

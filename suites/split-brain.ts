@@ -1,3 +1,4 @@
+import { duplicates, FAILURE_MODES, phaseClaim } from '../src/claims/index.js';
 import { AmchaosError } from '../src/errors/index.js';
 import type { SuiteDefinition } from '../src/run/suite.js';
 import { matchersForAlert, SilenceOps } from '../src/workload/silences.js';
@@ -38,6 +39,14 @@ export interface SplitBrainFigures {
 
 export const splitBrain: SuiteDefinition<SplitBrainFigures> = {
   name: 'split-brain',
+  claim: phaseClaim({
+    mode: FAILURE_MODES.splitBrain,
+    statement: 'while one node is isolated, each side elects its own position 0 and the same transition is delivered by both',
+    control: 'transitions fired after the heal: each once',
+    faultPhases: ['partition'],
+    controlPhases: ['after-heal'],
+    predicate: duplicates({ what: 'one notification per side' }),
+  }),
   summary: 'isolate one node until it is declared dead: one notification per side (counted), none lost; after heal silences converge and no duplicates',
   checks: ['no-loss', 'at-most-k', 'exactly-once', 'validity', 'convergence'],
   needs: { linkFaults: true },

@@ -1,3 +1,4 @@
+import { duplicates, FAILURE_MODES, phaseClaim } from '../src/claims/index.js';
 import { duringInjectedFault } from '../src/checkers/expectations.js';
 import { deriveWindows } from '../src/checkers/scenario.js';
 import type { SuiteDefinition } from '../src/run/suite.js';
@@ -57,6 +58,14 @@ export const udpCut: SuiteDefinition<UdpCutFigures> = {
   name: 'udp-cut',
   summary: 'UDP cut between all peers, TCP open: status stays ready with all peers while nflog gossip is lost; duplicates counted, none lost',
   checks: ['no-loss', 'exactly-once', 'validity'],
+  claim: phaseClaim({
+    mode: FAILURE_MODES.udpCut,
+    statement: 'with UDP cut and TCP open between all peers, transitions are delivered more than once (nflog gossip lost while status says ready)',
+    control: 'the baseline notified with UDP working: each transition once',
+    faultPhases: ['udp-cut-1', 'udp-cut-2', 'udp-cut-3'],
+    controlPhases: ['baseline'],
+    predicate: duplicates({ what: 'UDP cut, TCP open' }),
+  }),
   needs: { linkFaults: true },
   knownBehaviours: [
     duringInjectedFault({

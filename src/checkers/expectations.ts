@@ -125,6 +125,70 @@ export function duringSourceMistake(o: SourceMistakeOptions): KnownBehaviour {
 }
 
 /**
+ * A fault the suite injected on particular nodes (a skewed clock, other flags) explains a failing
+ * item when the offending notification it names — the last one: the stale state, the copy, the
+ * notification despite a silence — was sent by a node that fault acted on, while it was in place
+ * (plus a tail): the misbehaviour is that node's, under the condition the suite gave it.
+ */
+export function fromInjectedNode(o: InjectedFaultOptions): KnownBehaviour {
+  return {
+    id: o.id,
+    checks: o.checks ?? ['exactly-once', 'validity'],
+    expected: true,
+    explain(view, e) {
+      const notes = e.events.map((seq) => view.events.find((x) => x.seq === seq)).filter((x): x is Extract<(typeof view.events)[number], { type: 'notification' }> => x?.type === 'notification');
+      if (notes.length === 0) return undefined;
+      const tail = o.tailMs(view);
+      const windows = view.faults.filter((f) => f.applied && o.faults.includes(f.kind) && (!o.matchSpec || o.matchSpec(f.spec)));
+      const suspect = notes[notes.length - 1]!;
+      const w = windows.find((f) => suspect.sender !== undefined && (f.nodes ?? []).includes(suspect.sender) && f.start <= suspect.t && suspect.t <= f.end + tail);
+      if (!w) return undefined;
+      return `${o.reason} — sent by ${suspect.sender} inside the injected fault #${w.fault} "${w.description}" (+${(tail / 1000).toFixed(1)} s tail)`;
+    },
+  };
+}
+
+export interface SuiteRouteOptions {
+  id: string;
+  /** The matcher (as the route records it, e.g. `amchaos_phase="flap"`) that marks the suite's own route. */
+  routeMatcher: string;
+  checks: readonly string[];
+  /** The evidence on that route the behaviour covers: another known behaviour that must explain it too, or evidence kinds. */
+  explainedBy?: KnownBehaviour;
+  kinds?: readonly string[];
+  reason: string;
+}
+
+/**
+ * A condition the suite set up in its own config (a route with timers that cannot be exactly-once,
+ * a repeat_interval the nflog outlives): evidence on that route — and only of the kinds, or
+ * explained by the behaviour, the suite names — is expected, because the suite injected it. The
+ * same evidence on any other route stays a failure (CONFIG_BEHAVIOURS still explain it there).
+ */
+export function onSuiteRoute(o: SuiteRouteOptions): KnownBehaviour {
+  return {
+    id: o.id,
+    checks: o.checks,
+    expected: true,
+    explain(view, e) {
+      // An ambiguous group (one receiver on several matching routes) names them all ("root.0|root.1"): every one must be the suite's.
+      const id = e.data?.['route'];
+      const tree = routeTree(view);
+      const routes = typeof id === 'string' ? id.split('|').map((part) => tree.all.find((r) => r.id === part)) : [routeOfEvidence(view, e)];
+      if (routes.length === 0 || routes.some((r) => !r || !r.matchers.includes(o.routeMatcher))) return undefined;
+      const route = routes[0]!;
+      if (o.kinds && !o.kinds.includes(e.kind)) return undefined;
+      if (o.explainedBy) {
+        const inner = o.explainedBy.explain(view, e);
+        if (!inner) return undefined;
+        return `${o.reason} — inside the suite's own route ${String(id ?? route.id)} (${o.routeMatcher}): ${inner}`;
+      }
+      return `${o.reason} — inside the suite's own route ${String(id ?? route.id)} (${o.routeMatcher})`;
+    },
+  };
+}
+
+/**
  * Upstream #3551 / #4008 (not expected: it comes from the timers): with group_interval ≤ (N−1) ×
  * peer_timeout, the last position's flush is still waiting when the next group_interval tick
  * starts, so it can send a state the cluster already moved past — a copy that arrives at least

@@ -207,7 +207,7 @@ describe('amchaos CLI: --out', () => {
 });
 
 describe('amchaos CLI: help, version, suites, versions', () => {
-  const commands = ['run', 'suites', 'versions', 'check', 'report', 'proxy', 'sweep', 'tsam'];
+  const commands = ['run', 'suites', 'versions', 'check', 'report', 'catalogue', 'proxy', 'sweep', 'tsam'];
 
   it('every command\'s --help has examples, each an amchaos command', async () => {
     for (const c of [...commands, '']) {

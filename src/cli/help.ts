@@ -20,7 +20,7 @@ export function amchaosVersion(): string {
 
 type Example = [what: string, command: string];
 
-export const EXAMPLES: Record<'amchaos' | 'run' | 'suites' | 'versions' | 'check' | 'report' | 'proxy' | 'sweep' | 'tsam', Example[]> = {
+export const EXAMPLES: Record<'amchaos' | 'run' | 'suites' | 'versions' | 'check' | 'report' | 'merge' | 'catalogue' | 'proxy' | 'sweep' | 'tsam', Example[]> = {
   amchaos: [
     ['the main job: exactly-once on real 0.25.0, 0.28.1 and 0.33.1 clusters, report in reports/r1', 'amchaos run --suite exactly-once --versions 0.25.0,0.28.1,0.33.1 --out reports/r1'],
     ['what there is to run', 'amchaos suites && amchaos versions'],
@@ -38,6 +38,8 @@ export const EXAMPLES: Record<'amchaos' | 'run' | 'suites' | 'versions' | 'check
     ['run again into the same directory, replacing the old run', 'amchaos run --suite exactly-once --out reports/r1 --force'],
     ['real Prometheus as the source: an HA pair of 2.42.0 sending to every node, and the classic mistakes', 'amchaos run --suite prometheus-ha --source prometheus --prometheus 2.42.0 --versions 0.25.0,0.33.1'],
     ['your own Prometheus rules (checked with promtool) over the alert set, with your routing', 'amchaos run --suite exactly-once --source prometheus --config fixtures/configs/routing-example.yml --rules fixtures/rules/example.yml'],
+    ['a cluster of 0.25.0 upgraded node by node to 0.33.1 while alerts fire and resolve', 'amchaos run --suite rolling-upgrade --versions 0.25.0 --upgrade-to 0.33.1'],
+    ['the second of four stable slices of the clusters (CI); merge them with `amchaos report merge`', 'amchaos run --suite exactly-once --versions 0.25.0,0.28.1,0.33.1,tsam --shard 2/4 --out reports/part-2'],
   ],
   suites: [['the suites and what each needs', 'amchaos suites']],
   versions: [
@@ -50,6 +52,14 @@ export const EXAMPLES: Record<'amchaos' | 'run' | 'suites' | 'versions' | 'check
   report: [
     ['re-render one run\'s index.html and junit.xml', 'amchaos report reports/r1'],
     ['re-render every run in a folder, and the folder\'s index', 'amchaos report reports'],
+  ],
+  merge: [
+    ['CI shards into one report, one junit.xml and (for the catalogue) one matrix', 'amchaos report merge reports/part-1 reports/part-2 --out reports/all'],
+  ],
+  catalogue: [
+    ['every failure mode on every version here: the matrix in reports/cat/catalogue.html (as root: the netns suites)', 'amchaos catalogue --versions 0.25.0,0.28.1,0.33.1,tsam --out reports/cat'],
+    ['some modes on one version', 'amchaos catalogue --versions 0.33.1 --suites slow-receiver,flapping --out reports/cat-some'],
+    ['the first of four CI slices; merge them with `amchaos report merge`', 'amchaos catalogue --shard 1/4 --out reports/part-1'],
   ],
   proxy: [
     ['the link proxy alone (Toxiproxy\'s HTTP API, TCP + UDP); Ctrl-C stops it', 'amchaos proxy --listen 127.0.0.1:8474'],

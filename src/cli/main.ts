@@ -43,7 +43,9 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
     .option('--prometheus <version>', 'Prometheus version with --source prometheus: 2.42.0, 2.53.3, 3.5.3, upstream:X.Y.Z, a path (default 2.42.0)')
     .option('--prometheus-replicas <n>', 'Prometheus replicas, each sending to every node (default 2)')
     .option('--rules <file>', 'your Prometheus rule file (checked with promtool), evaluated over the exporter\'s amchaos_alert gauges')
-    .option('--prometheus-config <file>', 'your prometheus.yml: its alerting: section and alert_relabel_configs kept, Alertmanager targets replaced by the cluster');
+    .option('--prometheus-config <file>', 'your prometheus.yml: its alerting: section and alert_relabel_configs kept, Alertmanager targets replaced by the cluster')
+    .option('--upgrade-to <version>', 'the version upgrade faults restart nodes with (rolling-upgrade)')
+    .option('--shard <i/n>', 'run only the i-th of n stable slices of the clusters (CI; merge with `amchaos report merge`)');
   for (const [flag, key, help] of TIMER_FLAGS) run.addOption(new Option(`--${flag} <duration>`, `${help} (default: ${timerDefaultText(key)})`));
   run.addHelpText('after', runHelpText() + examplesText(EXAMPLES.run));
   run.action(async (flags: Record<string, unknown>) => {
@@ -55,7 +57,10 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
       throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `--log-level must be debug or info, got "${logLevel}"`);
     }
     const suite = await resolveSuite(String(flags['suite']), await loadSuites());
+    const { parseShard } = await import('../run/shard.js');
     const code = await runCommand({
+      ...(flags['upgradeTo'] !== undefined ? { upgradeTo: String(flags['upgradeTo']) } : {}),
+      ...(flags['shard'] !== undefined ? { shard: parseShard(String(flags['shard'])) } : {}),
       suite,
       clusters: parseVersionsList(String(flags['versions']), nodes),
       runtime: parseRuntime(String(flags['runtime'])),
@@ -80,6 +85,27 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
     });
     process.exitCode = code;
   });
+
+  program
+    .command('catalogue')
+    .description('run every failure-mode scenario once per version and write the matrix (failure mode × version → reproduced / not reproduced / unknown) with the report')
+    .option('--versions <list>', 'comma-separated versions, one column each', '0.25.0,0.28.1,0.33.1,tsam')
+    .option('--out <dir>', 'the catalogue directory (default reports/catalogue-<time>); scenario runs go to <dir>/runs/')
+    .option('--shard <i/n>', 'run only the i-th of n stable slices (CI), merge the shards with `amchaos report merge`')
+    .option('--concurrency <n>', 'clusters at once (a suite that loads the machine runs alone)', '3')
+    .option('--suites <list>', 'only these suites (comma-separated)')
+    .addHelpText('after', examplesText(EXAMPLES.catalogue))
+    .action(async (flags: { versions: string; out?: string; shard?: string; concurrency: string; suites?: string }) => {
+      const [{ catalogueCommand, parseCatalogueVersions }, { parseShard }] = await Promise.all([import('../catalogue/catalogue.js'), import('../run/shard.js')]);
+      process.exitCode = await catalogueCommand(await loadSuites(), {
+        versions: parseCatalogueVersions(flags.versions),
+        outDir: flags.out ?? `reports/catalogue-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`,
+        ...(flags.shard !== undefined ? { shard: parseShard(flags.shard) } : {}),
+        concurrency: parseNodes(flags.concurrency),
+        ...(flags.suites !== undefined ? { suites: flags.suites.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
+        argv: process.argv.slice(2),
+      });
+    });
 
   program
     .command('suites')
@@ -136,7 +162,7 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
       process.exitCode = exitCodeOf(r.outcome);
     });
 
-  program
+  const report = program
     .command('report')
     .description('re-render the HTML report and JUnit XML of a run directory (or of every run in a reports folder)')
     .argument('<dir>', 'a run directory (with summary.json) or a folder of runs')
@@ -150,6 +176,19 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
       if (r.index) process.stdout.write(`index ${r.index}\n`);
       // A single run's re-render exits like the run did; a folder exits 0 unless a run failed to render.
       process.exitCode = r.outcome ? exitCodeOf(r.outcome) : r.failed.length > 0 ? 2 : 0;
+    });
+  report
+    .command('merge')
+    .description('merge run directories (CI shards, catalogue parts) into one run directory: one report, one junit.xml, one matrix')
+    .argument('<dirs...>', 'the run directories to merge (each with summary.json)')
+    .option('--out <dir>', 'the merged run directory to write (default reports/merged-<time>)')
+    .addHelpText('after', examplesText(EXAMPLES.merge))
+    .action(async (dirs: string[], flags: { out?: string }) => {
+      const out = flags.out ?? `reports/merged-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
+      const [{ mergeRunDirs }, { exitCodeOf }] = await Promise.all([import('../report/merge.js'), import('../checkers/outcome.js')]);
+      const r = await mergeRunDirs(dirs, out, { log: (l) => process.stderr.write(l + '\n') });
+      process.stdout.write(`merged ${dirs.length} run(s): ${r.summary.scenarios.length} scenario(s), ${r.summary.outcome.toUpperCase()}\nreport: ${out.replace(/\/$/, '')}/index.html\njunit: ${out.replace(/\/$/, '')}/junit.xml\n${r.summary.catalogue ? `matrix: ${out.replace(/\/$/, '')}/catalogue.html\n` : ''}`);
+      process.exitCode = exitCodeOf(r.summary.outcome);
     });
 
   program

@@ -110,6 +110,14 @@ const PLANS: Record<string, Plan> = {
     server: { ready: /Listening on" address=127\.0\.0\.1:9093/, port: 9093, removes: '/tmp/tsam-data' },
   },
   'npx amchaos sweep': { run: { code: 0, stdout: /^(nothing to remove|removed )/m } },
+  'npx amchaos catalogue --versions 0.25.0,0.28.1,0.33.1,tsam --out reports/cat': {
+    covered: { by: { testFile: 'suites/catalogue.test.ts', mentions: ['catalogue'] }, why: 'the whole catalogue: 66 real scenarios, about 22 minutes; npm test runs every scenario once (suites/catalogue.test.ts, gossip-load.test.ts, the fault suites)' },
+  },
+  'npx amchaos catalogue --versions 0.33.1 --shard 2/4 --out reports/part-2': {
+    covered: { by: { testFile: 'src/run/shard.test.ts', mentions: ['2/4'] }, why: 'a quarter of the catalogue on real clusters, minutes; the slices are tested in src/run/shard.test.ts and src/catalogue/catalogue.test.ts' },
+  },
+  'npx amchaos report merge reports/quick --out reports/merged': { run: { code: 0, stdout: /^merged 1 run\(s\): 1 scenario\(s\), PASS/m, needs: ['0.33.1'] } },
+  'npx amchaos run --suite rolling-upgrade --versions 0.25.0 --upgrade-to 0.33.1': SUITE_TESTED('suites/catalogue.test.ts', 'three real nodes upgraded one by one (0.25.0 → 0.28.1 there), about 70 s'),
   'npm run build': SCRIPT('build', 'npm test builds first'),
   'npx vitest run src/checkers': PATH('src/checkers', 'starts vitest: npm test runs these files'),
   'npx vitest run src/report/report.test.ts': PATH('src/report/report.test.ts', 'starts vitest: npm test runs this file'),

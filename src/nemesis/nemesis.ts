@@ -1,3 +1,4 @@
+import type { ResolvedVersion } from '../versions/types.js';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AmchaosError, isAmchaosError } from '../errors/index.js';
@@ -20,6 +21,8 @@ export interface NemesisOptions {
   verify?: VerifyOptions;
   /** Grace for SIGTERM before SIGKILL (terminate/restart faults). Default 10 s. */
   stopGraceMs?: number;
+  /** The versions an upgrade fault may name (resolved before the run); absent: upgrades are refused. */
+  versions?: (requested: string) => ResolvedVersion | undefined;
 }
 
 export interface ActiveFault {
@@ -62,6 +65,7 @@ export class Nemesis {
       instance: randomBytes(2).toString('hex'),
       nodeIds: this.nodeIds,
       node: (id) => this.node(id),
+      versions: opts.versions ?? (() => undefined),
     };
     this.packages = [linkFaults(ctx), receiverFaults(ctx), processFaults(ctx)];
   }

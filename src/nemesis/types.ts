@@ -55,6 +55,14 @@ export type FaultSpec =
   | { kind: 'restart'; node: NodeId; signal?: 'SIGTERM' | 'SIGKILL'; wipe?: boolean }
   /** Take the node off its network (docker network disconnect); reconnected at its own address on removal (docker runtime). */
   | { kind: 'disconnect'; node: NodeId }
+  /**
+   * One step of a rolling upgrade: stop the node (SIGTERM, storage kept), start it as `version`
+   * (a version resolved before the run, e.g. --upgrade-to); applied once it runs again. Removing
+   * the fault ends the step: the node stays upgraded.
+   */
+  | { kind: 'upgrade'; node: NodeId; version: string }
+  /** Restart the node (SIGTERM, storage kept) with these extra flags; removal restarts it with its own flags again. */
+  | { kind: 'node-flags'; node: NodeId; flags: string[] }
   | SourceFaultSpec;
 
 export type FaultKind = FaultSpec['kind'];

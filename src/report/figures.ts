@@ -214,6 +214,63 @@ export const FIGURES: Readonly<Record<string, Readonly<Record<string, FigureInfo
     suspicionTimeoutMs: ms('Suspicion timeout', 'How long memberlist suspects a silent node before declaring it dead, for N nodes.'),
     restartPhases: json('Phases', 'phases', 'Each kill/restart/pause phase with its re-notifications.'),
     renotifications: count('Re-notifications', 'notifications', 'Notifications sent again for transitions already notified, over every phase.', { headline: true }),
+    // slow-receiver
+    slowDelayMs: ms('Slow answer', 'How long the receiver held each answer in the slow phase (1.5 × the peer timeout).'),
+    slowerDelayMs: ms('Slower answer', 'How long the receiver held each answer in the slower phase (group_interval + the peer timeout).'),
+    duplicatesFast: count('Duplicates, fast receiver', 'notifications', 'Copies counted by the dedup rule with the receiver answering at once (the control: 0).', { bad: true }),
+    duplicatesSlow: count('Duplicates, slow receiver', 'notifications', 'Copies while the receiver answered after 1.5 × the peer timeout (upstream #3999, #3678).', { headline: true }),
+    duplicatesSlower: count('Duplicates, slower receiver', 'notifications', 'Copies while the receiver answered after group_interval + the peer timeout.'),
+    maxCopiesSlow: count('Most copies, slow receiver', 'notifications', 'The largest number of copies of one transition in the slow phase.'),
+    maxCopiesSlower: count('Most copies, slower receiver', 'notifications', 'The largest number of copies of one transition in the slower phase.'),
+    cancelledSends: count('Cancelled sends', 'notifications', 'Sends whose sender hung up before the held answer came (the pipeline timeout ran out).'),
+    // repeat-interval
+    shortRepeatMs: ms('Short repeat_interval', 'repeat_interval of the route under test: half a peer timeout below (N−1) × the peer timeout.'),
+    longRepeatMs: ms('Long repeat_interval', 'repeat_interval of the control route: half a peer timeout above (N−1) × the peer timeout.'),
+    deliveredBySenderShort: json('Delivered per node, short repeat_interval', 'notifications per node', 'Which nodes notified the short-repeat route: later positions repeat too (upstream #1005).'),
+    deliveredBySenderLong: json('Delivered per node, long repeat_interval', 'notifications per node', 'Which nodes notified the control route.'),
+    // flapping
+    flapGroupWaitMs: ms('group_wait of the flapping route', 'Upstream PR #3283\'s 30 s, scaled by the peer timeout ÷ 60 s.'),
+    flapGroupIntervalMs: ms('group_interval of the flapping route', 'Upstream PR #3283\'s 70 s, scaled by the peer timeout ÷ 60 s.'),
+    resolveAfterMs: ms('Resolved after', 'From firing to resolving the alerts: upstream\'s 50 s, scaled.'),
+    notificationsFlap: count('Notifications, flapping route', 'notifications', 'Every notification of the flapping route (upstream counted 4 for one alert).'),
+    notificationsSteady: count('Notifications, control route', 'notifications', 'Every notification of the route with a safe group_interval.'),
+    // resolved-dropped
+    groupIntervalMs: ms('group_interval of the routes', 'Long enough that an entry logged at a tick has expired by the next.'),
+    repeatIntervalMs: ms('repeat_interval of the route under test', 'Its entry expires after 2 × this, before the next flush.'),
+    maintenanceIntervalMs: ms('Maintenance interval', '--data.maintenance-interval of the nodes: how often expired nflog entries are collected.'),
+    // group-key-collision
+    notificationsCollision: count('Firing notifications, identical routes', 'notifications', 'For the alerts two routes with one group key match (one per route expected by the config).'),
+    notificationsDistinct: count('Firing notifications, distinct routes', 'notifications', 'For the control, whose second route has another key.'),
+    // retention
+    retentionMs: ms('Short retention', '--data.retention the nodes were restarted with.'),
+    renotificationsKept: count('Re-notifications, default retention', 'notifications', 'Copies of unchanged groups with the default retention (the control: 0).', { bad: true }),
+    renotificationsExpiring: count('Re-notifications, short retention', 'notifications', 'Copies of unchanged groups once their entry expired (upstream #3473).', { headline: true }),
+    // cluster-label
+    statusDuringMismatch: json('Status during the label mismatch', 'samples per node', 'What each node\'s /api/v2/status said while one member had another --cluster.label.'),
+    mergedAfterMs: ms('Merged after', 'From restarting the odd member without its label to every node listing every peer again.'),
+    duplicatesSame: count('Duplicates, same labels', 'notifications', 'Copies before the mismatch (the control: 0).', { bad: true }),
+    duplicatesMismatch: count('Duplicates, labels differ', 'notifications', 'Copies while one member had another label: both sides notify.', { headline: true }),
+    duplicatesMerged: count('Duplicates, merged again', 'notifications', 'Copies after the member rejoined (0 expected).', { bad: true }),
+    // clock-skew
+    skewMs: ms('Clock skew', 'How far the skewed member\'s wall clock runs ahead (negative: behind).'),
+    skewedNode: text('Skewed node', 'The member (tsam) whose clock was offset.'),
+    // silence-restart
+    listedAfterRestart: json('Silence listed after each restart', 'nodes per round', 'For each whole-cluster restart, which nodes still listed the silence made before it.'),
+    // silence-formats
+    silencesMade: count('Silences made', 'silences', 'Silences with equality, regex, negative and several matchers, made on the members of the mixed cluster.'),
+    listingsAfterWipe: count('Listings after the wiped restart', 'nodes', 'Nodes that listed the silences again once the wiped member had re-learnt them by full-state sync.'),
+    // rolling-upgrade
+    from: text('Upgraded from', 'The version of every node before the first step.'),
+    to: text('Upgraded to', 'The version each step starts a node as (--upgrade-to).'),
+    duplicatesPerStep: json('Duplicates per step', 'steps', 'After each node was upgraded: its copies and transitions.'),
+    duplicatesBefore: count('Duplicates before the upgrade', 'notifications', 'Copies while every node ran the old version (the control: 0).', { bad: true }),
+    duplicatesAfter: count('Duplicates after the upgrade', 'notifications', 'Copies once every node ran the new version (the control: 0).', { bad: true }),
+    // gossip-load
+    steps: json('Load steps', 'steps', 'Each step: alerts fired, alerts firing in all, groups, duplicates, alerts never notified, and every node\'s queue metrics.'),
+    largestExactlyOnceLoad: count('Largest exactly-once load', 'alerts', 'The most alerts firing at once while every step so far was notified exactly once, nothing lost.', { headline: true }),
+    droppingLogLines: count('"dropping messages" log lines', 'lines', 'Logged when memberlist prunes its queue above 4096 messages — only on a 15-minute tick, so 0 in a short run.'),
+    posts: count('Alert posts', 'requests', 'POST /api/v2/alerts requests of the bulk source (batches of 1,000).'),
+    failedPosts: count('Failed alert posts', 'requests', 'Of those, refused or timed out.', { bad: true }),
     // silences
     expiriesRefusedByOtherNode: count('Expiries refused by another node', 'silences', 'Expiring a silence on a node other than its creator was refused (should be 0).', { bad: true }),
     silencedAlerts: count('Silenced alerts', 'alerts', 'Alerts a silence matched.'),

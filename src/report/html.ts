@@ -2,6 +2,7 @@ import type { HistoryEvent } from '../history/types.js';
 import { loadAssets, sha256Base64 } from './assets.js';
 import type { CheckModel, EvidenceModel, FaultWindow, FigureModel, Finding, LatencySweepModel, RoutesModel, RunModel, ScenarioModel, Status } from './model.js';
 import { describeDuplicates, duplicateCounts, MAX_MARKS, outsideFaults } from './model.js';
+import { claimBlockHtml } from './catalogue-page.js';
 
 /**
  * HTML rendering. Everything that is user data (labels, descriptions, log lines, ids) goes
@@ -122,6 +123,7 @@ function header(m: RunModel, status: Status): string {
 <p class="answer" id="answer">${answer(m)}</p>
 ${m.findings.length ? `<ol class="findings">${m.findings.map(finding).join('')}</ol>` : ''}
 <div class="replay"><span class="k">Replay</span><code class="cmd" id="replay" title="the exact command that replays this run (seed pinned); select to copy">${esc(shellQuote(m.command))}</code><span class="k">seed</span><code>${esc(m.seed)}</code></div>
+${m.catalogue ? `<p class="answer"><a href="catalogue.html">The failure-mode catalogue</a>: which upstream failure modes reproduced on which version.</p>` : ''}
 </header>`;
 }
 
@@ -240,6 +242,8 @@ function scenario(s: ScenarioModel): string {
 <p class="meta">${esc(s.clusterLabel)} · runtime ${esc(sum.runtime)} · ${sum.clustered ? 'clustered' : '<strong>not clustered (--no-cluster)</strong>'} · seed ${esc(sum.seed)} · ${esc(
     fmtDuration(sum.durationMs),
   )} · started ${esc(fmtWall(sum.startedAt))}${sum.expectedFailure ? ` · <span class="expected-reason">expected failure: ${esc(sum.expectedFailure)}</span>` : ''}</p>`);
+  // The suite's upstream claim (src/claims), beside the checks: a finding, never a verdict.
+  parts.push(claimBlockHtml(s.anchor, sum.claim));
   if (sum.error)
     parts.push(
       `<div class="error-box"><strong>Could not run: ${esc(sum.error.code)}</strong><p>${esc(sum.error.message)}</p>${sum.error.hint ? `<p class="hint">What to do: ${esc(sum.error.hint)}</p>` : ''}</div>`,

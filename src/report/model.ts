@@ -53,6 +53,8 @@ export interface RunModel {
   /** Failures first (see STATUS_ORDER). */
   scenarios: ScenarioModel[];
   findings: Finding[];
+  /** The run has a failure-mode catalogue (catalogue.html beside the report). */
+  catalogue: boolean;
 }
 
 export interface FaultWindow {
@@ -342,6 +344,7 @@ export async function buildModel(run: LoadedRun, opts: ModelOptions = {}): Promi
     checkNames,
     scenarios,
     findings,
+    catalogue: sum.catalogue !== undefined,
   };
 }
 

@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Outcome } from '../checkers/outcome.js';
 import { AmchaosError, isAmchaosError } from '../errors/index.js';
 import { renderRunHtml } from './html.js';
+import { renderCatalogueHtml } from './catalogue-page.js';
 import { renderIndexHtml, type IndexEntry } from './index-page.js';
 import { renderJunit } from './junit.js';
 import { loadRun, readSummary } from './load.js';
@@ -19,6 +20,7 @@ export async function renderRunReport(runDir: string, options: ModelOptions = {}
   const model = await buildModel(run, options);
   await writeAtomic(join(runDir, 'index.html'), renderRunHtml(model));
   await writeAtomic(join(runDir, 'junit.xml'), renderJunit(model));
+  if (run.summary.catalogue) await writeAtomic(join(runDir, 'catalogue.html'), renderCatalogueHtml(run.summary));
 }
 
 /** Writes reportsDir/index.html listing every run directory (a folder with summary.json) in it. */

@@ -4,7 +4,8 @@ import { runOutcome, scenarioOutcome, verdictOf, type Outcome } from '../checker
 import { isCheckerName, type CheckerName } from '../checkers/index.js';
 import { AmchaosError } from '../errors/index.js';
 import { parseHistory, readSummary, splitScenarios } from '../report/load.js';
-import { judge, summariseCheck } from './session.js';
+import { evaluateClaim } from '../claims/evaluate.js';
+import { judge, summariseCheck, summariseClaim } from './session.js';
 import type { SuiteDefinition } from './suite.js';
 import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 
@@ -48,8 +49,12 @@ export async function checkCommand(runDir: string, suites: Readonly<Record<strin
     const expected = outcome === 'expected-failure' ? [...new Set(checks.filter((c) => c.expectedFailure).map((c) => c.expectedFailure!))] : [];
     const oldOutcome = scenarioOutcome(old.checks ?? [], old.error);
     if (oldOutcome !== outcome) changes.push(`${old.id}: ${oldOutcome} → ${outcome}`);
-    const { expectedFailure: _was, ...rest } = old;
-    return { ...rest, outcome, verdict: verdictOf(outcome), checks, ...(expected.length > 0 ? { expectedFailure: expected.join('; ') } : {}) };
+    // The claim is re-evaluated too (today's predicate on the stored history); a finding, never the outcome.
+    const claimDef = 'claim' in suite ? suite.claim : undefined;
+    const claim = claimDef ? summariseClaim(evaluateClaim(claimDef, events, checks, old.error)) : old.claim;
+    if (claim && old.claim && claim.result !== old.claim.result) changes.push(`${old.id}: claim ${old.claim.result} → ${claim.result}`);
+    const { expectedFailure: _was, claim: _oldClaim, ...rest } = old;
+    return { ...rest, outcome, verdict: verdictOf(outcome), checks, ...(expected.length > 0 ? { expectedFailure: expected.join('; ') } : {}), ...(claim ? { claim } : {}) };
   });
   const outcome = runOutcome(scenarios, { interrupted: before.interrupted === true });
   const summary: RunSummary = { ...before, schema: 2, outcome, verdict: verdictOf(outcome), scenarios, rejudgedAt: new Date().toISOString() };
@@ -65,7 +70,7 @@ export async function checkCommand(runDir: string, suites: Readonly<Record<strin
  * A scenario of a suite this amchaos does not know (a user's suite file): judged by the checks the
  * stored summary names, without known behaviours (nothing can be expected without the suite).
  */
-function fallbackSuite(old: ScenarioSummary, notes: string[]): Pick<SuiteDefinition, 'checks'> {
+function fallbackSuite(old: ScenarioSummary, notes: string[]): Pick<SuiteDefinition, 'checks' | 'claim'> {
   const checks = (old.checks ?? []).map((c) => c.name).filter((n): n is CheckerName => isCheckerName(n));
   notes.push(`${old.id}: suite "${old.suite}" is not built in; judged by the checks it recorded (${checks.join(', ') || 'none'}), with no known behaviours`);
   return { checks };

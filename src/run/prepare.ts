@@ -27,8 +27,8 @@ import { createRunWorkDir, newRunId, removeRunWorkDir } from './workdir.js';
 export interface ClusterInputs {
   /** Every distinct version asked for, resolved (Debian builds fetched into the cache). */
   versions: Map<string, ResolvedVersion>;
-  /** The config as it will run for a capture at `captureBase` (routes from the user's file, or generated). */
-  configFor(captureBase: string, timers: Timers): ClusterConfig;
+  /** The config as it will run for a capture at `captureBase` (routes from the user's file, the suite's, or generated) for a cluster of `nodes`. */
+  configFor(captureBase: string, timers: Timers, nodes?: number): ClusterConfig;
   /** The timers of a cluster of n nodes: defaults and overrides, with a user config's route timers. */
   timersFor(n: number): Timers;
   /** The config with a placeholder capture address (what was validated). */
@@ -42,25 +42,42 @@ export interface ClusterInputs {
 export async function prepareClusterInputs(o: {
   versions: Iterable<string>;
   configFile?: string | undefined;
+  /** A suite's own config (SuiteDefinition.config): used like a user's --config, which it excludes. */
+  suiteConfig?: { suite: string; text: (timers: Timers, nodes: number) => string } | undefined;
   timers: Partial<Timers>;
   fetch?: boolean;
   log: (line: string) => void;
 }): Promise<ClusterInputs> {
+  if (o.suiteConfig && o.configFile !== undefined) {
+    throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `--config ${o.configFile}: suite ${o.suiteConfig.suite} brings its own alertmanager.yml (the condition it reproduces is in its routes)`, {
+      hint: `Leave --config out for ${o.suiteConfig.suite}, or run your config with a suite that takes one (exactly-once, silences, the fault suites).`,
+    });
+  }
   const versions = new Map<string, ResolvedVersion>();
   for (const v of new Set(o.versions)) versions.set(v, await resolveVersion(v, { cacheDir: defaultCacheDir(), fetch: o.fetch ?? true, log: o.log }));
   const userText = o.configFile !== undefined ? await readInput(o.configFile, '--config') : undefined;
   const flagSources = timerFlagSources(o.timers);
-  const configFor = (captureBase: string, timers: Timers): ClusterConfig =>
-    userText !== undefined ? userConfig(userText, o.configFile!, captureBase) : defaultConfig(captureBase, timers, flagSources);
+  const suiteFile = o.suiteConfig ? `suite ${o.suiteConfig.suite}` : undefined;
+  const configFor = (captureBase: string, timers: Timers, nodes = 3): ClusterConfig =>
+    userText !== undefined
+      ? userConfig(userText, o.configFile!, captureBase)
+      : o.suiteConfig
+        ? userConfig(o.suiteConfig.text(timers, nodes), suiteFile!, captureBase)
+        : defaultConfig(captureBase, timers, flagSources);
   const probe = configFor('http://127.0.0.1:9', timersFor(3, o.timers));
   if (userText !== undefined) refuseRouteTimerFlags(o.timers, probe);
   const amtools = new Set([...versions.values()].map((v) => v.amtool).filter((a): a is string => a !== undefined));
-  for (const amtool of amtools) await checkConfigWithAmtool(amtool, probe.yaml, o.configFile ?? 'the generated config');
+  for (const amtool of amtools) await checkConfigWithAmtool(amtool, probe.yaml, o.configFile ?? suiteFile ?? 'the generated config');
   return {
     versions,
     configFor,
     // With --config the cluster runs the config's own route timers: record those, not our defaults.
-    timersFor: (n) => (userText !== undefined ? withRootRouteTimers(timersFor(n, o.timers), probe) : timersFor(n, o.timers)),
+    timersFor: (n) => {
+      const t = timersFor(n, o.timers);
+      if (userText !== undefined) return withRootRouteTimers(t, probe);
+      if (o.suiteConfig) return withRootRouteTimers(t, configFor('http://127.0.0.1:9', t, n));
+      return t;
+    },
     probe,
   };
 }

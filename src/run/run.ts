@@ -15,6 +15,7 @@ import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 import { newRunId } from './workdir.js';
 import { seedFor } from './seed.js';
 import { preparePrometheusSource } from '../prometheus/prepare.js';
+import { shardSlice, type Shard } from './shard.js';
 
 export interface RunOptions {
   /** The suite to run (the CLI looks names up in the registry it is given, or loads a suite file). */
@@ -44,6 +45,10 @@ export interface RunOptions {
   source?: 'workload' | 'prometheus';
   /** With source prometheus: its version (default 2.42.0), replicas (default 2), the user's rule file and prometheus.yml. */
   prometheus?: { version?: string; replicas?: number; rulesFile?: string; configFile?: string };
+  /** `--upgrade-to`: the version upgrade faults restart nodes with (rolling-upgrade). */
+  upgradeTo?: string;
+  /** `--shard i/n`: run only this stable slice of the clusters. */
+  shard?: Shard;
 }
 
 /** The Prometheus version a run uses when --prometheus is not given (Debian bookworm's). */
@@ -86,7 +91,23 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   const runtime = await getRuntime(opts.runtime);
   assertRuntimeFits(suite, runtime);
   assertSourceFits(suite, opts);
-  const inputs = await prepareClusterInputs({ versions: opts.clusters.flat(), configFile: opts.configFile, timers: opts.timers, log });
+  const timerOverrides = { ...suite.timers, ...opts.timers };
+  const inputs = await prepareClusterInputs({
+    versions: [...opts.clusters.flat(), ...(opts.upgradeTo !== undefined ? [opts.upgradeTo] : [])],
+    configFile: opts.configFile,
+    suiteConfig: suite.config ? { suite: suite.name, text: suite.config } : undefined,
+    timers: timerOverrides,
+    log,
+  });
+  const upgradeTo = opts.upgradeTo !== undefined ? inputs.versions.get(opts.upgradeTo) : undefined;
+  for (const names of opts.clusters) {
+    const why = suite.unsupported?.(names.map((n) => inputs.versions.get(n)!), { upgradeTo });
+    if (why) {
+      throw new AmchaosError('AMCHAOS_BAD_ARGUMENT', `suite ${suite.name} cannot run on ${names.join('+')}: ${why}`, {
+        hint: `Pick versions that have what ${suite.name} needs (\`amchaos suites\` says what each suite reproduces).`,
+      });
+    }
+  }
   await assertReceiverPortFree(opts.receiverPort);
   const alerts: LabelSet[] | undefined = opts.alertsFile ? (await loadAlertsFile(opts.alertsFile)).map((a) => a.labels) : undefined;
   const prometheus =
@@ -106,7 +127,7 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
   const seed = opts.seed ?? Math.floor(Math.random() * 0xffffffff);
   const runDir = resolve(opts.outDir ?? join('reports', runId));
   const previousRun = opts.outDir !== undefined ? await checkOutDir(runDir, opts.outDir, opts.force === true) : [];
-  const plans: ScenarioPlan[] = opts.clusters.map((names) => {
+  const plans: ScenarioPlan[] = shardSlice(opts.clusters, opts.shard).map((names) => {
     const versions = names.map((n) => inputs.versions.get(n)!);
     const label = names.every((v) => v === names[0]) ? `${names[0]}x${versions.length}` : names.join('+');
     const id = `${suite.name}/${label}${opts.clustered ? '' : '/no-cluster'}`;
@@ -122,10 +143,11 @@ export async function runSuite(opts: RunOptions): Promise<RunResult> {
       clustered: opts.clustered,
       seed: scenarioSeed,
       timers,
-      config: (captureBase: string) => inputs.configFor(captureBase, timers),
+      config: (captureBase: string) => inputs.configFor(captureBase, timers, versions.length),
       alerts: alerts ?? generateAlerts({ seed: scenarioSeed, groups: opts.groups, alertsPerGroup: { min: 1, max: 3 } }).map((a) => a.labels),
       logLevel: opts.logLevel,
       ...(prometheus ? { prometheus } : {}),
+      upgradeTo,
     };
   });
   await preflight(runtime, plans, { runId, runDir, receiverPort: opts.receiverPort, probe: inputs.probe });
@@ -229,6 +251,7 @@ function printSummary(summary: RunSummary, runDir: string, out: NodeJS.WritableS
     lines.push(`  ${s.outcome.padEnd(16)} ${s.id}${s.expectedFailure ? `  [${s.expectedFailure}]` : ''}`);
     for (const c of s.checks) lines.push(`           ${c.verdict.padEnd(7)} ${c.name}: ${c.summary}`);
     if (s.error) lines.push(`           error: ${s.error.message}`);
+    if (s.claim) lines.push(`           claim ${s.claim.mode.id}: ${s.claim.result.toUpperCase()} — ${s.claim.summary} (a finding, not a verdict)`);
   }
   lines.push(`report: ${join(runDir, 'index.html')}${summary.interrupted ? ' (partial: interrupted)' : ''}`, `replay: ${summary.command.join(' ')}`);
   out.write(lines.join('\n') + '\n');

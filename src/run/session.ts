@@ -1,3 +1,5 @@
+import { evaluateClaim } from '../claims/evaluate.js';
+import type { ClaimSummary } from '../claims/types.js';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,6 +44,8 @@ export interface ScenarioPlan {
   logLevel: 'debug' | 'info';
   /** Real Prometheus as the alert source (--source prometheus); absent = the built-in workload. */
   prometheus?: PrometheusPlan;
+  /** `--upgrade-to`: the version an upgrade fault restarts nodes with (resolved before the run). */
+  upgradeTo?: ResolvedVersion | undefined;
 }
 
 /** What a scenario shares with the rest of its run. */
@@ -77,7 +81,7 @@ export function nodeSpecs(plan: ScenarioPlan, configYaml: string): NodeSpec[] {
     peerName: `n${String(index + 1).padStart(2, '0')}`,
     timers: plan.timers,
     logLevel: plan.logLevel,
-    extraArgs: [],
+    extraArgs: plan.suite.nodeFlags?.({ index, version, timers: plan.timers }) ?? [],
   }));
 }
 
@@ -107,6 +111,12 @@ const EVIDENCE_IN_SUMMARY = 1_000;
 
 export function summariseCheck(c: CheckResult): CheckSummary {
   return { ...c, evidenceCount: c.evidence.length, evidence: c.evidence.slice(0, EVIDENCE_IN_SUMMARY) };
+}
+
+/** A claim as summary.json keeps it: its evidence capped (the history holds the rest). */
+export function summariseClaim(c: ClaimSummary): ClaimSummary {
+  const cap = (d: ClaimSummary['fault']) => ({ ...d, evidence: d.evidence.slice(0, 100) });
+  return { ...c, fault: cap(c.fault), control: cap(c.control) };
 }
 
 /**
@@ -229,7 +239,14 @@ export class ScenarioSession {
     this.figures['readyWaitMs'] = Math.round(readyMs);
     this.log(`${cluster.nodes.length} nodes ${plan.clustered ? 'clustered and ready' : 'up (unclustered)'} in ${this.figures['startToReadyMs']} ms`);
 
-    this.nemesisInstance = new Nemesis({ cluster, history, receiver: capture });
+    const upgradeTo = plan.upgradeTo;
+    this.nemesisInstance = new Nemesis({
+      cluster,
+      history,
+      receiver: capture,
+      // An upgrade fault names its version; only the one resolved (and amtool-checked) before the run is known.
+      versions: (requested) => (upgradeTo && upgradeTo.requested === requested ? upgradeTo : plan.versions.find((v) => v.requested === requested)),
+    });
     if (plan.prometheus) {
       const p = plan.prometheus;
       const fabric = cluster.fabric;
@@ -292,6 +309,7 @@ export class ScenarioSession {
       },
       log: (m) => this.log(m),
       figures: this.figures,
+      upgradeTo,
     };
   }
 
@@ -320,6 +338,9 @@ export class ScenarioSession {
     const expected = outcome === 'expected-failure' ? [...new Set(checks.filter((c) => c.expectedFailure).map((c) => c.expectedFailure!))] : [];
     const events = this.events();
     this.figures['notifications'] = events.filter((e) => e.type === 'notification').length;
+    // The suite's upstream claim, beside the checks: a finding that never enters the outcome.
+    const claim = plan.suite.claim ? evaluateClaim(plan.suite.claim, events, checks, error) : undefined;
+    if (claim) this.log(`claim ${claim.mode.id}: ${claim.result.toUpperCase()} — ${claim.summary}`);
     return {
       id: plan.id,
       suite: plan.suite.name,
@@ -339,6 +360,7 @@ export class ScenarioSession {
       logs: this.logs,
       figures: this.figures,
       ...(error ? { error } : {}),
+      ...(claim ? { claim: summariseClaim(claim) } : {}),
     };
   }
 

@@ -1,11 +1,12 @@
 import type { CheckerName, CheckOptions } from '../checkers/index.js';
+import type { Claim } from '../claims/types.js';
 import type { KnownBehaviour } from '../checkers/expectations.js';
 import type { AlertmanagerClient } from '../client/client.js';
 import type { CaptureReceiver } from '../capture/capture.js';
 import type { Nemesis } from '../nemesis/nemesis.js';
 import type { History } from '../history/history.js';
 import type { LabelSet, NodeDescriptor, NotificationEvent, Timers } from '../history/types.js';
-import type { RuntimeCluster, RuntimeNode } from '../runtime/types.js';
+import type { RuntimeCluster, RuntimeName, RuntimeNode } from '../runtime/types.js';
 import type { ClusterConfig } from '../topology/config.js';
 import type { ResolvedVersion } from '../versions/types.js';
 import type { PrometheusSource } from '../prometheus/source.js';
@@ -41,7 +42,41 @@ export interface SuiteDefinition<F extends object = Record<string, unknown>> {
    * outside the fault is a failure.
    */
   knownBehaviours?: readonly KnownBehaviour[];
+  /**
+   * The upstream claim this suite reproduces (src/claims): a predicate on the history with its
+   * control, reported as reproduced / not reproduced / unknown beside the checks — a finding,
+   * never a verdict, never the exit code.
+   */
+  claim?: Claim;
+  /** Timers the suite needs to show its condition; the user's timer flags still override them. */
+  timers?: Partial<Timers>;
+  /**
+   * The suite's own alertmanager.yml for these timers (receivers are replaced by the capture, as
+   * with --config, and checked with every version's amtool); `--config` beside it is refused.
+   */
+  config?: (timers: Timers, nodes: number) => string;
+  /** Extra flags for a node at start (e.g. --data.maintenance-interval), after the harness's own. */
+  nodeFlags?: (node: { index: number; version: ResolvedVersion; timers: Timers }) => string[];
+  /**
+   * Why a cluster of these versions cannot show the condition at all (e.g. no --cluster.label
+   * before 0.26), or undefined. `amchaos run` refuses such a cluster before anything starts; the
+   * catalogue shows the cell as unknown with this reason.
+   */
+  unsupported?: (versions: readonly ResolvedVersion[], opts: { upgradeTo?: ResolvedVersion | undefined }) => string | undefined;
+  /** How the catalogue runs this suite for one version (default: 3 nodes of it, on the cheapest runtime that has the suite's faults). */
+  catalogue?: SuiteCatalogueOptions;
   drive(ctx: ScenarioContext<F>): Promise<void>;
+}
+
+export interface SuiteCatalogueOptions {
+  /** The cluster for the catalogue's column `version` (e.g. a skewed tsam beside two nodes of it). */
+  cluster?(version: string): string[];
+  /** For an upgrade suite: what `version` is upgraded to. */
+  upgradeTo?(version: string): string;
+  /** The runtime (default: netns when the suite needs link faults, else process). */
+  runtime?: RuntimeName;
+  /** Runs alone, not beside other scenarios (it loads the machine: thousands of alerts). */
+  exclusive?: boolean;
 }
 
 export interface ScenarioNode {
@@ -85,6 +120,8 @@ export interface ScenarioContext<F extends object = Record<string, unknown>> {
   log(message: string): void;
   /** Figures the suite wants in the summary (thresholds found, counts): its figures record `F`. */
   figures: Partial<F> & Record<string, unknown>;
+  /** The version nodes are upgraded to (`--upgrade-to`), resolved before the run started; undefined without it. */
+  upgradeTo: ResolvedVersion | undefined;
 }
 
 /**

@@ -14,6 +14,8 @@ export interface RuntimeCapabilities {
   linkFaults: boolean;
   /** SIGSTOP/SIGCONT (or docker pause). */
   pause: boolean;
+  /** RuntimeNode.respec: a stopped node starts next as another version or with other flags (upgrades, flag faults). */
+  respec?: boolean;
   /** Taking a node off its network and back (docker network disconnect/connect): RuntimeNode.disconnect/reconnect. */
   disconnect?: boolean;
 }
@@ -30,6 +32,14 @@ export interface NodeProof {
   procState?: string;
   exit?: { code: number | null; signal: string | null };
   [more: string]: unknown;
+}
+
+/** What a node runs next time it starts, when a fault changes it (RuntimeNode.respec). */
+export interface NodeRespec {
+  /** Another version (a rolling upgrade). */
+  version?: ResolvedVersion;
+  /** Replaces the node's extra flags (spec.extraArgs). */
+  extraArgs?: string[];
 }
 
 /** What the core asks a runtime to run for one node. */
@@ -93,6 +103,11 @@ export interface RuntimeNode {
   reconnect?(): Promise<NodeProof>;
   /** Deletes the node's storage (for restart-with-wiped-storage). Only while stopped. */
   wipeStorage(): Promise<void>;
+  /**
+   * Changes what the node runs at its next start — another version, other extra flags — keeping
+   * its id, addresses and storage. Only while stopped; only where capabilities.respec.
+   */
+  respec?(change: NodeRespec): Promise<void>;
   /** Resolves when the process exits (for crash detection). */
   onExit(listener: (exit: { code: number | null; signal: string | null }) => void): () => void;
   /** The last `n` lines of the node's log. */

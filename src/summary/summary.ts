@@ -1,5 +1,6 @@
 import type { Outcome } from '../checkers/outcome.js';
 import type { CheckResult, Verdict } from '../checkers/types.js';
+import type { ClaimResult, ClaimSummary, FailureMode } from '../claims/types.js';
 import type { NodeDescriptor, Timers } from '../history/types.js';
 
 /**
@@ -27,7 +28,33 @@ export interface RunSummary {
   machine: { hostname: string; platform: string; arch: string; cpus: number; memoryBytes: number; node: string; kernel: string };
   scenarios: ScenarioSummary[];
   /** Relative paths inside the run directory. */
-  files: { history: string; junit?: string; html?: string; logsDir: string };
+  files: { history: string; junit?: string; html?: string; logsDir: string; catalogue?: string };
+  /** Written by `amchaos catalogue` (and kept by `amchaos report merge`): the failure mode × version matrix. */
+  catalogue?: CatalogueSummary;
+}
+
+/** The catalogue's matrix: one cell per failure mode and version, each a claim result. */
+export interface CatalogueSummary {
+  /** The columns, as asked (`--versions`). */
+  versions: string[];
+  /** The rows: every mode a cell names, in the reference's order. */
+  modes: FailureMode[];
+  cells: CatalogueCell[];
+  /** `--shard i/n` of the run that wrote it (absent after a merge of every shard). */
+  shard?: string;
+}
+
+export interface CatalogueCell {
+  mode: string;
+  version: string;
+  suite: string;
+  /** The scenario that decided it (its id in `scenarios`), or absent when none could run. */
+  scenario?: string;
+  /** The cluster it ran (e.g. tsam@0.25.0+0.25.0+0.25.0, or 0.25.0→0.33.1 for an upgrade). */
+  cluster: string;
+  result: ClaimResult;
+  /** One sentence of what was seen, or why it is unknown. */
+  summary: string;
 }
 
 export interface ScenarioSummary {
@@ -58,6 +85,11 @@ export interface ScenarioSummary {
   figures: Record<string, unknown>;
   /** A scenario that could not run says why (the error code and message). */
   error?: { code: string; message: string; hint?: string };
+  /**
+   * The suite's upstream claim (src/claims), when it has one: reproduced / not reproduced / unknown
+   * with evidence. A finding beside the checks: it never enters `outcome`.
+   */
+  claim?: ClaimSummary;
 }
 
 export interface CheckSummary extends Omit<CheckResult, 'evidence'> {

@@ -11,6 +11,17 @@ import { configureV8, startMemoryWatchdog } from './memory/memory.js';
 const tuneMemory = process.env['TSAM_V8_DEFAULTS'] !== '1';
 if (tuneMemory) configureV8();
 
+// FAULT clock-skew: the wall clock must be offset before anything that reads it is loaded.
+{
+  const { clockSkewFromArgv, installClockSkew } = await import('./faults/clock.js');
+  const { parseClockSkew } = await import('./faults/faults.js');
+  try {
+    installClockSkew(clockSkewFromArgv(process.argv.slice(2), parseClockSkew));
+  } catch {
+    // A bad value is reported by the flag parser below, with kingpin's wording.
+  }
+}
+
 const { isAmchaosError } = await import('../errors/index.js');
 const { App } = await import('./app/app.js');
 const { helpText, parseFlags } = await import('./flags/flags.js');

@@ -29,9 +29,18 @@ export class TsamProvider implements VersionProvider {
       });
     }
     for (const f of faults) {
+      if (f.startsWith('clock-skew=')) {
+        // FAULT clock-skew (src/tsam/faults/clock.ts): a wall clock ahead (30s) or behind (-30s).
+        if (!/^-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(f.slice('clock-skew='.length))) {
+          throw new AmchaosError('AMCHAOS_UNKNOWN_VERSION', `tsam fault "${f}" in ${requested}: the skew is not a duration`, {
+            hint: 'e.g. tsam:clock-skew=30s (ahead) or tsam:clock-skew=-30s (behind); no "+": it joins the versions of a mixed cluster.',
+          });
+        }
+        continue;
+      }
       if (!(TSAM_FAULTS as readonly string[]).includes(f)) {
         throw new AmchaosError('AMCHAOS_UNKNOWN_VERSION', `unknown tsam fault "${f}" in ${requested}`, {
-          hint: `tsam:<fault> takes one or more of ${TSAM_FAULTS.join(', ')} (comma-separated).`,
+          hint: `tsam:<fault> takes one or more of ${TSAM_FAULTS.join(', ')}, clock-skew=<duration> (comma-separated).`,
         });
       }
     }
@@ -58,6 +67,7 @@ export class TsamProvider implements VersionProvider {
     return [
       { version: 'tsam', provider: 'tsam', state: built ? 'builtin' : 'not built (npm run build)', where: tsamEntry() },
       ...TSAM_FAULTS.map((f) => ({ version: `tsam:${f}`, provider: 'tsam', state: 'broken on purpose' })),
+      { version: 'tsam:clock-skew=<d>', provider: 'tsam', state: 'wall clock offset (30s ahead, -30s behind)' },
     ];
   }
 }

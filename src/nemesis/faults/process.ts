@@ -1,6 +1,6 @@
 import { AmchaosError } from '../../errors/index.js';
 import type { NodeId } from '../../history/types.js';
-import type { NodeProof } from '../../runtime/types.js';
+import type { NodeProof, NodeRespec } from '../../runtime/types.js';
 import type { FaultSpec } from '../types.js';
 import type { FaultContext, FaultPackage, PlannedFault } from './types.js';
 
@@ -94,9 +94,56 @@ export function processFaults(ctx: FaultContext): FaultPackage {
     };
   };
 
+  /**
+   * Restarts a node as something else — another version (an upgrade step), other flags — through
+   * RuntimeNode.respec: SIGTERM (snapshots written, memberlist Leave), storage kept, respec, start;
+   * applied once it runs again. `revert`: removal restarts it as it was; otherwise removal only
+   * ends the fault's window (an upgraded node stays upgraded).
+   */
+  const respecced = (nodeId: NodeId, description: string, change: NodeRespec, revert: boolean): PlannedFault => {
+    const node = ctx.node(nodeId);
+    if (!ctx.cluster.capabilities.respec || !node.respec) {
+      throw new AmchaosError('AMCHAOS_RUNTIME_UNSUPPORTED', `the ${ctx.cluster.runtime} runtime cannot restart a node as another version or with other flags`, {
+        hint: 'Use the process or netns runtime.',
+      });
+    }
+    const before: NodeRespec = { version: node.spec.version, extraArgs: [...node.spec.extraArgs] };
+    let detail: Record<string, unknown> = {};
+    const restartAs = async (what: NodeRespec) => {
+      const pid = node.pid;
+      if (node.running) {
+        ctx.history.append({ type: 'node', node: nodeId, state: 'stopping', ...(pid ? { pid } : {}) });
+        const proof = await node.stop({ graceMs: ctx.stopGraceMs });
+        ctx.history.append({ type: 'node', node: nodeId, state: 'stopped', ...(pid ? { pid } : {}), ...(proof.exit ? { exit: proof.exit } : {}) });
+      }
+      await node.respec!(what);
+      ctx.history.append({ type: 'node', node: nodeId, state: 'starting', message: `as ${node.spec.version.requested} ${node.spec.extraArgs.join(' ')}`.trim() });
+      await node.start();
+      ctx.history.append({ type: 'node', node: nodeId, state: 'started', ...(node.pid ? { pid: node.pid } : {}) });
+      return { pid: node.pid, version: node.spec.version.requested, ...(node.spec.version.reportedVersion ? { reportedVersion: node.spec.version.reportedVersion } : {}), extraArgs: node.spec.extraArgs };
+    };
+    return {
+      description,
+      nodes: [nodeId],
+      apply: async () => {
+        detail = { from: before.version!.requested, ...(await restartAs(change)) };
+      },
+      verify: async () => detail,
+      remove: async () => {
+        if (!revert) return { liftedAt: ctx.history.clock.now(), stays: node.spec.version.requested };
+        return { ...(await restartAs(before)), liftedAt: ctx.history.clock.now() };
+      },
+      rollback: async () => {
+        if (node.running) return;
+        await node.respec!(before).catch(() => undefined);
+        await node.start().catch(() => undefined);
+      },
+    };
+  };
+
   return {
     name: 'process',
-    kinds: new Set(['kill', 'terminate', 'restart', 'pause', 'disconnect']),
+    kinds: new Set(['kill', 'terminate', 'restart', 'pause', 'disconnect', 'upgrade', 'node-flags']),
     plan(spec: FaultSpec): PlannedFault {
       switch (spec.kind) {
         case 'kill':
@@ -109,6 +156,17 @@ export function processFaults(ctx: FaultContext): FaultPackage {
           return pause(spec.node);
         case 'disconnect':
           return disconnect(spec.node);
+        case 'upgrade': {
+          const version = ctx.versions(spec.version);
+          if (!version) {
+            throw new AmchaosError('AMCHAOS_INVALID_SCENARIO', `upgrade ${spec.node} to ${spec.version}: that version was not resolved before the run`, {
+              hint: 'Give it with --upgrade-to (amchaos run) so it is fetched and its amtool checks the config before anything starts.',
+            });
+          }
+          return respecced(spec.node, `upgrade ${spec.node} to ${spec.version}`, { version }, false);
+        }
+        case 'node-flags':
+          return respecced(spec.node, `restart ${spec.node} with ${spec.flags.join(' ')}`, { extraArgs: [...ctx.node(spec.node).spec.extraArgs, ...spec.flags] }, true);
         default:
           throw new AmchaosError('AMCHAOS_INTERNAL', `the process package got a ${spec.kind} fault`);
       }

@@ -1,3 +1,4 @@
+import type { ResolvedVersion } from '../../versions/types.js';
 import type { History } from '../../history/history.js';
 import type { NodeId } from '../../history/types.js';
 import type { RuntimeCluster, RuntimeNode } from '../../runtime/types.js';
@@ -47,4 +48,6 @@ export interface FaultContext {
   nodeIds: NodeId[];
   /** The node, or INVALID_SCENARIO naming the nodes there are. */
   node(id: NodeId): RuntimeNode;
+  /** A version resolved before the run (--upgrade-to), by the name an upgrade fault gives. */
+  versions(requested: string): ResolvedVersion | undefined;
 }

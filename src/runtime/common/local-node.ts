@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AmchaosError } from '../../errors/index.js';
-import type { ClusterSpec, NodeProof, NodeSpec, RuntimeNode } from '../types.js';
+import type { ClusterSpec, NodeProof, NodeRespec, NodeSpec, RuntimeNode } from '../types.js';
 import { isStoppedState, NodeProcess, waitWebHealthy, type ExitInfo } from './node-process.js';
 
 /**
@@ -20,7 +20,7 @@ export abstract class LocalNode implements RuntimeNode {
   protected readonly proc: NodeProcess;
 
   constructor(
-    readonly spec: NodeSpec,
+    public spec: NodeSpec,
     cluster: ClusterSpec,
   ) {
     this.id = spec.id;
@@ -116,6 +116,20 @@ export abstract class LocalNode implements RuntimeNode {
     }
     return { verification: '/proc/<pid>/stat', ...(this.pid ? { pid: this.pid } : {}), ...(state ? { procState: state } : {}) };
   }
+
+  /**
+   * What the node runs at its next start changes — another version (an upgrade step), other extra
+   * flags — keeping its id, addresses and storage. Only while stopped.
+   */
+  async respec(change: NodeRespec): Promise<void> {
+    if (this.running) throw new AmchaosError('AMCHAOS_INTERNAL', `node ${this.id}: stop it before changing what it runs`);
+    const spec: NodeSpec = { ...this.spec, ...(change.version ? { version: change.version } : {}), ...(change.extraArgs ? { extraArgs: [...change.extraArgs] } : {}) };
+    await this.respecced(spec);
+    this.spec = spec;
+  }
+
+  /** A subclass re-plans what it derived from the spec (a Debian build's templates) before a respec takes effect. */
+  protected async respecced(_spec: NodeSpec): Promise<void> {}
 
   async wipeStorage(): Promise<void> {
     if (this.running) throw new AmchaosError('AMCHAOS_INTERNAL', `node ${this.id}: stop it before wiping its storage`);

@@ -49,7 +49,7 @@ const REQUIRED_TOOLS = ['ip', 'iptables', 'iptables-save', 'iptables-restore'] a
  */
 export class NetnsRuntime implements Runtime {
   readonly name = 'netns' as const;
-  readonly capabilities = { linkFaults: true, pause: true };
+  readonly capabilities = { linkFaults: true, pause: true, respec: true };
   private readonly state: StateDir;
 
   constructor(private readonly opts: NetnsRuntimeOptions = {}) {
@@ -256,7 +256,7 @@ export function requireRoot(root = isRoot()): void {
 
 export class NetnsCluster implements RuntimeCluster {
   readonly runtime = 'netns' as const;
-  readonly capabilities = { linkFaults: true, pause: true };
+  readonly capabilities = { linkFaults: true, pause: true, respec: true };
   private destroyed = false;
 
   constructor(
@@ -312,12 +312,17 @@ export class NetnsNode extends LocalNode {
     readonly ip: string,
     /** Through the fabric's `client->node` proxy. */
     readonly apiURL: string,
-    private readonly templates: TemplatesPlan,
+    private templates: TemplatesPlan,
     private readonly setpriv: string | undefined,
     private readonly startTimeoutMs: number,
   ) {
     super(spec, cluster);
   }
+  /** An upgrade may bring another version's templates (Debian builds): plan them for the new spec. */
+  protected override async respecced(spec: NodeSpec): Promise<void> {
+    this.templates = await templatesPlan(spec);
+  }
+
 
   /** The node's API without the proxy (the runtime's own health checks use it). */
   get directURL(): string {

@@ -18,7 +18,7 @@ const HOST = '127.0.0.1';
  */
 export class ProcessRuntime implements Runtime {
   readonly name = 'process' as const;
-  readonly capabilities = { linkFaults: false, pause: true };
+  readonly capabilities = { linkFaults: false, pause: true, respec: true };
 
   async preflight(spec: ClusterSpec): Promise<void> {
     for (const n of spec.nodes) {
@@ -56,7 +56,7 @@ function teardownGraceMs(timers: { gossipIntervalMs: number }): number {
 
 class ProcessCluster implements RuntimeCluster {
   readonly runtime = 'process' as const;
-  readonly capabilities = { linkFaults: false, pause: true };
+  readonly capabilities = { linkFaults: false, pause: true, respec: true };
   constructor(readonly nodes: ProcessNode[]) {}
 
   async startAll(): Promise<void> {
@@ -81,12 +81,17 @@ class ProcessNode extends LocalNode {
     spec: NodeSpec,
     cluster: ClusterSpec,
     ports: { web: number; cluster: number },
-    private readonly templates: TemplatesPlan,
+    private templates: TemplatesPlan,
     private readonly setpriv: string | undefined,
   ) {
     super(spec, cluster);
     this.ports = ports;
   }
+  /** An upgrade may bring another version's templates (Debian builds): plan them for the new spec. */
+  protected override async respecced(spec: NodeSpec): Promise<void> {
+    this.templates = await templatesPlan(spec);
+  }
+
 
   get apiURL(): string {
     return `http://${HOST}:${this.ports.web}`;

@@ -19,7 +19,7 @@ import { AlertMarker } from '../alerts/marker.js';
 import { ApiServer, type ClusterView } from '../api/server.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { Route } from '../dispatch/route.js';
-import { faultList, parseFaults, type Faults } from '../faults/faults.js';
+import { anyFault, faultList, parseFaults, type Faults } from '../faults/faults.js';
 import { splitHostPort, type Flags } from '../flags/flags.js';
 import { Inhibitor } from '../inhibit/inhibitor.js';
 import { Logger } from '../log/logger.js';
@@ -136,7 +136,7 @@ export class App {
     const { flags, logger } = this;
     logger.info('Starting Alertmanager', { version: `(version=${this.compat.version}, branch=tsam, revision=tsam)` });
     logger.info('Build context', { build_context: `(node=${process.version}, platform=${process.platform}/${process.arch})` });
-    if (this.faults.noDedup || this.faults.noSilenceGossip || this.faults.noWait || this.faults.noNflogGossip) {
+    if (anyFault(this.faults)) {
       logger.warn('tsam runs with faults switched on: it misbehaves on purpose', { faults: faultList(this.faults).join(',') });
     }
     await mkdir(flags.storagePath, { recursive: true });

@@ -412,7 +412,7 @@ export class HistoryBuilder {
       ...(o.components ? { components: o.components } : {}),
       ...(o.nodes ? { nodes: o.nodes } : {}),
     };
-    if (o.spec) this.push(o.t, { ...base, state: 'requested', detail: { spec: o.spec } });
+    if (o.spec) this.push(o.t, { ...base, state: 'requested', detail: { spec: { kind, ...o.spec } } });
     this.push(o.t, { ...base, state: 'applied' });
     if (o.until !== undefined) this.push(o.until, { ...base, state: 'removed' });
     return this;
