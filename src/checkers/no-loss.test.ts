@@ -117,6 +117,39 @@ describe('no-loss', () => {
     expect(r.evidence[0]!.data!['receiver']).toBe('webhook');
   });
 
+  it('owes no resolution where the receiver already shows the alert resolved (an early resolved: validity judges it), but does after a firing that follows it', () => {
+    // Seen on real 0.25.0 and 0.28.1 after a receiver outage: a node delivers resolved before the workload resolves.
+    const early = historyBuilder()
+      .start()
+      .ready(0)
+      .fire(A, 1_000)
+      .notify({ t: 2_100, sender: 'n1', firing: [A] })
+      .notify({ t: 8_000, sender: 'n2', resolved: [A] })
+      .resolve(A, 10_000)
+      .note(60_000, 'end')
+      .build();
+    const r = checkNoLoss(early);
+    expect(r.verdict).toBe('pass');
+    expect(r.figures['resolvedBeforeResolve']).toBe(1);
+    expect(r.figures['resolveObligations']).toBe(0);
+    expect(r.evidence.map((e) => e.kind)).toEqual(['resolved-before-resolve']);
+
+    // The early resolved was superseded by a firing: the receiver shows firing, so the real resolution is owed.
+    const superseded = historyBuilder()
+      .start()
+      .ready(0)
+      .fire(A, 1_000)
+      .notify({ t: 2_100, sender: 'n1', firing: [A] })
+      .notify({ t: 8_000, sender: 'n2', resolved: [A] })
+      .notify({ t: 9_000, sender: 'n3', firing: [A] })
+      .resolve(A, 10_000)
+      .note(60_000, 'end')
+      .build();
+    const s = checkNoLoss(superseded);
+    expect(s.verdict).toBe('fail');
+    expect(s.figures['lostResolved']).toBe(1);
+  });
+
   it('requires no resolution when the receiver has send_resolved off', () => {
     const h = historyBuilder()
       .start({ sendResolved: { webhook: false } })

@@ -78,6 +78,13 @@ function firstAtOrAfter<T extends { t: number }>(list: readonly T[], t: number):
   return lo;
 }
 
+/** The latest delivery in [from, to) (by arrival, then history order), or undefined. */
+function lastBefore<T extends { t: number; seq: number }>(list: readonly T[], from: number, to: number): T | undefined {
+  let best: T | undefined;
+  for (const d of list) if (d.t >= from && d.t < to && (!best || d.t > best.t || (d.t === best.t && d.seq > best.seq))) best = d;
+  return best;
+}
+
 function firstIn<T extends { t: number }>(list: readonly T[] | undefined, from: number, to: number, pred?: (x: T) => boolean): T | undefined {
   if (!list) return undefined;
   for (let i = firstAtOrAfter(list, from); i < list.length && list[i]!.t < to; i++) {
@@ -205,6 +212,7 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
     flapsMerged: 0,
     orphanResolves: 0,
     resolutionsNotRequired: 0,
+    resolvedBeforeResolve: 0,
     alertsWithUndecidableRoute: 0,
   };
   const latencies: number[] = [];
@@ -305,6 +313,22 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
         const resolveSpan = { start: r, end: r + rw.resolveFlushWindowMs };
         if (overlapsAny(muted.certain, resolveSpan.start, resolveSpan.end)) {
           counts.exemptSilenced++;
+          continue;
+        }
+        // The receiver already shows the alert resolved: its last delivery before the workload's
+        // resolve was a resolved one, with no firing after it. Nothing is missing there; a resolution
+        // that came before the workload resolved the alert is a contradiction validity judges
+        // (resolved while still firing, or by expiry), not a loss — Alertmanager then has the
+        // resolved state in its notification log and rightly sends nothing more.
+        const last = lastBefore([...(fd.filter((d) => d.receiver === receiver).map((d) => ({ ...d, status: 'firing' as const }))), ...((resolvedDeliveries.get(key) ?? []).filter((d) => d.receiver === receiver).map((d) => ({ ...d, status: 'resolved' as const })))], ep.start, r);
+        if (last?.status === 'resolved') {
+          counts.resolvedBeforeResolve++;
+          otherEvidence.push({
+            kind: 'resolved-before-resolve',
+            message: `alert ${ep.key}: receiver ${receiver} was sent it resolved at ${fmtT(last.t)}, before the workload resolved it at ${fmtT(r)}, and not firing again: its resolution is not missing there (validity judges the early one)`,
+            events: [last.seq, ep.resolve.seq],
+            data: { alert: ep.key, receiver, deliveredAt: last.t, intentT: r },
+          });
           continue;
         }
         counts.resolveObligations++;

@@ -96,6 +96,7 @@ export const FIGURES: Readonly<Record<string, Readonly<Record<string, FigureInfo
     flapsMerged: count('Flaps merged', 'episodes', 'A resolve followed by a re-fire before Alertmanager certainly flushed the resolution: one episode, no new notification owed.'),
     orphanResolves: count('Resolves without a fire', 'events', 'Resolve events of alerts that were not firing: nothing to notify.'),
     resolutionsNotRequired: count('Resolutions not required', 'alerts', 'Resolutions to receivers with send_resolved off.'),
+    resolvedBeforeResolve: count('Already resolved at the receiver', 'alerts', 'The receiver\'s last delivery before the workload resolved the alert was already a resolved one: nothing owed there (validity judges the early resolution).'),
     alertsWithUndecidableRoute: count('Alerts with an undecidable route', 'alerts', 'A route\'s matchers could not be compiled faithfully: which receivers the alert reaches is not certain.'),
     firingLatencyP50Ms: ms('Firing latency, median', 'From the fire event to the first delivered firing notification of the alert, per receiver and alert.'),
     firingLatencyP95Ms: ms('Firing latency, 95th percentile', 'From the fire event to the first delivered firing notification.'),
