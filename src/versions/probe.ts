@@ -9,13 +9,13 @@ export interface ProbedBinary {
   features: { peerName: boolean; clusterLabel: boolean };
 }
 
-const VERSION_RE = /alertmanager, version (\S+)/;
-
 /**
- * Asks a binary what it is. Flags differ across versions (--cluster.peer-name is 0.30+), so the
- * runtime passes only what `--help` lists rather than guessing from the version number.
+ * Runs `binary --version` and `binary --help` and reads "<program>, version X" from the first: what
+ * every probe of a Prometheus-project binary (alertmanager, prometheus) starts with. A binary that
+ * does not run, or prints another program's name, is refused with what to give instead.
  */
-export async function probeBinary(binary: string): Promise<ProbedBinary> {
+export async function probeProgram(binary: string, program: 'alertmanager' | 'prometheus'): Promise<{ reportedVersion: string; helpText: string }> {
+  const product = program === 'alertmanager' ? 'an Alertmanager' : 'a Prometheus';
   let version;
   let help;
   try {
@@ -23,18 +23,26 @@ export async function probeBinary(binary: string): Promise<ProbedBinary> {
     help = await execFileCollect(binary, ['--help'], { timeoutMs: 10_000 });
   } catch (e) {
     throw new AmchaosError('AMCHAOS_UNKNOWN_VERSION', `cannot run ${binary}: ${(e as Error).message}`, {
-      hint: 'Check that the path points to an Alertmanager binary for this machine.',
+      hint: `Check that the path points to ${product} binary for this machine.`,
       cause: e,
     });
   }
-  const m = VERSION_RE.exec(version.stdout + version.stderr);
+  const printed = version.stdout + version.stderr;
+  const m = new RegExp(`${program}, version (\\S+)`).exec(printed);
   if (!m) {
-    throw new AmchaosError('AMCHAOS_UNKNOWN_VERSION', `${binary} does not look like Alertmanager: --version printed ${JSON.stringify((version.stdout + version.stderr).slice(0, 200))}`, {
-      hint: 'Give the path of an alertmanager binary (it prints "alertmanager, version X.Y.Z").',
+    throw new AmchaosError('AMCHAOS_UNKNOWN_VERSION', `${binary} does not look like ${program === 'alertmanager' ? 'Alertmanager' : 'Prometheus'}: --version printed ${JSON.stringify(printed.slice(0, 200))}`, {
+      hint: `Give the path of ${program === 'alertmanager' ? 'an' : 'a'} ${program} binary (it prints "${program}, version X.Y.Z").`,
     });
   }
-  const reportedVersion = m[1]!;
-  const helpText = help.stdout + help.stderr;
+  return { reportedVersion: m[1]!, helpText: help.stdout + help.stderr };
+}
+
+/**
+ * Asks a binary what it is. Flags differ across versions (--cluster.peer-name is 0.30+), so the
+ * runtime passes only what `--help` lists rather than guessing from the version number.
+ */
+export async function probeBinary(binary: string): Promise<ProbedBinary> {
+  const { reportedVersion, helpText } = await probeProgram(binary, 'alertmanager');
   return {
     version: normaliseVersion(reportedVersion),
     reportedVersion,

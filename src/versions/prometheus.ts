@@ -3,7 +3,7 @@ import { AmchaosError } from '../errors/index.js';
 import { execFileCollect } from '../util/exec.js';
 import { exists, isExecutable, which } from '../util/fs.js';
 import { fetchDebianPackage, readDebianMeta } from './debian.js';
-import { isSemver, normaliseVersion } from './probe.js';
+import { isSemver, normaliseVersion, probeProgram } from './probe.js';
 import type { AvailableVersion, ProviderOf, ResolveOptions } from './types.js';
 import { fetchReleaseTarball, goArch } from './upstream.js';
 
@@ -57,31 +57,12 @@ interface ProbedPrometheus {
   features: PrometheusFeatures;
 }
 
-const VERSION_RE = /prometheus, version (\S+)/;
-
 /** Asks a binary what it is: "prometheus, version X.Y.Z", and which flags its --help lists. */
 export async function probePrometheus(binary: string): Promise<ProbedPrometheus> {
-  let version;
-  let help;
-  try {
-    version = await execFileCollect(binary, ['--version'], { timeoutMs: 10_000 });
-    help = await execFileCollect(binary, ['--help'], { timeoutMs: 10_000 });
-  } catch (e) {
-    throw new AmchaosError('AMCHAOS_UNKNOWN_VERSION', `cannot run ${binary}: ${(e as Error).message}`, {
-      hint: 'Check that the path points to a Prometheus binary for this machine.',
-      cause: e,
-    });
-  }
-  const m = VERSION_RE.exec(version.stdout + version.stderr);
-  if (!m) {
-    throw new AmchaosError('AMCHAOS_UNKNOWN_VERSION', `${binary} does not look like Prometheus: --version printed ${JSON.stringify((version.stdout + version.stderr).slice(0, 200))}`, {
-      hint: 'Give the path of a prometheus binary (it prints "prometheus, version X.Y.Z").',
-    });
-  }
-  const helpText = help.stdout + help.stderr;
+  const { reportedVersion, helpText } = await probeProgram(binary, 'prometheus');
   return {
-    version: normaliseVersion(m[1]!),
-    reportedVersion: m[1]!,
+    version: normaliseVersion(reportedVersion),
+    reportedVersion,
     features: { lifecycle: /--(\[no-\])?web\.enable-lifecycle/.test(helpText), resendDelay: helpText.includes('--rules.alert.resend-delay') },
   };
 }

@@ -730,14 +730,31 @@ export class DockerNode implements RuntimeNode {
   }
 }
 
+/** The startup-timeout half of testcontainers' WaitStrategy, shared by the two strategies below. */
+abstract class StartupTimeout {
+  protected timeoutMs = 30_000;
+  private timeoutSet = false;
+  withStartupTimeout(ms: number): this {
+    this.timeoutMs = ms;
+    this.timeoutSet = true;
+    return this;
+  }
+  isStartupTimeoutSet(): boolean {
+    return this.timeoutSet;
+  }
+  getStartupTimeout(): number {
+    return this.timeoutMs;
+  }
+}
+
 /**
  * testcontainers' wait strategy for a node: the web API answers on the node's own address (the
  * container has no published port, and needs none). A container that exits first fails at once.
  */
-class HealthyWait {
-  private timeoutMs = 30_000;
-  private timeoutSet = false;
-  constructor(private readonly node: DockerNode) {}
+class HealthyWait extends StartupTimeout {
+  constructor(private readonly node: DockerNode) {
+    super();
+  }
 
   async waitUntilReady(container: Docker.Container): Promise<void> {
     const deadline = Date.now() + this.timeoutMs;
@@ -760,17 +777,6 @@ class HealthyWait {
       details: { logTail: await this.node.logTail(15) },
     });
   }
-  withStartupTimeout(ms: number): this {
-    this.timeoutMs = ms;
-    this.timeoutSet = true;
-    return this;
-  }
-  isStartupTimeoutSet(): boolean {
-    return this.timeoutSet;
-  }
-  getStartupTimeout(): number {
-    return this.timeoutMs;
-  }
 }
 
 /**
@@ -778,10 +784,7 @@ class HealthyWait {
  * failed unless with 0. (Its own one-shot strategy polls once a second; the engine's wait call
  * returns the moment the container exits.)
  */
-class ExitedWait {
-  private timeoutMs = 30_000;
-  private timeoutSet = false;
-
+class ExitedWait extends StartupTimeout {
   async waitUntilReady(container: Docker.Container): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.timeoutMs)));
@@ -792,16 +795,5 @@ class ExitedWait {
     } finally {
       clearTimeout(timer);
     }
-  }
-  withStartupTimeout(ms: number): this {
-    this.timeoutMs = ms;
-    this.timeoutSet = true;
-    return this;
-  }
-  isStartupTimeoutSet(): boolean {
-    return this.timeoutSet;
-  }
-  getStartupTimeout(): number {
-    return this.timeoutMs;
   }
 }
