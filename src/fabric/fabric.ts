@@ -16,25 +16,11 @@ import {
   type Transport,
 } from './types.js';
 import type { LinkControl } from './link-control.js';
-import { cutProven, flowProven, judgeCut, judgeFlow, linkDeltas, traffic, type CutVerdict, type FlowVerdict } from './verify.js';
+import { cutProven, flowProven, judgeCut, judgeFlow, linkDeltas, traffic, type CutResult, type CutVerdict, type FlowResult } from './verify.js';
+
+export type { CutResult, FlowResult } from './verify.js';
 
 export { peerLinkName, clientLinkName, receiverLinkName, receiverBaseURL } from './names.js';
-
-export interface CutResult extends CutVerdict {
-  ok: boolean;
-  /** How it was proven: every link (complete), each transport somewhere (quorum), or the timeout's fallback rule. */
-  proof?: 'complete' | 'quorum' | 'timeout';
-  elapsedMs: number;
-  /** Per-link deltas over the observation window (attempted vs delivered), for the history. */
-  deltas: ReturnType<typeof linkDeltas>;
-}
-
-export interface FlowResult extends FlowVerdict {
-  ok: boolean;
-  proof?: 'complete' | 'quorum' | 'timeout';
-  elapsedMs: number;
-  deltas: ReturnType<typeof linkDeltas>;
-}
 
 /**
  * One proxy per directed link between the harness, the nodes and the capture, all in one in-process

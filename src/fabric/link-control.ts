@@ -1,6 +1,5 @@
 import type { CreateToxicInput, ToxicJson } from '../proxy/index.js';
-import type { CutResult, FlowResult } from './fabric.js';
-import type { CutVerdict } from './verify.js';
+import type { CutResult, CutVerdict, FlowResult } from './verify.js';
 import type { LinkInfo, LinkKind, LinkTraffic, StatsSnapshot, Transport } from './types.js';
 
 /**

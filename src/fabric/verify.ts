@@ -122,3 +122,20 @@ export function flowProven(v: FlowVerdict, transport: Transport): 'complete' | '
   if (transportsOf(transport).every((t) => v.flowingBy[t].length > 0)) return 'quorum';
   return undefined;
 }
+
+/** A cut as the fabric proved it: the verdict, how it was proven, and the per-link deltas it saw. */
+export interface CutResult extends CutVerdict {
+  ok: boolean;
+  /** How it was proven: every link (complete), each transport somewhere (quorum), or the timeout's fallback rule. */
+  proof?: 'complete' | 'quorum' | 'timeout';
+  elapsedMs: number;
+  /** Per-link deltas over the observation window (attempted vs delivered), for the history. */
+  deltas: ReturnType<typeof linkDeltas>;
+}
+
+export interface FlowResult extends FlowVerdict {
+  ok: boolean;
+  proof?: 'complete' | 'quorum' | 'timeout';
+  elapsedMs: number;
+  deltas: ReturnType<typeof linkDeltas>;
+}

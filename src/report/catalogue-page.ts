@@ -1,6 +1,6 @@
 import type { ClaimResult, ClaimSummary } from '../claims/types.js';
 import type { CatalogueCell, RunSummary } from '../summary/summary.js';
-import { esc, page } from './html.js';
+import { esc, page } from './page.js';
 
 /**
  * The catalogue's matrix page (`catalogue.html` beside index.html): one row per failure mode (its

@@ -1,5 +1,6 @@
 import type { RunSummary } from '../summary/summary.js';
-import { badge, esc, fmtDuration, fmtWall, page, PALETTE, shellQuote } from './html.js';
+import { badge, fmtDuration, fmtWall, PALETTE } from './html.js';
+import { esc, page, shellQuote } from './page.js';
 import { clusterLabel, duplicateCounts, runOutcomeOf, scenarioStatus, statusOfOutcome, type Status } from './model.js';
 
 /**

@@ -1,4 +1,5 @@
-import { describeEvent, faultContextText, fmtSeconds, shellQuote } from './html.js';
+import { describeEvent, faultContextText, fmtSeconds } from './html.js';
+import { shellQuote } from './page.js';
 import type { CheckModel, RunModel, ScenarioModel } from './model.js';
 
 /**
