@@ -519,8 +519,11 @@ export function routesOf(sc: LoadedScenario, notifications: readonly Notificatio
     for (const [key, labels] of fired) for (const r of routesFor(tree, labels).routes) rows.get(r.id)?.routedKeys.add(key);
   }
   for (const n of notifications) {
-    const row = recorded
-      ? rows.get(routeOfGroup(tree, n).route.id)!
+    // A group two routes could have made (identical matchers and receiver: group-key-collision) has
+    // no single row: it gets one of its own, named by both routes ("root.0|root.1").
+    const route = recorded ? routeOfGroup(tree, n).route : undefined;
+    const row = route
+      ? rowFor(route.id, () => ({ route: route.id, depth: Math.max(...route.id.split('|').map((id) => id.split('.').length - 1)), receiver: route.receiver, matchers: route.matchers, continue: route.continue }))
       : rowFor(`receiver:${n.receiver}`, () => ({ route: undefined, depth: 0, receiver: String(n.receiver), matchers: [], continue: false }));
     if (!n.delivered) {
       row.undelivered++;
