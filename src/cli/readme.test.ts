@@ -75,8 +75,8 @@ const PATH = (path: string, why: string): Plan => ({ covered: { by: { path }, wh
 
 /** How each README command is checked. Keyed by the command exactly as the README writes it. */
 const PLANS: Record<string, Plan> = {
-  'bash .ci/setup': PATH('.ci/setup', 'installs packages with apt-get and reinstalls node_modules (npm ci): CI runs it first (.ci/run), never inside a test'),
-  'npx amchaos run --suite exactly-once --versions 0.25.0,0.28.1,0.33.1 --nodes 3 --out reports/r1': SUITE_TESTED('suites/exactly-once.test.ts', 'three real clusters, about a minute'),
+  // The setup installs packages with apt-get and reinstalls node_modules (CI runs it first, .ci/run); the job is three real clusters.
+  'bash .ci/setup && npx amchaos run --suite exactly-once --versions 0.25.0,0.28.1,0.33.1 --nodes 3 --out reports/r1': SUITE_TESTED('suites/exactly-once.test.ts', 'the setup (apt-get, npm ci: .ci/run runs it before the tests, never inside one) and three real clusters, about a minute'),
   'npm test': SCRIPT('test', 'the test run this test belongs to'),
   'npx amchaos --version': { run: { code: 0, stdout: /^\d+\.\d+\.\d+\n$/ } },
   'npx amchaos suites': { run: { code: 0, stdout: /^split-brain +netns \(root\) or docker/m } },
