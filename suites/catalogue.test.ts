@@ -36,8 +36,12 @@ const DEFAULT_CASES: Case[] = [
   { suite: 'silence-restart', cluster: ['0.28.1', '0.28.1', '0.28.1'], expect: 'reproduced' },
   // #5330 hit 0.32.0–0.33.0 only: the versions here list every format as made.
   { suite: 'silence-formats', cluster: ['0.25.0', '0.28.1', '0.33.1'], expect: 'not-reproduced' },
-  // 0.25.0 and 0.28.1 build these group keys differently (label-set ordering): duplicates while mixed.
-  { suite: 'rolling-upgrade', cluster: ['0.25.0', '0.25.0', '0.25.0'], upgradeTo: '0.28.1', expect: 'reproduced' },
+  // 0.25.0 → 0.33.1 (the catalogue's pair): the steps duplicate while versions are mixed. Not → 0.28.1:
+  // below 0.30 a node names itself with a fresh ULID at every start, so each restart reshuffles the
+  // positions, and a fresh clone's npm test once saw resolved notifications twice in the all-0.28.1
+  // `after` control, 25–35 s after the last restart (the control then reproduced: claim unknown).
+  // 0.33.1 nodes keep their names (--cluster.peer-name), so the control judges a settled cluster.
+  { suite: 'rolling-upgrade', cluster: ['0.25.0', '0.25.0', '0.25.0'], upgradeTo: '0.33.1', expect: 'reproduced' },
 ];
 
 const FULL = process.env['AMCHAOS_FAULT_MATRIX'] === 'full';

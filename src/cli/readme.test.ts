@@ -117,7 +117,7 @@ const PLANS: Record<string, Plan> = {
     covered: { by: { testFile: 'src/run/shard.test.ts', mentions: ['2/4'] }, why: 'a quarter of the catalogue on real clusters, minutes; the slices are tested in src/run/shard.test.ts and src/catalogue/catalogue.test.ts' },
   },
   'npx amchaos report merge reports/quick --out reports/merged': { run: { code: 0, stdout: /^merged 1 run\(s\): 1 scenario\(s\), PASS/m, needs: ['0.33.1'] } },
-  'npx amchaos run --suite rolling-upgrade --versions 0.25.0 --upgrade-to 0.33.1': SUITE_TESTED('suites/catalogue.test.ts', 'three real nodes upgraded one by one (0.25.0 → 0.28.1 there), about 70 s'),
+  'npx amchaos run --suite rolling-upgrade --versions 0.25.0 --upgrade-to 0.33.1': SUITE_TESTED('suites/catalogue.test.ts', 'three real nodes upgraded one by one, the same pair, about 70 s'),
   'npm run build': SCRIPT('build', 'npm test builds first'),
   'npx vitest run src/checkers': PATH('src/checkers', 'starts vitest: npm test runs these files'),
   'npx vitest run src/report/report.test.ts': PATH('src/report/report.test.ts', 'starts vitest: npm test runs this file'),
