@@ -111,7 +111,7 @@ const PLANS: Record<string, Plan> = {
   },
   'npx amchaos sweep': { run: { code: 0, stdout: /^(nothing to remove|removed )/m } },
   'npx amchaos catalogue --versions 0.25.0,0.28.1,0.33.1,tsam --out reports/cat': {
-    covered: { by: { testFile: 'suites/catalogue.test.ts', mentions: ['catalogue'] }, why: 'the whole catalogue: 66 real scenarios, about 22 minutes; npm test runs every scenario once (suites/catalogue.test.ts, gossip-load.test.ts, the fault suites)' },
+    covered: { by: { testFile: 'suites/catalogue.test.ts', mentions: ['catalogue'] }, why: 'the whole catalogue: 66 real scenarios, about 20 minutes; npm test runs every scenario once (suites/catalogue.test.ts, gossip-load.test.ts, the fault suites)' },
   },
   'npx amchaos catalogue --versions 0.33.1 --shard 2/4 --out reports/part-2': {
     covered: { by: { testFile: 'src/run/shard.test.ts', mentions: ['2/4'] }, why: 'a quarter of the catalogue on real clusters, minutes; the slices are tested in src/run/shard.test.ts and src/catalogue/catalogue.test.ts' },
