@@ -6,6 +6,10 @@
 //   node scripts/record-histories.mjs            # every fixture
 //   node scripts/record-histories.mjs pass markup  # some
 //   node scripts/record-histories.mjs --rejudge  # re-judge the stored ones with today's checkers
+//   node scripts/record-histories.mjs --rejudge restart-stale  # re-judge some
+//
+// `restart-stale` is not in FIXTURES: it was captured from a test run (a fresh clone's `npm test`),
+// where a timing race made n1 send a stale firing; no seed brings that race back on demand.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,7 +61,10 @@ function store(name, runDir) {
 
 const args = process.argv.slice(2);
 if (args.includes('--rejudge')) {
-  for (const name of readdirSync(out)) {
+  const only = args.filter((a) => a !== '--rejudge');
+  const stored = readdirSync(out).filter((n) => statSync(join(out, n)).isDirectory());
+  for (const name of only.length > 0 ? only : stored) {
+    if (!stored.includes(name)) throw new Error(`no stored fixture ${name}; stored: ${stored.join(', ')}`);
     const work = mkdtempSync(join(tmpdir(), 'amchaos-rejudge-'));
     const dir = join(work, name);
     for (const f of files(join(out, name))) {

@@ -14,7 +14,9 @@ faultDescribe(`suite restart (real Alertmanager clusters; ${FULL_MATRIX_HINT})`,
           const result = await runFaultSuite(`restart-${runtime}-${c.label}`, 'restart', c.versions, runtime);
           attachToReport(task, result);
           const s = result.summary.scenarios[0]!;
-          expectHonestPass(s);
+          // validity may fail as expected: a stale firing from n1's out-of-phase timers (upstream #3551,
+          // decided on the flush times; src/checkers/expectations.test.ts has the recorded case).
+          expectHonestPass(s, ['validity']);
           expect(check(s, 'exactly-once').figures['healthyTransitions']).toBeGreaterThan(0);
           expect(check(s, 'no-loss').figures['firingObligations']).toBeGreaterThan(0);
           const phases = s.figures['restartPhases'] as RestartPhase[];

@@ -1,4 +1,5 @@
 import { duplicates, FAILURE_MODES, phaseClaim } from '../src/claims/index.js';
+import { staleSnapshotAfterRestart } from '../src/checkers/expectations.js';
 import type { ScenarioView } from '../src/checkers/scenario.js';
 import type { NodeId } from '../src/history/types.js';
 import type { FaultSpec } from '../src/nemesis/types.js';
@@ -31,7 +32,11 @@ export interface RestartPhase {
  * paused past the alerts' endsAt resolves them itself on resume: on all three versions it notified
  * "resolved" for alerts that never stopped firing, and another node then notified "firing" again
  * (the log entry now said resolved) — a false resolution plus a re-notification per group, both
- * counted here. No checker flags a resolution the workload did not make. No loss: every alert still owes a firing notification (it fired for a
+ * counted here. No checker flags a resolution the workload did not make. From the first restart on,
+ * n1's group timers tick out of phase with its peers': when the final resolve lands between n1's
+ * flush and an earlier position's, n1 sends its older snapshot after its position wait — a stale
+ * firing after the cluster's resolved, then another resolved (upstream #3551; validity's
+ * `restarted-timer-phase`, an expected failure decided on the flush times). No loss: every alert still owes a firing notification (it fired for a
  * whole flush window before the first fault) and, after the final resolve, a resolved one. Builds
  * without --cluster.peer-name (0.25, 0.28) give a restarted node a new, later ULID, so n1 moves to
  * the last position after its first restart; with peer names (0.33) it stays position 0.
@@ -55,6 +60,10 @@ export const restart: SuiteDefinition<RestartFigures> = {
   name: 'restart',
   summary: 'kill and restart a node (storage kept, then wiped), pause one past the suspicion timeout: re-notifications counted, none lost',
   checks: ['no-loss', 'exactly-once', 'validity'],
+  // After its restarts and the pause n1's group timers tick out of phase with the others' for good:
+  // a resolve that reaches the cluster between n1's flush and an earlier position's can come back
+  // from n1 as a stale firing after the resolved (upstream #3551; measured once in six runs on 0.25.0).
+  knownBehaviours: [staleSnapshotAfterRestart({ id: 'restarted-timer-phase', faults: ['restart', 'pause'] })],
   claim: phaseClaim({
     mode: FAILURE_MODES.restart,
     statement: 'a node killed (SIGKILL) and restarted, with its storage kept or wiped, notifies again the groups the cluster already notified',

@@ -1,4 +1,4 @@
-import { duringInjectedFault } from '../src/checkers/expectations.js';
+import { duringInjectedFault, staleSnapshotAfterRestart } from '../src/checkers/expectations.js';
 import { deriveWindows } from '../src/checkers/scenario.js';
 import { duplicates, FAILURE_MODES, firstFaultAt, phaseClaim } from '../src/claims/index.js';
 import type { Timers } from '../src/history/types.js';
@@ -42,6 +42,8 @@ export const retention: SuiteDefinition<RetentionFigures> = {
   summary: 'a short --data.retention: a still-firing group is notified again once its nflog entry expired and was collected; control: the default retention',
   checks: ['no-loss', 'exactly-once', 'validity'],
   knownBehaviours: [
+    // A restarted node's group timers tick out of phase with the others' afterwards (upstream #3551).
+    staleSnapshotAfterRestart({ id: 'restarted-timer-phase', faults: ['node-flags'] }),
     duringInjectedFault({
       id: 'short-retention',
       faults: ['node-flags'],

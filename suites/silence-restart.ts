@@ -1,4 +1,4 @@
-import { fromInjectedNode } from '../src/checkers/expectations.js';
+import { fromInjectedNode, staleSnapshotAfterRestart } from '../src/checkers/expectations.js';
 import { combineDecisions, FAILURE_MODES, notifiedWhileSilenced, PHASE_LABEL, type Claim } from '../src/claims/index.js';
 import type { SuiteDefinition, ScenarioContext } from '../src/run/suite.js';
 import type { ScenarioView } from '../src/checkers/scenario.js';
@@ -97,6 +97,8 @@ export const silenceRestart: SuiteDefinition<SilenceRestartFigures> = {
   summary: 'silences made, then every node restarted (SIGTERM, SIGKILL; storage kept, wiped): which survive where, and whether their alerts notify; control: SIGTERM with storage',
   checks: ['no-loss', 'exactly-once', 'validity', 'silence-propagation'],
   knownBehaviours: [
+    // A restarted node's group timers tick out of phase with the others' afterwards (upstream #3551).
+    staleSnapshotAfterRestart({ id: 'restarted-timer-phase', faults: ['restart'] }),
     fromInjectedNode({
       id: 'silence-lost-on-restart',
       faults: ['restart'],

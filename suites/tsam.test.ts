@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../src/run/run.js';
 import { isRoot } from '../src/util/fs.js';
 import { attachToReport, clusterCases, runForTest } from '../test/support/suites/clusters.js';
+import { expectHonestPass } from '../test/support/suites/faults.js';
 
 /**
  * tsam, the TypeScript Alertmanager, in the same suites as the real binaries: a tsam cluster, tsam
@@ -83,9 +84,11 @@ describe.concurrent('tsam', () => {
       attachToReport(task, r);
       const s = r.summary.scenarios[0]!;
       expect(s.error).toBeUndefined();
-      // Every check decides, and passes: nothing lost, nothing duplicated while healthy, no stale state.
-      expect(s.checks.map((c) => `${c.name} ${c.verdict}`)).toEqual(['no-loss pass', 'exactly-once pass', 'validity pass']);
-      expect(s.outcome).toBe('pass');
+      // Every check decides, and passes: nothing lost, nothing duplicated while healthy. validity may
+      // fail only as expected: a stale state between the restarted node and a peer whose group timers
+      // it put out of phase (upstream #3551, decided on the flush times: restarted-timer-phase).
+      expectHonestPass(s, ['validity']);
+      expect(s.checks.map((c) => c.name)).toEqual(['no-loss', 'exactly-once', 'validity']);
       const phases = s.figures['restartPhases'] as Array<{ fault: string; renotifications: number; backInMs: number | null }>;
       const killKept = phases[0]!;
       expect(killKept.fault).toMatch(/kill .*storage kept/);

@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { HistoryEvent, RouteRecord } from '../history/types.js';
+import { restart } from '../../suites/restart.js';
+import type { HistoryEvent, NodeId, RouteRecord } from '../history/types.js';
+import { packageRoot } from '../util/paths.js';
 import { checkExactlyOnce } from './exactly-once.js';
-import { applyKnownBehaviours, duringInjectedFault } from './expectations.js';
+import { applyKnownBehaviours, duringInjectedFault, OUT_OF_PHASE_GAP_MS, staleSnapshotAfterRestart } from './expectations.js';
 import { scenarioOutcome } from './outcome.js';
 import { historyBuilder, TEST_TIMERS } from '../../test/support/checkers/history-builder.js';
 import { checkValidity } from './validity.js';
@@ -175,5 +180,89 @@ describe('known behaviours: expected failures only from the evidence of injected
     expect(eo!.verdict).toBe('fail');
     expect(eo!.expectedFailure).toBeUndefined();
     expect(eo!.knownIssues![0]).toContain('build this group\'s key differently');
+  });
+});
+
+describe('restarted-timer-phase: a stale state from a node whose timers the suite put out of phase (upstream #3551)', () => {
+  const restartedPhase = staleSnapshotAfterRestart({ id: 'restarted-timer-phase', faults: ['restart', 'pause'] });
+  const judgeValidity = (h: HistoryEvent[]) => {
+    const [v] = applyKnownBehaviours(h, [checkValidity(h)], [restartedPhase]);
+    return { v: v!, outcome: scenarioOutcome([v!]) };
+  };
+  /** The one stale firing is there and nothing explains it: a plain fail. */
+  const unexplained = (h: HistoryEvent[]) => {
+    const r = judgeValidity(h);
+    const stale = r.v.evidence.filter((e) => e.fails);
+    expect(stale.map((e) => e.kind)).toEqual(['stale-firing']);
+    expect(stale[0]!.explainedBy).toBeUndefined();
+    expect(r.outcome).toBe('fail');
+  };
+
+  /**
+   * n3 (position 2: waits 4 s) restarted at 10 s; A resolved at 30 s (its posts reach every node at
+   * 30.005 s); n1 (position 0) flushes after that and notifies resolved at 30.5 s; n3 sends firing
+   * at `staleAt`. `restarted`: which node the fault acted on (n2 is neither sender).
+   */
+  function history(o: { staleAt: number; restarted?: NodeId; newerAt?: number }) {
+    const b = historyBuilder().start({ nodes: 3, timers: { groupIntervalMs: 6_000 } }).ready(0).sampleAll(500);
+    for (const n of ['n1', 'n2', 'n3']) b.post(n, 1_000, [{ labels: A, endsAtT: 61_000 }]);
+    b.fire(A, 1_000)
+      .notify({ t: 2_100, sender: 'n1', firing: [A] })
+      .fault({ t: 10_000, until: 10_100, kind: 'restart', nodes: [o.restarted ?? 'n3'] })
+      .sampleAll(12_000)
+      .resolve(A, 30_000);
+    for (const n of ['n1', 'n2', 'n3']) b.post(n, 30_000, [{ labels: A, endsAtT: 30_000 }]);
+    return b
+      .notify({ t: o.newerAt ?? 30_500, sender: 'n1', resolved: [A] })
+      .notify({ t: o.staleAt, sender: 'n3', firing: [A] })
+      .notify({ t: 36_500, sender: 'n1', resolved: [A] })
+      .end(70_000)
+      .build();
+  }
+
+  it('explains it when the restarted node flushed before the resolve reached it and the other position flushed later', () => {
+    // n3's flush: 33.9 s − 2 × 2 s = 29.9 s, before the resolve's post completed (30.005 s).
+    const r = judgeValidity(history({ staleAt: 33_900 }));
+    expect(r.v.verdict).toBe('fail');
+    const stale = r.v.evidence.filter((e) => e.kind === 'stale-firing' && e.fails);
+    expect(stale).toHaveLength(1);
+    expect(stale[0]!.explainedBy).toMatchObject({ behaviour: 'restarted-timer-phase', expected: true });
+    expect(stale[0]!.explainedBy!.reason).toContain('flushed at t=29.900s (position 2), before the change reached it at t=30.005s');
+    expect(r.outcome).toBe('expected-failure');
+  });
+
+  it('explains it when the restarted node is the one whose later flush notified the change', () => {
+    const r = judgeValidity(history({ staleAt: 33_900, restarted: 'n1' }));
+    expect(r.v.evidence.find((e) => e.fails)!.explainedBy!.reason).toContain('left on n1: n3 flushed at t=29.900s');
+    expect(r.outcome).toBe('expected-failure');
+  });
+
+  it('does not explain a stale state between two nodes no fault acted on', () => {
+    unexplained(history({ staleAt: 33_900, restarted: 'n2' }));
+  });
+
+  it('does not explain a node that had the change before its flush (it ignored the resolve)', () => {
+    // n3's flush: 34.5 s − 4 s = 30.5 s, after the post reached it at 30.005 s.
+    unexplained(history({ staleAt: 34_500 }));
+  });
+
+  it('does not explain flushes in phase: the other position flushed within milliseconds of it', () => {
+    // n3 flushed at 29.9 s, n1 at 30.1 s (< OUT_OF_PHASE_GAP_MS apart): a healthy cluster's race.
+    expect(OUT_OF_PHASE_GAP_MS).toBeGreaterThan(100);
+    unexplained(history({ staleAt: 33_900, newerAt: 30_100 }));
+  });
+
+  it('on the recorded real run (0.25.0 ×3, a fresh clone\'s npm test): ten stale firings from n1 after its restarts, all explained; without the fault records, a plain fail', async () => {
+    const file = join(packageRoot(), 'fixtures', 'histories', 'restart-stale', 'history.jsonl.gz');
+    const h = gunzipSync(readFileSync(file)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as HistoryEvent);
+    const judged = applyKnownBehaviours(h, [checkValidity(h)], restart.knownBehaviours ?? []);
+    const v = judged[0]!;
+    const failing = v.evidence.filter((e) => e.fails);
+    expect(failing.map((e) => e.kind)).toEqual(Array(10).fill('stale-firing'));
+    expect(failing.every((e) => e.explainedBy?.behaviour === 'restarted-timer-phase')).toBe(true);
+    expect(scenarioOutcome([v])).toBe('expected-failure');
+    // The same history without the nemesis's records: nothing the suite injected explains it.
+    const bare = h.filter((e) => e.type !== 'fault');
+    expect(scenarioOutcome(applyKnownBehaviours(bare, [checkValidity(bare)], restart.knownBehaviours ?? []))).toBe('fail');
   });
 });

@@ -1,6 +1,6 @@
 import type { HistoryEvent, RouteRecord } from '../history/types.js';
 import { routeTree } from './routes.js';
-import { deriveWindows, viewScenario, type FaultWindow, type ScenarioView } from './scenario.js';
+import { clusterPositionAt, deriveWindows, viewScenario, type FaultWindow, type ScenarioView } from './scenario.js';
 import type { CheckResult, Evidence } from './types.js';
 
 /**
@@ -146,6 +146,86 @@ export function fromInjectedNode(o: InjectedFaultOptions): KnownBehaviour {
       return `${o.reason} — sent by ${suspect.sender} inside the injected fault #${w.fault} "${w.description}" (+${(tail / 1000).toFixed(1)} s tail)`;
     },
   };
+}
+
+export interface RestartedTimerPhaseOptions {
+  id: string;
+  /** The injected faults that stop a node's timers: its process killed and started again, paused. */
+  faults: readonly string[];
+}
+
+/**
+ * The least gap between two nodes' flushes of one group that says their group timers are out of
+ * phase. A healthy cluster's nodes get each alert from the source within milliseconds of each
+ * other, so their aggregation groups — and every later tick of them — start within that; a node
+ * restarted or resumed ticks anywhere in the group interval against its peers.
+ */
+export const OUT_OF_PHASE_GAP_MS = 250;
+
+/**
+ * Upstream #3551 (a suite's own fault: expected): a node the suite restarted or paused runs its
+ * group timers out of phase with its peers' from then on — a restarted node makes its aggregation
+ * groups anew when the alerts next reach it, a resumed one's timer fires late — until the group is
+ * gone. Its flush can then take the group's snapshot before a change reaches it while an earlier
+ * position flushes after the change and notifies it; after its position wait, the node's dedup
+ * stage sees a log entry that differs from its snapshot and sends the older state: a stale firing
+ * after the resolved (or the reverse). The restarted node may be either one: the early flusher that
+ * sends the stale state, or the peer whose later flush notified the change. Explains a stale state
+ * (validity) only when the evidence shows exactly that: its sender or the newer notification's is
+ * a node such a fault acted on before the stale flush; the sender's flush (arrival − position ×
+ * peer_timeout, known from its status samples) came before the newer state's post reached it; and
+ * the newer notification's flush came at least OUT_OF_PHASE_GAP_MS later (timers in phase flush
+ * together and cannot do this but within milliseconds).
+ */
+export function staleSnapshotAfterRestart(o: RestartedTimerPhaseOptions): KnownBehaviour {
+  return {
+    id: o.id,
+    checks: ['validity'],
+    expected: true,
+    explain(view, e) {
+      if (e.kind !== 'stale-firing' && e.kind !== 'stale-resolved') return undefined;
+      const d = e.data ?? {};
+      const newer = d['newer'] as { t?: unknown; sender?: unknown } | undefined;
+      const sender = d['sender'];
+      const t = d['t'];
+      const changeT = e.kind === 'stale-firing' ? d['resolveT'] : d['refireT'];
+      if (typeof sender !== 'string' || typeof t !== 'number' || typeof changeT !== 'number' || typeof newer?.t !== 'number' || typeof newer.sender !== 'string') return undefined;
+      const pt = view.timers.peerTimeoutMs;
+      const position = clusterPositionAt(view, sender, t);
+      const newerPosition = clusterPositionAt(view, newer.sender, newer.t);
+      if (position === undefined || newerPosition === undefined) return undefined;
+      const flush = t - position * pt;
+      const newerFlush = newer.t - newerPosition * pt;
+      const reached = postReachedAfter(view, sender, changeT);
+      if (reached === undefined || flush > reached || newerFlush - flush < OUT_OF_PHASE_GAP_MS) return undefined;
+      // Either node's restart puts the two out of phase: the restarted one can be the stale sender
+      // (it flushed early) or the one whose later flush carried the change.
+      const w = view.faults.find(
+        (f) => f.applied && o.faults.includes(f.kind) && (f.nodes ?? []).some((x) => x === sender || x === newer.sender) && f.start <= flush,
+      );
+      if (!w) return undefined;
+      const restarted = (w.nodes ?? []).includes(sender) ? sender : newer.sender;
+      return (
+        `upstream #3551: a node the suite restarted or paused ticks out of phase with its peers and sends a snapshot older than their notification after its position wait` +
+        ` — inside the phase shift the injected fault #${w.fault} "${w.description}" left on ${restarted}: ${sender} flushed at ${fmtSeconds(flush)} (position ${position}),` +
+        ` before the change reached it at ${fmtSeconds(reached)}; ${newer.sender} flushed at ${fmtSeconds(newerFlush)}`
+      );
+    },
+  };
+}
+
+/** When the first alerts post the harness made to `node` at or after `from` was accepted. */
+function postReachedAfter(view: ScenarioView, node: string, from: number): number | undefined {
+  for (const c of view.completes) {
+    if (c.t < from || c.node !== node || c.kind !== 'alerts.post' || c.ok !== true) continue;
+    const inv = view.invokes.get(c.op);
+    if (inv && inv.t >= from) return c.t;
+  }
+  return undefined;
+}
+
+function fmtSeconds(t: number): string {
+  return `t=${(t / 1000).toFixed(3)}s`;
 }
 
 export interface SuiteRouteOptions {

@@ -22,8 +22,9 @@ import { packageRoot } from '../../../src/util/paths.js';
  * | `markup` | the exactly-once control on 0.25.0 ×3 and 0.33.1 ×3 with debug logs, labels holding markup, quotes, newlines, control characters and non-ASCII text: duplicates with log lines in both formats |
  * | `interrupted` | exactly-once on 0.33.1 and tsam, Ctrl-C during the second: an unknown scenario |
  * | `restart` | restart, 0.33.1 ×3: n1 killed and restarted twice, then paused and resumed (node lifecycle marks) |
+ * | `restart-stale` | restart, 0.25.0 ×3, from a fresh clone's `npm test`: n1's stale firings after its restarts, an expected failure (validity, upstream #3551) |
  */
-export type RecordedRun = 'pass' | 'no-cluster' | 'mixed' | 'partition' | 'latency-sweep' | 'expected' | 'markup' | 'interrupted' | 'restart';
+export type RecordedRun = 'pass' | 'no-cluster' | 'mixed' | 'partition' | 'latency-sweep' | 'expected' | 'markup' | 'interrupted' | 'restart' | 'restart-stale';
 
 async function files(dir: string): Promise<string[]> {
   const out: string[] = [];
