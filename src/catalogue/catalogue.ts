@@ -6,6 +6,7 @@ import { exitCodeOf, EXIT } from '../checkers/outcome.js';
 import { AmchaosError, isAmchaosError } from '../errors/index.js';
 import { mergeRunDirs } from '../report/merge.js';
 import { runSuite } from '../run/run.js';
+import { versionProviders } from '../run/runtime-registry.js';
 import { shardSlice, type Shard } from '../run/shard.js';
 import type { SuiteRegistry } from '../run/suite-source.js';
 import type { SuiteDefinition } from '../run/suite.js';
@@ -114,7 +115,7 @@ interface Planned {
 async function prepare(plan: CatalogueEntry[], log: (l: string) => void): Promise<Planned[]> {
   const resolved = new Map<string, ResolvedVersion>();
   const need = new Set(plan.flatMap((e) => [...e.cluster, ...(e.upgradeTo ? [e.upgradeTo] : [])]));
-  for (const v of need) resolved.set(v, await resolveVersion(v, defaultResolveOptions({ fetch: true, log })));
+  for (const v of need) resolved.set(v, await resolveVersion(v, defaultResolveOptions({ fetch: true, log }), versionProviders()));
   return plan.map((entry) => {
     const versions = entry.cluster.map((v) => resolved.get(v)!);
     const upgradeTo = entry.upgradeTo ? resolved.get(entry.upgradeTo) : undefined;

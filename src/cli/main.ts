@@ -3,6 +3,7 @@ import { AmchaosError, BAD_INPUT_CODES, isAmchaosError } from '../errors/index.j
 import { EXIT } from '../checkers/outcome.js';
 import { listVersions } from '../versions/index.js';
 import { defaultResolveOptions } from '../versions/resolve.js';
+import { versionProviders } from '../run/runtime-registry.js';
 import type { SuiteRegistry } from '../run/suite-source.js';
 import { amchaosVersion, EXAMPLES, examplesText, prometheusVersionsTable, runHelpText, suitesTable, versionsTable } from './help.js';
 import { parseNodes, parsePort, parseReplicas, parseRuntime, parseSeed, parseSource, parseVersionsList, RUNTIMES, TIMER_FLAGS, timerDefaultText, timerOverridesFromFlags } from './options.js';
@@ -127,7 +128,7 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
         // Set-up scripts call this so a run (or a test) never pays for a download mid-way.
         const { resolveVersion, resolvePrometheus } = await import('../versions/index.js');
         for (const v of new Set(flags.fetch !== undefined ? parseVersionsList(flags.fetch, 1).flat() : [])) {
-          const r = await resolveVersion(v, defaultResolveOptions({ fetch: !flags.offline }));
+          const r = await resolveVersion(v, defaultResolveOptions({ fetch: !flags.offline }), versionProviders());
           process.stdout.write(`${v.padEnd(10)} ${r.source}\n`);
         }
         for (const v of new Set(flags.fetchPrometheus !== undefined ? parseVersionsList(flags.fetchPrometheus, 1).flat() : [])) {
@@ -138,7 +139,7 @@ export function buildProgram(loadSuites: SuiteLoader): Command {
       }
       const { listPrometheusVersions } = await import('../versions/index.js');
       const opts = defaultResolveOptions({ fetch: !flags.offline });
-      process.stdout.write(versionsTable(await listVersions(opts)));
+      process.stdout.write(versionsTable(await listVersions(opts, versionProviders())));
       process.stdout.write(prometheusVersionsTable(await listPrometheusVersions(opts)));
     });
 

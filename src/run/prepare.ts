@@ -13,6 +13,7 @@ import { formatGoDuration, timersFor } from '../topology/timers.js';
 import { defaultCacheDir } from '../util/fs.js';
 import { resolveVersion } from '../versions/index.js';
 import type { ResolvedVersion } from '../versions/types.js';
+import { versionProviders } from './runtime-registry.js';
 import { nodeSpecs, resourceLabel, type ScenarioPlan } from './session.js';
 import type { RunSummary, ScenarioSummary } from '../summary/summary.js';
 import { sweepEverything } from './sweep.js';
@@ -54,7 +55,7 @@ export async function prepareClusterInputs(o: {
     });
   }
   const versions = new Map<string, ResolvedVersion>();
-  for (const v of new Set(o.versions)) versions.set(v, await resolveVersion(v, { cacheDir: defaultCacheDir(), fetch: o.fetch ?? true, log: o.log }));
+  for (const v of new Set(o.versions)) versions.set(v, await resolveVersion(v, { cacheDir: defaultCacheDir(), fetch: o.fetch ?? true, log: o.log }, versionProviders()));
   const userText = o.configFile !== undefined ? await readInput(o.configFile, '--config') : undefined;
   const flagSources = timerFlagSources(o.timers);
   const suiteFile = o.suiteConfig ? `suite ${o.suiteConfig.suite}` : undefined;

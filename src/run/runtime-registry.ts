@@ -2,6 +2,8 @@ import { AmchaosError } from '../errors/index.js';
 import { ProcessRuntime } from '../runtime/process/process-runtime.js';
 import type { Runtime, RuntimeName } from '../runtime/types.js';
 import { isRoot } from '../util/fs.js';
+import { defaultProviders } from '../versions/resolve.js';
+import type { VersionProvider } from '../versions/types.js';
 
 /** Runtimes by name. netns and docker are loaded lazily: they need root or a Docker engine. */
 export async function getRuntime(name: RuntimeName): Promise<Runtime> {
@@ -39,4 +41,24 @@ export function runtimeSweeps(): Array<() => Promise<string[]>> {
       return sweepDocker();
     },
   ];
+}
+
+/**
+ * The version providers a run resolves with: the runtimes' own first (`image:REF`, a user's
+ * Alertmanager image on the docker runtime, loaded only when a version asks for an image), then the
+ * version resolver's chain (src/versions).
+ */
+export function versionProviders(): VersionProvider[] {
+  const image: VersionProvider = {
+    name: 'image',
+    async resolve(requested) {
+      if (!requested.startsWith('image:')) return undefined;
+      const { ImageProvider } = await import('../runtime/docker/image-version.js');
+      return new ImageProvider().resolve(requested);
+    },
+    async list() {
+      return [];
+    },
+  };
+  return [image, ...defaultProviders()];
 }

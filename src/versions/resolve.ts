@@ -1,20 +1,19 @@
 import { AmchaosError } from '../errors/index.js';
 import { defaultCacheDir } from '../util/fs.js';
 import { DebianProvider, DEBIAN_SUITES } from './debian.js';
-import { ImageProvider } from './image.js';
 import { PathProvider, SystemProvider } from './local.js';
 import { TSAM_FAULTS, TsamProvider } from './tsam.js';
 import type { AvailableVersion, ResolvedVersion, ResolveOptions, VersionProvider } from './types.js';
 import { upstreamUrlTemplate, UpstreamProvider } from './upstream.js';
 
 /**
- * The provider chain, in order of preference for a plain version string: a container image
- * (image:REF, docker runtime only), an explicit path, tsam,
+ * The provider chain, in order of preference for a plain version string: an explicit path, tsam,
  * the system binary if it is that version (no download, its own templates in place), the Debian
  * cache/fetch, then upstream tarballs (only when asked for or when a mirror URL is configured).
+ * Runtimes may add their own in front: the docker runtime's `image:REF` (src/run/runtime-registry.ts).
  */
 export function defaultProviders(): VersionProvider[] {
-  return [new ImageProvider(), new PathProvider(), new TsamProvider(), new SystemProvider(), new DebianProvider(), new UpstreamProvider()];
+  return [new PathProvider(), new TsamProvider(), new SystemProvider(), new DebianProvider(), new UpstreamProvider()];
 }
 
 export function defaultResolveOptions(overrides: Partial<ResolveOptions> = {}): ResolveOptions {

@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { runOutcome, verdictOf } from '../../../src/checkers/outcome.js';
 import type { HistoryEvent } from '../../../src/history/types.js';
 import type { RunSummary, ScenarioSummary } from '../../../src/summary/summary.js';
+import { filesUnder } from '../../../src/util/fs.js';
 import { packageRoot } from '../../../src/util/paths.js';
 
 /**
@@ -26,16 +27,6 @@ import { packageRoot } from '../../../src/util/paths.js';
  */
 export type RecordedRun = 'pass' | 'no-cluster' | 'mixed' | 'partition' | 'latency-sweep' | 'expected' | 'markup' | 'interrupted' | 'restart' | 'restart-stale';
 
-async function files(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await files(p)));
-    else out.push(p);
-  }
-  return out;
-}
-
 async function setStartedAt(dir: string, startedAt: string | undefined): Promise<void> {
   if (!startedAt) return;
   const file = join(dir, 'summary.json');
@@ -52,7 +43,7 @@ export async function unpackRecordedRun(name: RecordedRun, parent: string, opts:
   const from = join(packageRoot(), 'fixtures', 'histories', name);
   if (!(await stat(from).then((s) => s.isDirectory(), () => false))) throw new Error(`no recorded run ${name}: run node scripts/record-histories.mjs ${name}`);
   const dir = join(parent, opts.dirName ?? name);
-  for (const f of await files(from)) {
+  for (const f of await filesUnder(from)) {
     const rel = relative(from, f);
     const target = join(dir, rel.replace(/\.gz$/, ''));
     await mkdir(join(target, '..'), { recursive: true });
@@ -91,7 +82,7 @@ export async function unpackMergedRuns(names: RecordedRun[], parent: string, opt
       const offset = next - Math.min(...events.map((e) => e.seq));
       for (const e of events) history.push(JSON.stringify({ ...e, seq: e.seq + offset }));
       next += events.length;
-      for (const f of await files(join(part, 'logs'))) {
+      for (const f of await filesUnder(join(part, 'logs'))) {
         const target = join(dir, 'logs', name, relative(join(part, 'logs'), f));
         await mkdir(join(target, '..'), { recursive: true });
         await writeFile(target, await readFile(f));

@@ -1,6 +1,8 @@
-import { AmchaosError } from '../errors/index.js';
-import { normaliseVersion } from './probe.js';
-import type { AvailableVersion, ResolvedVersion, VersionProvider } from './types.js';
+import { AmchaosError } from '../../errors/index.js';
+import { normaliseVersion } from '../../versions/probe.js';
+import type { AvailableVersion, ResolvedVersion, VersionProvider } from '../../versions/types.js';
+import * as engine from './engine.js';
+import * as images from './images.js';
 
 /**
  * `image:REF` — a user's Alertmanager image (the official prom/alertmanager or
@@ -8,7 +10,9 @@ import type { AvailableVersion, ResolvedVersion, VersionProvider } from './types
  * copy is used when it has one; otherwise it is pulled, and when it cannot be had the run stops
  * before anything starts (exit 254) saying why. The image is asked for `--version` and `--help` in a
  * throw-away container (no shell needed: the distroless images have none), so flags such as
- * --cluster.peer-name are passed only where it has them.
+ * --cluster.peer-name are passed only where it has them. It lives with the docker runtime because it
+ * needs the engine; the run layer puts it first in the provider chain (src/run/runtime-registry.ts),
+ * so the version resolver itself knows nothing of Docker.
  */
 export class ImageProvider implements VersionProvider {
   readonly name = 'image';
@@ -19,8 +23,6 @@ export class ImageProvider implements VersionProvider {
     if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(ref)) {
       throw new AmchaosError('AMCHAOS_UNKNOWN_VERSION', `"${requested}" does not name an image`, { hint: 'e.g. image:prom/alertmanager:v0.27.0 or image:quay.io/prometheus/alertmanager:v0.33.1' });
     }
-    const engine = await import('../runtime/docker/engine.js');
-    const images = await import('../runtime/docker/images.js');
     await engine.requireEngine();
     if (!(await images.hasImage(ref))) {
       try {
