@@ -2,6 +2,7 @@ import type { HistoryEvent, NodeId } from '../history/types.js';
 import { decide, deliveredByGroup, describeKeys, type NotifiedState, type WalkOptions } from './dedup.js';
 import { receiverConfig } from './exactly-once.js';
 import { intentsByKey } from './intents.js';
+import { firstAtOrAfter } from './intervals.js';
 import {
   capEvidence,
   deriveWindows,
@@ -30,17 +31,6 @@ interface Episode {
   unattributed: NotifiedState[];
   /** Copies the dedup rule cannot judge (truncated alerts, a silent log reset that may have happened). */
   ambiguous: NotifiedState[];
-}
-
-function firstIndexAtOrAfter(list: readonly NotifiedState[], t: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.t >= t) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 function describeComponents(components: NodeId[][]): string {
@@ -93,8 +83,8 @@ export function checkAtMostK(history: readonly HistoryEvent[], options: AtMostKO
     const label = `partition #${p.fault} (${describeComponents(components)}) ${fmtT(p.start)}–${fmtT(end)}`;
 
     for (const list of groups.values()) {
-      const from = firstIndexAtOrAfter(list, p.start);
-      const to = firstIndexAtOrAfter(list, end);
+      const from = firstAtOrAfter(list, p.start);
+      const to = firstAtOrAfter(list, end);
       if (from >= to) continue;
       const { receiver, groupKey } = list[0]!.event;
       const cfg = receiverConfig(view, receiver, list);

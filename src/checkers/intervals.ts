@@ -5,11 +5,36 @@
  *
  * Every function that takes a list expecting it "merged" wants the output of mergeIntervals:
  * sorted by start, non-overlapping, non-empty. That lets lookups use binary search instead of
- * scanning (checkers must stay fast on 100k notifications).
+ * scanning (checkers must stay fast on 100k notifications). The same goes for lists of events
+ * sorted by time: `firstAtOrAfter` and `lastAtOrBefore` find their place by binary search.
  */
 export interface Interval {
   start: number;
   end: number;
+}
+
+/** Index of the first element at or after t in a list sorted by t (binary search); list.length if none. */
+export function firstAtOrAfter<T extends { t: number }>(list: readonly T[], t: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.t >= t) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** The last element at or before t in a list sorted by t (binary search), or undefined. */
+export function lastAtOrBefore<T extends { t: number }>(list: readonly T[], t: number): T | undefined {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.t <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? list[lo - 1] : undefined;
 }
 
 /** Sorts, drops empty intervals and merges overlapping or touching ones. Does not mutate its input. */

@@ -2,6 +2,7 @@ import type { AlertIntentEvent, HistoryEvent, LabelSet, RouteRecord } from '../h
 import { labelKey } from '../history/types.js';
 import {
   firstAtLeast,
+  firstAtOrAfter,
   intersectIntervals,
   intervalAt,
   mergeIntervals,
@@ -67,22 +68,11 @@ function judgeDelivery(got: Delivery | undefined, deadline: number, observedEnd:
 }
 
 /** Index of the first element of a time-sorted list at or after t. */
-function firstAtOrAfter<T extends { t: number }>(list: readonly T[], t: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.t >= t) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/** The latest delivery in [from, to) (by arrival, then history order), or undefined. */
-function lastBefore<T extends { t: number; seq: number }>(list: readonly T[], from: number, to: number): T | undefined {
-  let best: T | undefined;
-  for (const d of list) if (d.t >= from && d.t < to && (!best || d.t > best.t || (d.t === best.t && d.seq > best.seq))) best = d;
-  return best;
+/** The latest delivery to `receiver` in [from, to) of a list in arrival order, or undefined. */
+function lastTo(list: readonly Delivery[] | undefined, receiver: string, from: number, to: number): Delivery | undefined {
+  if (!list) return undefined;
+  for (let i = firstAtOrAfter(list, to) - 1; i >= 0 && list[i]!.t >= from; i--) if (list[i]!.receiver === receiver) return list[i];
+  return undefined;
 }
 
 function firstIn<T extends { t: number }>(list: readonly T[] | undefined, from: number, to: number, pred?: (x: T) => boolean): T | undefined {
@@ -320,8 +310,9 @@ export function checkNoLoss(history: readonly HistoryEvent[], options: NoLossOpt
         // that came before the workload resolved the alert is a contradiction validity judges
         // (resolved while still firing, or by expiry), not a loss — Alertmanager then has the
         // resolved state in its notification log and rightly sends nothing more.
-        const last = lastBefore([...(fd.filter((d) => d.receiver === receiver).map((d) => ({ ...d, status: 'firing' as const }))), ...((resolvedDeliveries.get(key) ?? []).filter((d) => d.receiver === receiver).map((d) => ({ ...d, status: 'resolved' as const })))], ep.start, r);
-        if (last?.status === 'resolved') {
+        const lastFiring = lastTo(fd, receiver, ep.start, r);
+        const last = lastTo(resolvedDeliveries.get(key), receiver, ep.start, r);
+        if (last && (!lastFiring || last.t > lastFiring.t || (last.t === lastFiring.t && last.seq > lastFiring.seq))) {
           counts.resolvedBeforeResolve++;
           otherEvidence.push({
             kind: 'resolved-before-resolve',

@@ -1,6 +1,6 @@
 import type { HistoryEvent, NodeId, NotificationEvent, SilencesSampleEvent, StatusSampleEvent } from '../history/types.js';
 import { groupId } from './dedup.js';
-import { mergeIntervals, overlapsAny, type Interval } from './intervals.js';
+import { firstAtOrAfter, lastAtOrBefore, mergeIntervals, overlapsAny, type Interval } from './intervals.js';
 import { matchesAll } from './matchers.js';
 import {
   capEvidence,
@@ -24,28 +24,6 @@ export interface SilencePropagationOptions {
   /** Slack between "visible on the sender" and "the flush that sent it" (default 1000 ms). */
   marginMs?: number;
   maxEvidence?: number;
-}
-
-function lastAtOrBefore<T extends { t: number }>(list: readonly T[], t: number): T | undefined {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.t <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo > 0 ? list[lo - 1] : undefined;
-}
-
-function firstIndexAtOrAfter<T extends { t: number }>(list: readonly T[], t: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.t >= t) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 function byNode<T extends { node: NodeId; t: number }>(list: readonly T[]): Map<NodeId, T[]> {
@@ -119,7 +97,7 @@ export function checkSilencePropagation(history: readonly HistoryEvent[], option
     for (const y of view.nodeIds) {
       if (view.goneNodes.has(y)) continue;
       const list = samples.get(y) ?? [];
-      const from = firstIndexAtOrAfter(list, s.invokedAt);
+      const from = firstAtOrAfter(list, s.invokedAt);
       let seen: SilencesSampleEvent | undefined;
       for (let i = from; i < list.length; i++) {
         if (listed(list[i]!)) {
