@@ -3,7 +3,8 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import { byCluster, dockerSkipReason } from '../../../test/support/docker/engine.js';
 import { OFFICIAL_LIKE_TAG, officialLikeImage } from '../../../test/support/docker/official-like.js';
 import { clusterStatus, peerCounts, testCluster, waitFor, type TestCluster } from '../../../test/support/runtime/clusters.js';
-import { resolveVersion } from '../../versions/index.js';
+import { versionProviders } from '../../run/runtime-registry.js';
+import { defaultResolveOptions, resolveVersion } from '../../versions/index.js';
 import { ProcessRuntime } from '../process/process-runtime.js';
 import { docker, LABEL } from './engine.js';
 import { ensureImage, planVersionImage } from './images.js';
@@ -86,9 +87,10 @@ describe.concurrent('docker runtime', () => {
 
   it.skipIf(skip !== undefined)(`image:REF runs a user's image (an official-layout image the engine has) beside a built node; an image that cannot be had is refused before anything starts${SKIP}`, { timeout: 180_000 }, async (ctx) => {
     await officialLikeImage();
-    const official = await resolveVersion(`image:${OFFICIAL_LIKE_TAG}`);
+    // As a run resolves it: the docker runtime's provider in front of the version chain.
+    const official = await resolveVersion(`image:${OFFICIAL_LIKE_TAG}`, defaultResolveOptions(), versionProviders());
     expect(official).toMatchObject({ image: OFFICIAL_LIKE_TAG, version: '0.33.1', features: { peerName: true } });
-    await expect(resolveVersion('image:amchaos-test/no-such-image:v0')).rejects.toMatchObject({ code: 'AMCHAOS_UNKNOWN_VERSION', message: expect.stringMatching(/cannot be had/) });
+    await expect(resolveVersion('image:amchaos-test/no-such-image:v0', defaultResolveOptions(), versionProviders())).rejects.toMatchObject({ code: 'AMCHAOS_UNKNOWN_VERSION', message: expect.stringMatching(/cannot be had/) });
     // The host runtimes refuse it, naming docker.
     await expect(new ProcessRuntime().preflight({ runId: 'r', scenarioId: 's', workDir: '/tmp/x', captureAddress: { host: '127.0.0.1', port: 9 }, nodes: [{ id: 'n1', index: 0, version: official, config: '', clustered: true, peerName: 'n01', timers: {} as never, logLevel: 'info', extraArgs: [] }] })).rejects.toMatchObject({ code: 'AMCHAOS_RUNTIME_UNSUPPORTED', hint: expect.stringMatching(/--runtime docker/) });
     const [built] = await versions('0.33.1');
