@@ -20,7 +20,7 @@ export type { CheckerName, CheckOptions } from './checkers/index.js';
 export type { CheckResult, Evidence, Verdict } from './checkers/types.js';
 export { checkOutcome, combineOutcomes, exitCodeOf, runOutcome, scenarioOutcome, verdictOf } from './checkers/outcome.js';
 export type { Outcome } from './checkers/outcome.js';
-export { duringInjectedFault, fromInjectedNode, onSuiteRoute, staleSnapshotAfterRestart } from './checkers/expectations.js';
+export { duringInjectedFault, fromInjectedNode, onSuiteRoute, outOfPhaseAfterRestart } from './checkers/expectations.js';
 export type { KnownBehaviour } from './checkers/expectations.js';
 
 // Claims: an upstream failure mode as a predicate on the history, with its control — a finding

@@ -1,4 +1,4 @@
-import { fromInjectedNode, staleSnapshotAfterRestart } from '../src/checkers/expectations.js';
+import { fromInjectedNode, outOfPhaseAfterRestart } from '../src/checkers/expectations.js';
 import { deriveWindows } from '../src/checkers/scenario.js';
 import { combineDecisions, FAILURE_MODES, firstFaultAt, notifiedWhileSilenced, staleFiring, type Claim } from '../src/claims/index.js';
 import { TSAM_COMPAT } from '../src/versions/tsam.js';
@@ -95,7 +95,7 @@ export const clockSkew: SuiteDefinition<ClockSkewFigures> = {
   },
   knownBehaviours: [
     // A restarted node's group timers tick out of phase with the others' afterwards (upstream #3551).
-    staleSnapshotAfterRestart({ id: 'restarted-timer-phase', faults: ['node-flags'] }),
+    outOfPhaseAfterRestart({ id: 'restarted-timer-phase', faults: ['node-flags'] }),
     fromInjectedNode({
       id: 'clock-skew',
       faults: ['node-flags'],

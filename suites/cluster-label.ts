@@ -1,4 +1,4 @@
-import { staleSnapshotAfterRestart } from '../src/checkers/expectations.js';
+import { outOfPhaseAfterRestart } from '../src/checkers/expectations.js';
 import { duplicates, FAILURE_MODES, phaseClaim } from '../src/claims/index.js';
 import type { SuiteDefinition } from '../src/run/suite.js';
 import { awaitDeliveries, ClusterWatch, firePhase, holdFiringSince, mark, newAlertSource, summariseStatus, windows } from '../src/steps/index.js';
@@ -38,7 +38,7 @@ export const clusterLabel: SuiteDefinition<ClusterLabelFigures> = {
   summary: 'one member restarted with another --cluster.label is cut off and notifies too (duplicates counted); without it the cluster merges again; control: same labels',
   checks: ['no-loss', 'exactly-once', 'validity'],
   // n3's restart (with another label) leaves its group timers out of phase with the others' (upstream #3551).
-  knownBehaviours: [staleSnapshotAfterRestart({ id: 'restarted-timer-phase', faults: ['node-flags'] })],
+  knownBehaviours: [outOfPhaseAfterRestart({ id: 'restarted-timer-phase', faults: ['node-flags'] })],
   unsupported: (versions) => {
     const without = [...new Set(versions.filter((v) => !v.features.clusterLabel).map((v) => v.requested))];
     return without.length > 0 ? `${without.join(', ')} has no --cluster.label (added in 0.26; Debian's 0.25.0 is built with memberlist 0.2.2; tsam does not implement it)` : undefined;

@@ -14,9 +14,10 @@ faultDescribe(`suite restart (real Alertmanager clusters; ${FULL_MATRIX_HINT})`,
           const result = await runFaultSuite(`restart-${runtime}-${c.label}`, 'restart', c.versions, runtime);
           attachToReport(task, result);
           const s = result.summary.scenarios[0]!;
-          // validity may fail as expected: a stale firing from n1's out-of-phase timers (upstream #3551,
-          // decided on the flush times; src/checkers/expectations.test.ts has the recorded case).
-          expectHonestPass(s, ['validity']);
+          // validity and exactly-once may fail only as expected: a stale state or a copy from group
+          // timers the restarts put out of phase (upstream #3551, decided on the flush times:
+          // restarted-timer-phase; src/checkers/expectations.test.ts has the recorded case).
+          expectHonestPass(s, ['validity', 'exactly-once']);
           expect(check(s, 'exactly-once').figures['healthyTransitions']).toBeGreaterThan(0);
           expect(check(s, 'no-loss').figures['firingObligations']).toBeGreaterThan(0);
           const phases = s.figures['restartPhases'] as RestartPhase[];

@@ -1,4 +1,4 @@
-import { duringInjectedFault, staleSnapshotAfterRestart } from '../src/checkers/expectations.js';
+import { duringInjectedFault, outOfPhaseAfterRestart } from '../src/checkers/expectations.js';
 import { deriveWindows } from '../src/checkers/scenario.js';
 import { duplicates, FAILURE_MODES, firstFaultAt, phaseClaim } from '../src/claims/index.js';
 import type { Timers } from '../src/history/types.js';
@@ -43,7 +43,7 @@ export const retention: SuiteDefinition<RetentionFigures> = {
   checks: ['no-loss', 'exactly-once', 'validity'],
   knownBehaviours: [
     // A restarted node's group timers tick out of phase with the others' afterwards (upstream #3551).
-    staleSnapshotAfterRestart({ id: 'restarted-timer-phase', faults: ['node-flags'] }),
+    outOfPhaseAfterRestart({ id: 'restarted-timer-phase', faults: ['node-flags'] }),
     duringInjectedFault({
       id: 'short-retention',
       faults: ['node-flags'],

@@ -1,4 +1,4 @@
-import { evidenceSpan, type KnownBehaviour, staleSnapshotAfterRestart } from '../src/checkers/expectations.js';
+import { evidenceSpan, type KnownBehaviour, outOfPhaseAfterRestart } from '../src/checkers/expectations.js';
 import { deriveWindows } from '../src/checkers/scenario.js';
 import { duplicates, either, FAILURE_MODES, firstFaultAt, phaseClaim, staleFiring } from '../src/claims/index.js';
 import type { LabelSet } from '../src/history/types.js';
@@ -70,7 +70,7 @@ export const rollingUpgrade: SuiteDefinition<RollingUpgradeFigures> = {
     upgradeTo: (v) => (v === '0.33.1' ? 'tsam' : v.startsWith('tsam') ? '0.33.1' : '0.33.1'),
   },
   // Each step restarts a node: its group timers tick out of phase with the others' afterwards.
-  knownBehaviours: [duringUpgrade, staleSnapshotAfterRestart({ id: 'restarted-timer-phase', faults: ['upgrade'] })],
+  knownBehaviours: [duringUpgrade, outOfPhaseAfterRestart({ id: 'restarted-timer-phase', faults: ['upgrade'] })],
   claim: phaseClaim({
     mode: FAILURE_MODES.rollingUpgrade,
     statement: 'while a cluster is upgraded node by node, a group transition is delivered more than once, or a state is notified after a newer one (conflicting notifications)',

@@ -1,4 +1,4 @@
-import { fromInjectedNode, staleSnapshotAfterRestart } from '../src/checkers/expectations.js';
+import { fromInjectedNode, outOfPhaseAfterRestart } from '../src/checkers/expectations.js';
 import { combineDecisions, FAILURE_MODES, notifiedWhileSilenced, PHASE_LABEL, type Claim } from '../src/claims/index.js';
 import type { SuiteDefinition, ScenarioContext } from '../src/run/suite.js';
 import type { ScenarioView } from '../src/checkers/scenario.js';
@@ -98,7 +98,7 @@ export const silenceRestart: SuiteDefinition<SilenceRestartFigures> = {
   checks: ['no-loss', 'exactly-once', 'validity', 'silence-propagation'],
   knownBehaviours: [
     // A restarted node's group timers tick out of phase with the others' afterwards (upstream #3551).
-    staleSnapshotAfterRestart({ id: 'restarted-timer-phase', faults: ['restart'] }),
+    outOfPhaseAfterRestart({ id: 'restarted-timer-phase', faults: ['restart'] }),
     fromInjectedNode({
       id: 'silence-lost-on-restart',
       faults: ['restart'],

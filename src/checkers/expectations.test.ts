@@ -6,7 +6,7 @@ import { restart } from '../../suites/restart.js';
 import type { HistoryEvent, NodeId, RouteRecord } from '../history/types.js';
 import { packageRoot } from '../util/paths.js';
 import { checkExactlyOnce } from './exactly-once.js';
-import { applyKnownBehaviours, duringInjectedFault, OUT_OF_PHASE_GAP_MS, staleSnapshotAfterRestart } from './expectations.js';
+import { applyKnownBehaviours, duringInjectedFault, OUT_OF_PHASE_GAP_MS, outOfPhaseAfterRestart } from './expectations.js';
 import { scenarioOutcome } from './outcome.js';
 import { historyBuilder, TEST_TIMERS } from '../../test/support/checkers/history-builder.js';
 import { checkValidity } from './validity.js';
@@ -184,7 +184,7 @@ describe('known behaviours: expected failures only from the evidence of injected
 });
 
 describe('restarted-timer-phase: a stale state from a node whose timers the suite put out of phase (upstream #3551)', () => {
-  const restartedPhase = staleSnapshotAfterRestart({ id: 'restarted-timer-phase', faults: ['restart', 'pause'] });
+  const restartedPhase = outOfPhaseAfterRestart({ id: 'restarted-timer-phase', faults: ['restart', 'pause'] });
   const judgeValidity = (h: HistoryEvent[]) => {
     const [v] = applyKnownBehaviours(h, [checkValidity(h)], [restartedPhase]);
     return { v: v!, outcome: scenarioOutcome([v!]) };
@@ -250,6 +250,57 @@ describe('restarted-timer-phase: a stale state from a node whose timers the suit
     // n3 flushed at 29.9 s, n1 at 30.1 s (< OUT_OF_PHASE_GAP_MS apart): a healthy cluster's race.
     expect(OUT_OF_PHASE_GAP_MS).toBeGreaterThan(100);
     unexplained(history({ staleAt: 33_900, newerAt: 30_100 }));
+  });
+
+  describe('duplicates: a node checks the log just after a peer sent, before its entry can arrive', () => {
+    const judgeEo = (h: HistoryEvent[]) => {
+      const [eo] = applyKnownBehaviours(h, [checkExactlyOnce(h)], [restartedPhase]);
+      return { eo: eo!, outcome: scenarioOutcome([eo!]) };
+    };
+    /**
+     * Measured on tsam+0.33.1+0.33.1 after tsam (n1) was paused: n2 (position 1) flushed at 41 s and
+     * sent at 43 s; n1 (position 0) flushed at 43.07 s, 70 ms after n2's send, and sent too.
+     */
+    function dupHistory(o: { restarted?: NodeId; secondAt?: number; peerTimeoutMs?: number; firstAt?: number }) {
+      const b = historyBuilder().start({ nodes: 3, timers: { groupIntervalMs: 6_000, ...(o.peerTimeoutMs ? { peerTimeoutMs: o.peerTimeoutMs } : {}) } }).ready(0).sampleAll(500);
+      b.fault({ t: 10_000, until: 10_100, kind: 'pause', nodes: [o.restarted ?? 'n1'] }).sampleAll(12_000);
+      for (const n of ['n1', 'n2', 'n3']) b.post(n, 40_000, [{ labels: A, endsAtT: 100_000 }]);
+      return b
+        .fire(A, 40_000)
+        .notify({ t: o.firstAt ?? 43_000, sender: 'n2', firing: [A] })
+        .notify({ t: o.secondAt ?? 43_070, sender: 'n1', firing: [A] })
+        .end(90_000)
+        .build();
+    }
+    const unexplainedDup = (h: HistoryEvent[]) => {
+      const r = judgeEo(h);
+      const failing = r.eo.evidence.filter((e) => e.fails);
+      expect(failing.map((e) => e.kind)).toEqual(['duplicate']);
+      expect(failing[0]!.explainedBy).toBeUndefined();
+      expect(r.outcome).toBe('fail');
+    };
+
+    it('explains the copy when its flush came ≥ OUT_OF_PHASE_GAP_MS after the first and it arrived within the gossip margin', () => {
+      const r = judgeEo(dupHistory({}));
+      const failing = r.eo.evidence.filter((e) => e.fails);
+      expect(failing.map((e) => e.kind)).toEqual(['duplicate']);
+      expect(failing[0]!.explainedBy).toMatchObject({ behaviour: 'restarted-timer-phase', expected: true });
+      expect(failing[0]!.explainedBy!.reason).toContain('n2 flushed at t=41.000s and sent at t=43.000s; n1 sent again at t=43.070s');
+      expect(r.outcome).toBe('expected-failure');
+    });
+
+    it('does not explain it when no fault acted on either sender', () => {
+      unexplainedDup(dupHistory({ restarted: 'n3' }));
+    });
+
+    it('does not explain a copy that came later than the gossip margin (the log entry should have arrived)', () => {
+      unexplainedDup(dupHistory({ secondAt: 44_200 }));
+    });
+
+    it('does not explain copies from flushes in phase (a 500 ms peer timeout: both flushed at 41 s, sent 0.5 s apart)', () => {
+      // n1 (position 0) flushed and sent at 41.0 s; n2 (position 1) flushed at 41.0 s and sent at 41.5 s.
+      unexplainedDup(dupHistory({ peerTimeoutMs: 500, firstAt: 41_500, secondAt: 41_000 }));
+    });
   });
 
   it('on the recorded real run (0.25.0 ×3, a fresh clone\'s npm test): ten stale firings from n1 after its restarts, all explained; without the fault records, a plain fail', async () => {

@@ -166,50 +166,87 @@ export const OUT_OF_PHASE_GAP_MS = 250;
  * Upstream #3551 (a suite's own fault: expected): a node the suite restarted or paused runs its
  * group timers out of phase with its peers' from then on — a restarted node makes its aggregation
  * groups anew when the alerts next reach it, a resumed one's timer fires late — until the group is
- * gone. Its flush can then take the group's snapshot before a change reaches it while an earlier
- * position flushes after the change and notifies it; after its position wait, the node's dedup
- * stage sees a log entry that differs from its snapshot and sends the older state: a stale firing
- * after the resolved (or the reverse). The restarted node may be either one: the early flusher that
- * sends the stale state, or the peer whose later flush notified the change. Explains a stale state
- * (validity) only when the evidence shows exactly that: its sender or the newer notification's is
- * a node such a fault acted on before the stale flush; the sender's flush (arrival − position ×
- * peer_timeout, known from its status samples) came before the newer state's post reached it; and
- * the newer notification's flush came at least OUT_OF_PHASE_GAP_MS later (timers in phase flush
- * together and cannot do this but within milliseconds).
+ * gone. The position wait (position × peer_timeout after the flush) keeps nodes from notifying the
+ * same thing only while their flushes coincide; out of phase, two things go wrong, and the
+ * restarted node may be either one of the pair:
+ *
+ * - **a stale state** (validity): a node takes its snapshot before a change reaches it while a peer
+ *   flushes after the change and notifies it; after its position wait the node's dedup stage sees a
+ *   log entry that differs from its snapshot and sends the older state (a firing after the
+ *   resolved, or the reverse). Explained only when the sender's flush (arrival − position ×
+ *   peer_timeout, positions from the status samples) came before the change's post reached it, and
+ *   the newer notification's flush came at least OUT_OF_PHASE_GAP_MS later.
+ * - **a duplicate** (exactly-once): a node's dedup check falls just after a peer sent the same
+ *   transition, before that peer's log entry could reach it by gossip. Explained only when every
+ *   later copy arrived within the gossip margin after the first, and its flush came at least
+ *   OUT_OF_PHASE_GAP_MS after the first copy's flush.
+ *
+ * Both also need a fault of the given kinds to have acted on one of the two senders before the
+ * earlier flush. Timers in phase flush within milliseconds of each other and cannot do either.
  */
-export function staleSnapshotAfterRestart(o: RestartedTimerPhaseOptions): KnownBehaviour {
+export function outOfPhaseAfterRestart(o: RestartedTimerPhaseOptions): KnownBehaviour {
+  const pt = (view: ScenarioView) => view.timers.peerTimeoutMs;
+  const flushOf = (view: ScenarioView, node: string, t: number): { flush: number; position: number } | undefined => {
+    const position = clusterPositionAt(view, node, t);
+    return position === undefined ? undefined : { flush: t - position * pt(view), position };
+  };
+  const faultOn = (view: ScenarioView, nodes: readonly string[], before: number): FaultWindow | undefined =>
+    view.faults.find((f) => f.applied && o.faults.includes(f.kind) && (f.nodes ?? []).some((x) => nodes.includes(x)) && f.start <= before);
+  const where = (w: FaultWindow, nodes: readonly string[]) => `the injected fault #${w.fault} "${w.description}" left on ${(w.nodes ?? []).filter((x) => nodes.includes(x)).join(', ')}`;
+
+  const stale = (view: ScenarioView, e: Evidence): string | undefined => {
+    const d = e.data ?? {};
+    const newer = d['newer'] as { t?: unknown; sender?: unknown } | undefined;
+    const sender = d['sender'];
+    const t = d['t'];
+    const changeT = e.kind === 'stale-firing' ? d['resolveT'] : d['refireT'];
+    if (typeof sender !== 'string' || typeof t !== 'number' || typeof changeT !== 'number' || typeof newer?.t !== 'number' || typeof newer.sender !== 'string') return undefined;
+    const mine = flushOf(view, sender, t);
+    const theirs = flushOf(view, newer.sender, newer.t);
+    const reached = postReachedAfter(view, sender, changeT);
+    if (!mine || !theirs || reached === undefined || mine.flush > reached || theirs.flush - mine.flush < OUT_OF_PHASE_GAP_MS) return undefined;
+    const w = faultOn(view, [sender, newer.sender], mine.flush);
+    if (!w) return undefined;
+    return (
+      `upstream #3551: a node the suite restarted or paused ticks out of phase with its peers, and a snapshot older than a peer's notification is sent after its position wait` +
+      ` — inside the phase shift ${where(w, [sender, newer.sender])}: ${sender} flushed at ${fmtSeconds(mine.flush)} (position ${mine.position}),` +
+      ` before the change reached it at ${fmtSeconds(reached)}; ${newer.sender} flushed at ${fmtSeconds(theirs.flush)}`
+    );
+  };
+
+  const duplicate = (view: ScenarioView, e: Evidence): string | undefined => {
+    const copies = e.data?.['copies'];
+    if (!Array.isArray(copies) || copies.length < 2) return undefined;
+    const list = (copies as { t?: unknown; sender?: unknown }[]).filter((c): c is { t: number; sender: string } => typeof c.t === 'number' && typeof c.sender === 'string');
+    if (list.length !== copies.length) return undefined;
+    const [first, ...later] = [...list].sort((a, b) => a.t - b.t);
+    const firstFlush = flushOf(view, first!.sender, first!.t);
+    if (!firstFlush) return undefined;
+    const margin = deriveWindows(view).gossipMarginMs;
+    const senders = new Set<string>([first!.sender]);
+    for (const c of later) {
+      const f = flushOf(view, c.sender, c.t);
+      if (!f || c.sender === first!.sender || c.t - first!.t > margin || f.flush - firstFlush.flush < OUT_OF_PHASE_GAP_MS) return undefined;
+      senders.add(c.sender);
+    }
+    const w = faultOn(view, [...senders], firstFlush.flush);
+    if (!w) return undefined;
+    const last = later[later.length - 1]!;
+    return (
+      `upstream #3551: a node the suite restarted or paused ticks out of phase with its peers, and one checks the notification log just after a peer sent, before the peer's entry can reach it by gossip` +
+      ` — inside the phase shift ${where(w, [...senders])}: ${first!.sender} flushed at ${fmtSeconds(firstFlush.flush)} and sent at ${fmtSeconds(first!.t)};` +
+      ` ${last.sender} sent again at ${fmtSeconds(last.t)} (within the gossip margin of ${(margin / 1000).toFixed(1)} s), from a flush ${((flushOf(view, last.sender, last.t)!.flush - firstFlush.flush) / 1000).toFixed(3)} s later`
+    );
+  };
+
   return {
     id: o.id,
-    checks: ['validity'],
+    checks: ['validity', 'exactly-once'],
     expected: true,
     explain(view, e) {
-      if (e.kind !== 'stale-firing' && e.kind !== 'stale-resolved') return undefined;
-      const d = e.data ?? {};
-      const newer = d['newer'] as { t?: unknown; sender?: unknown } | undefined;
-      const sender = d['sender'];
-      const t = d['t'];
-      const changeT = e.kind === 'stale-firing' ? d['resolveT'] : d['refireT'];
-      if (typeof sender !== 'string' || typeof t !== 'number' || typeof changeT !== 'number' || typeof newer?.t !== 'number' || typeof newer.sender !== 'string') return undefined;
-      const pt = view.timers.peerTimeoutMs;
-      const position = clusterPositionAt(view, sender, t);
-      const newerPosition = clusterPositionAt(view, newer.sender, newer.t);
-      if (position === undefined || newerPosition === undefined) return undefined;
-      const flush = t - position * pt;
-      const newerFlush = newer.t - newerPosition * pt;
-      const reached = postReachedAfter(view, sender, changeT);
-      if (reached === undefined || flush > reached || newerFlush - flush < OUT_OF_PHASE_GAP_MS) return undefined;
-      // Either node's restart puts the two out of phase: the restarted one can be the stale sender
-      // (it flushed early) or the one whose later flush carried the change.
-      const w = view.faults.find(
-        (f) => f.applied && o.faults.includes(f.kind) && (f.nodes ?? []).some((x) => x === sender || x === newer.sender) && f.start <= flush,
-      );
-      if (!w) return undefined;
-      const restarted = (w.nodes ?? []).includes(sender) ? sender : newer.sender;
-      return (
-        `upstream #3551: a node the suite restarted or paused ticks out of phase with its peers and sends a snapshot older than their notification after its position wait` +
-        ` — inside the phase shift the injected fault #${w.fault} "${w.description}" left on ${restarted}: ${sender} flushed at ${fmtSeconds(flush)} (position ${position}),` +
-        ` before the change reached it at ${fmtSeconds(reached)}; ${newer.sender} flushed at ${fmtSeconds(newerFlush)}`
-      );
+      if (e.kind === 'stale-firing' || e.kind === 'stale-resolved') return stale(view, e);
+      if (e.kind === 'duplicate') return duplicate(view, e);
+      return undefined;
     },
   };
 }
