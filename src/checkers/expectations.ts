@@ -1,6 +1,6 @@
 import type { HistoryEvent, RouteRecord } from '../history/types.js';
 import { routeTree } from './routes.js';
-import { clusterPositionAt, deriveWindows, viewScenario, type FaultWindow, type ScenarioView } from './scenario.js';
+import { clusterPositionAt, deriveWindows, fmtT, viewScenario, type FaultWindow, type ScenarioView } from './scenario.js';
 import type { CheckResult, Evidence } from './types.js';
 
 /**
@@ -209,8 +209,8 @@ export function outOfPhaseAfterRestart(o: RestartedTimerPhaseOptions): KnownBeha
     if (!w) return undefined;
     return (
       `upstream #3551: a node the suite restarted or paused ticks out of phase with its peers, and a snapshot older than a peer's notification is sent after its position wait` +
-      ` — inside the phase shift ${where(w, [sender, newer.sender])}: ${sender} flushed at ${fmtSeconds(mine.flush)} (position ${mine.position}),` +
-      ` before the change reached it at ${fmtSeconds(reached)}; ${newer.sender} flushed at ${fmtSeconds(theirs.flush)}`
+      ` — inside the phase shift ${where(w, [sender, newer.sender])}: ${sender} flushed at ${fmtT(mine.flush)} (position ${mine.position}),` +
+      ` before the change reached it at ${fmtT(reached)}; ${newer.sender} flushed at ${fmtT(theirs.flush)}`
     );
   };
 
@@ -224,18 +224,20 @@ export function outOfPhaseAfterRestart(o: RestartedTimerPhaseOptions): KnownBeha
     if (!firstFlush) return undefined;
     const margin = deriveWindows(view).gossipMarginMs;
     const senders = new Set<string>([first!.sender]);
+    let lastFlush = firstFlush.flush;
     for (const c of later) {
       const f = flushOf(view, c.sender, c.t);
       if (!f || c.sender === first!.sender || c.t - first!.t > margin || f.flush - firstFlush.flush < OUT_OF_PHASE_GAP_MS) return undefined;
       senders.add(c.sender);
+      lastFlush = f.flush;
     }
     const w = faultOn(view, [...senders], firstFlush.flush);
     if (!w) return undefined;
     const last = later[later.length - 1]!;
     return (
       `upstream #3551: a node the suite restarted or paused ticks out of phase with its peers, and one checks the notification log just after a peer sent, before the peer's entry can reach it by gossip` +
-      ` — inside the phase shift ${where(w, [...senders])}: ${first!.sender} flushed at ${fmtSeconds(firstFlush.flush)} and sent at ${fmtSeconds(first!.t)};` +
-      ` ${last.sender} sent again at ${fmtSeconds(last.t)} (within the gossip margin of ${(margin / 1000).toFixed(1)} s), from a flush ${((flushOf(view, last.sender, last.t)!.flush - firstFlush.flush) / 1000).toFixed(3)} s later`
+      ` — inside the phase shift ${where(w, [...senders])}: ${first!.sender} flushed at ${fmtT(firstFlush.flush)} and sent at ${fmtT(first!.t)};` +
+      ` ${last.sender} sent again at ${fmtT(last.t)} (within the gossip margin of ${(margin / 1000).toFixed(1)} s), from a flush ${((lastFlush - firstFlush.flush) / 1000).toFixed(3)} s later`
     );
   };
 
@@ -259,10 +261,6 @@ function postReachedAfter(view: ScenarioView, node: string, from: number): numbe
     if (inv && inv.t >= from) return c.t;
   }
   return undefined;
-}
-
-function fmtSeconds(t: number): string {
-  return `t=${(t / 1000).toFixed(3)}s`;
 }
 
 export interface SuiteRouteOptions {

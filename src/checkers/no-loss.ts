@@ -67,7 +67,6 @@ function judgeDelivery(got: Delivery | undefined, deadline: number, observedEnd:
   return certain ? 'lost' : 'uncertain';
 }
 
-/** Index of the first element of a time-sorted list at or after t. */
 /** The latest delivery to `receiver` in [from, to) of a list in arrival order, or undefined. */
 function lastTo(list: readonly Delivery[] | undefined, receiver: string, from: number, to: number): Delivery | undefined {
   if (!list) return undefined;
